@@ -1,0 +1,277 @@
+//! Wire protocol v1 between lnwatch-plugin and its clients: UTF-8 NDJSON, one object per line,
+//! every object tagged with `"type"`. See docs/protocol.md.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::peers::PeerState;
+
+/// Longest line a reader accepts. lightningd's largest notifications (onion messages) are a few
+/// KiB; this bound only protects readers from a peer that never sends a newline.
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// One line of the socket protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Frame {
+    Hello(Hello),
+    Peers(Peers),
+    Event(Event),
+    Gap(Gap),
+    Subscribe(Subscribe),
+    /// A frame type this build does not know; readers skip it.
+    #[serde(other)]
+    Unknown,
+}
+
+/// First frame a client receives.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Hello {
+    pub protocol: u32,
+    /// `lnwatch-plugin <version>`.
+    pub plugin: String,
+    /// `LIGHTNINGD_VERSION` of the node, when known.
+    pub lightningd: Option<String>,
+    pub network: Option<String>,
+    /// From `getinfo`; null until the node's RPC has answered.
+    pub node_id: Option<String>,
+    pub alias: Option<String>,
+    /// The seq the first live (non-replayed) event will carry.
+    pub next_seq: u64,
+    /// Whether the plugin replaces preimages with `"<redacted>"`.
+    pub redacted: bool,
+}
+
+/// The peer table as of `seq` (every event up to and including `seq` is reflected).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Peers {
+    pub seq: u64,
+    pub peers: Vec<PeerState>,
+    /// True once the table is based on a `listpeers` snapshot; false while it is built from
+    /// connect/disconnect events alone (the node's RPC has not answered yet).
+    pub complete: bool,
+}
+
+/// One notification from lightningd, stamped by the plugin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    /// Unix time (seconds) the plugin read it from lightningd.
+    pub time: f64,
+    /// The JSON-RPC `method` lightningd sent.
+    pub topic: String,
+    /// The plugin that emitted a custom notification; null for lightningd's own.
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// `params` exactly as lightningd sent them (secrets redacted unless disabled).
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// Events this client missed because it did not read fast enough.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gap {
+    /// Number of seqs skipped (counted over all topics).
+    pub missed: u64,
+    /// The seq of the next event this client will receive.
+    pub next_seq: u64,
+}
+
+/// Client → plugin: narrow the topics this client receives; `null` means all.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Subscribe {
+    #[serde(default)]
+    pub topics: Option<Vec<String>>,
+}
+
+/// Why a line was not a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    #[error("line is {0} bytes, over the {MAX_LINE}-byte limit")]
+    TooLong(usize),
+    #[error("not a protocol frame: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Decodes one line (without or with its trailing `\n`).
+pub fn decode(line: &[u8]) -> Result<Frame, CodecError> {
+    if line.len() > MAX_LINE {
+        return Err(CodecError::TooLong(line.len()));
+    }
+    Ok(serde_json::from_slice(trim_newline(line))?)
+}
+
+/// Encodes a frame as one `\n`-terminated line.
+pub fn encode(frame: &Frame) -> Vec<u8> {
+    // Serializing a Frame cannot fail: every map key is a string and no type has a fallible
+    // Serialize impl. Fall back to an empty object rather than panic should that ever change.
+    let mut out = serde_json::to_vec(frame).unwrap_or_else(|_| b"{}".to_vec());
+    out.push(b'\n');
+    out
+}
+
+fn trim_newline(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Splits a byte stream into lines, bounding the memory a line may take.
+///
+/// A line over `max_line` bytes is reported once as [`CodecError::TooLong`] and the rest of it
+/// is discarded up to its newline, so one bad line costs neither memory nor the lines after it.
+#[derive(Debug)]
+pub struct LineBuf {
+    buf: Vec<u8>,
+    start: usize,
+    max_line: usize,
+    /// Inside an over-long line: bytes dropped so far.
+    discarding: Option<usize>,
+}
+
+impl LineBuf {
+    pub fn new(max_line: usize) -> Self {
+        LineBuf { buf: Vec::with_capacity(64 * 1024), start: 0, max_line, discarding: None }
+    }
+
+    /// Appends bytes read from the stream.
+    pub fn extend(&mut self, data: &[u8]) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Bytes received but not yet returned as a line.
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// The next complete line, without its `\n`.
+    pub fn next_line(&mut self) -> Option<Result<&[u8], CodecError>> {
+        loop {
+            let rest = &self.buf[self.start..];
+            match memchr::memchr(b'\n', rest) {
+                Some(i) => {
+                    let begin = self.start;
+                    self.start += i + 1;
+                    if let Some(dropped) = self.discarding.take() {
+                        return Some(Err(CodecError::TooLong(dropped + i)));
+                    }
+                    if i > self.max_line {
+                        return Some(Err(CodecError::TooLong(i)));
+                    }
+                    return Some(Ok(&self.buf[begin..begin + i]));
+                }
+                None if rest.len() > self.max_line => {
+                    *self.discarding.get_or_insert(0) += rest.len();
+                    self.buf.clear();
+                    self.start = 0;
+                    continue;
+                }
+                None => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn frames_round_trip() {
+        let frames = vec![
+            Frame::Hello(Hello { protocol: 1, plugin: "lnwatch-plugin 0.1.0".into(), next_seq: 7, ..Default::default() }),
+            Frame::Peers(Peers { seq: 6, peers: vec![], complete: true }),
+            Frame::Event(Event {
+                seq: 7,
+                time: 1.5,
+                topic: "connect".into(),
+                origin: None,
+                params: json!({"connect":{"id":"02"}}),
+            }),
+            Frame::Gap(Gap { missed: 3, next_seq: 11 }),
+            Frame::Subscribe(Subscribe { topics: Some(vec!["connect".into()]) }),
+        ];
+        for f in frames {
+            let line = encode(&f);
+            assert_eq!(line.last(), Some(&b'\n'));
+            assert_eq!(decode(&line).unwrap(), f);
+        }
+    }
+
+    #[test]
+    fn unknown_types_and_fields_are_tolerated() {
+        assert_eq!(decode(br#"{"type":"future","x":1}"#).unwrap(), Frame::Unknown);
+        let f = decode(br#"{"type":"gap","missed":1,"next_seq":2,"extra":true}"#).unwrap();
+        assert_eq!(f, Frame::Gap(Gap { missed: 1, next_seq: 2 }));
+        assert!(matches!(decode(br#"{"type":"subscribe","topics":null}"#).unwrap(),
+            Frame::Subscribe(Subscribe { topics: None })));
+    }
+
+    #[test]
+    fn bad_lines_are_typed_errors() {
+        for bad in [&b"not json"[..], b"{}", b"[1,2]", br#"{"type":"gap"}"#, b"\xff\xfe", b""] {
+            assert!(matches!(decode(bad), Err(CodecError::Json(_))), "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn line_buf_splits_across_reads() {
+        let mut lb = LineBuf::new(100);
+        lb.extend(b"ab");
+        assert!(lb.next_line().is_none());
+        lb.extend(b"c\nde\n\nf");
+        assert_eq!(lb.next_line().unwrap().unwrap(), b"abc");
+        assert_eq!(lb.next_line().unwrap().unwrap(), b"de");
+        assert_eq!(lb.next_line().unwrap().unwrap(), b"");
+        assert!(lb.next_line().is_none());
+        assert_eq!(lb.pending(), 1);
+    }
+
+    #[test]
+    fn line_buf_discards_an_overlong_line_and_recovers() {
+        let mut lb = LineBuf::new(4);
+        lb.extend(b"0123456789");
+        assert!(lb.next_line().is_none());
+        lb.extend(b"abc\nok\n");
+        assert!(matches!(lb.next_line(), Some(Err(CodecError::TooLong(13)))));
+        assert_eq!(lb.next_line().unwrap().unwrap(), b"ok");
+        lb.extend(b"toolong\nfine\n");
+        assert!(matches!(lb.next_line(), Some(Err(CodecError::TooLong(7)))));
+        assert_eq!(lb.next_line().unwrap().unwrap(), b"fine");
+    }
+
+    proptest! {
+        #[test]
+        fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode(&bytes);
+        }
+
+        #[test]
+        fn decode_never_panics_on_near_frames(t in "(hello|peers|event|gap|subscribe|x)",
+                                               body in "[-a-z0-9:,\\[\\]{}\"\\\\. ]{0,64}") {
+            let _ = decode(format!(r#"{{"type":"{t}",{body}}}"#).as_bytes());
+        }
+
+        #[test]
+        fn line_buf_yields_every_line(lines in proptest::collection::vec("[a-z]{0,20}", 0..20),
+                                      cut in 1usize..7) {
+            let joined: Vec<u8> = lines.iter().flat_map(|l| l.bytes().chain([b'\n'])).collect();
+            let mut lb = LineBuf::new(64);
+            let mut got = vec![];
+            for chunk in joined.chunks(cut) {
+                lb.extend(chunk);
+                while let Some(l) = lb.next_line() {
+                    got.push(String::from_utf8(l.unwrap().to_vec()).unwrap());
+                }
+            }
+            prop_assert_eq!(got, lines);
+        }
+    }
+}

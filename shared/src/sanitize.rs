@@ -1,0 +1,119 @@
+//! Making strings from the network safe to put on a terminal.
+//!
+//! Labels, aliases, log lines and custom payloads come from peers and other plugins. Printed
+//! raw, an ESC byte could move the cursor, change colours or retitle the window, and a newline
+//! would break a one-line list row. [`sanitize`] removes escape sequences and replaces every
+//! other control character with a visible stand-in.
+
+use std::borrow::Cow;
+
+/// Returns `s` with ANSI escape sequences removed and control characters (C0, DEL, C1, and the
+/// Unicode bidi overrides) replaced: `\n`, `\r` and `\t` become a space, others `�`.
+/// Borrows when nothing needs changing, which is the common case.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_work) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            // C1 control string introducers (CSI, OSC, DCS…) act like ESC on some terminals.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if needs_work(c) => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Sanitizes and cuts `s` to at most `max_chars` characters, marking a cut with `…`.
+pub fn one_line(s: &str, max_chars: usize) -> String {
+    let clean = sanitize(s);
+    if clean.chars().count() <= max_chars {
+        return clean.into_owned();
+    }
+    let mut out: String = clean.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn needs_work(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.next() {
+        Some('[') => skip_csi(chars),
+        Some(']' | 'P' | 'X' | '^' | '_') => skip_string(chars),
+        // Two-byte escapes (ESC c, ESC 7, …): the one character after ESC is consumed.
+        _ => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// OSC/DCS/APC/PM/SOS: everything up to BEL or ST (`ESC \` or U+009C).
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        assert!(matches!(sanitize("inv-42 ⚡ café"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escapes_and_controls_are_neutralised() {
+        assert_eq!(sanitize("a\x1b[31mred\x1b[0m b"), "ared b");
+        assert_eq!(sanitize("x\x1b]0;pwned\x07y"), "xy");
+        assert_eq!(sanitize("x\x1b]8;;http://e\x1b\\link"), "xlink");
+        assert_eq!(sanitize("line1\nline2\r\tz"), "line1 line2  z");
+        assert_eq!(sanitize("bell\x07del\x7f"), "bell\u{fffd}del\u{fffd}");
+        assert_eq!(sanitize("c1\u{9b}2Jafter"), "c1after");
+        assert_eq!(sanitize("rtl\u{202e}txt"), "rtl\u{fffd}txt");
+        assert_eq!(sanitize("trailing\x1b"), "trailing");
+    }
+
+    #[test]
+    fn one_line_cuts_with_an_ellipsis() {
+        assert_eq!(one_line("abcdef", 4), "abc…");
+        assert_eq!(one_line("ab\ncd", 10), "ab cd");
+    }
+
+    proptest! {
+        #[test]
+        fn output_never_contains_control_characters(s in any::<String>()) {
+            let out = sanitize(&s);
+            prop_assert!(!out.chars().any(needs_work), "{:?}", out);
+        }
+    }
+}
