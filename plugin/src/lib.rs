@@ -1,1 +1,17 @@
+//! lnwatch-plugin: a Core Lightning plugin that relays every notification, stamped with a
+//! sequence number, as NDJSON over a Unix socket to any number of clients.
+//!
+//! `main.rs` only builds a runtime and calls [`run`] with stdin/stdout; tests and the demo call
+//! it with pipes of their own.
 
+pub mod client;
+pub mod config;
+pub mod event;
+pub mod hub;
+pub mod manifest;
+pub mod outbox;
+pub mod rpc;
+pub mod socket;
+pub mod stdio;
+
+pub use stdio::{Exit, PluginEnv, run};

@@ -186,7 +186,12 @@ mod tests {
     #[test]
     fn frames_round_trip() {
         let frames = vec![
-            Frame::Hello(Hello { protocol: 1, plugin: "lnwatch-plugin 0.1.0".into(), next_seq: 7, ..Default::default() }),
+            Frame::Hello(Hello {
+                protocol: 1,
+                plugin: "lnwatch-plugin 0.1.0".into(),
+                next_seq: 7,
+                ..Default::default()
+            }),
             Frame::Peers(Peers { seq: 6, peers: vec![], complete: true }),
             Frame::Event(Event {
                 seq: 7,
@@ -210,8 +215,10 @@ mod tests {
         assert_eq!(decode(br#"{"type":"future","x":1}"#).unwrap(), Frame::Unknown);
         let f = decode(br#"{"type":"gap","missed":1,"next_seq":2,"extra":true}"#).unwrap();
         assert_eq!(f, Frame::Gap(Gap { missed: 1, next_seq: 2 }));
-        assert!(matches!(decode(br#"{"type":"subscribe","topics":null}"#).unwrap(),
-            Frame::Subscribe(Subscribe { topics: None })));
+        assert!(matches!(
+            decode(br#"{"type":"subscribe","topics":null}"#).unwrap(),
+            Frame::Subscribe(Subscribe { topics: None })
+        ));
     }
 
     #[test]

@@ -163,12 +163,12 @@ mod tests {
         // v23.08–v24.11 with deprecated APIs: both at once.
         let both = json!({"id":"02aa","direction":"in","address":{"type":"ipv4","address":"127.0.0.1","port":9735},
                           "connect":{"id":"02aa","direction":"in","address":{"type":"ipv4","address":"127.0.0.1","port":9735}}});
-        let changes: Vec<_> = [&wrapped, &flat, &both]
-            .iter()
-            .map(|p| peer_change(&decode("connect", None, p)).unwrap())
-            .collect();
+        let changes: Vec<_> =
+            [&wrapped, &flat, &both].iter().map(|p| peer_change(&decode("connect", None, p)).unwrap()).collect();
         assert!(changes.iter().all(|c| *c == changes[0]));
-        assert!(matches!(&changes[0], PeerChange::Connect { id, direction: Some(Direction::In), address: Some(_) } if id == "02aa"));
+        assert!(
+            matches!(&changes[0], PeerChange::Connect { id, direction: Some(Direction::In), address: Some(_) } if id == "02aa")
+        );
         let flat = json!({"id":"02bb"});
         let d = decode("disconnect", None, &flat);
         assert_eq!(peer_change(&d), Some(PeerChange::Disconnect { id: "02bb".into() }));
@@ -220,7 +220,10 @@ mod tests {
     fn invoices_created_and_paid() {
         let c = json!({"invoice_creation":{"msat":100000,"preimage":"2d30","label":"inv"}});
         let n = invoice(&decode("invoice_creation", None, &c)).unwrap();
-        assert_eq!(n, InvoiceNote { label: "inv".into(), msat: Some(100000), preimage: Some("2d30".into()), paid: false });
+        assert_eq!(
+            n,
+            InvoiceNote { label: "inv".into(), msat: Some(100000), preimage: Some("2d30".into()), paid: false }
+        );
         let any = json!({"invoice_creation":{"preimage":"60","label":"inv-any"}});
         assert_eq!(invoice(&decode("invoice_creation", None, &any)).unwrap().msat, None);
         let old_paid = json!({"invoice_payment":{"msat":"5000msat","preimage":"aa","label":"x"}});
@@ -241,11 +244,20 @@ mod tests {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 proptest::collection::btree_map(
-                    prop_oneof![Just("id".to_string()), Just("connect".to_string()), Just("label".to_string()),
-                                Just("msat".to_string()), Just("origin".to_string()), Just("payload".to_string()),
-                                Just("block".to_string()), "[a-z]{1,6}"],
-                    inner, 0..5)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                    prop_oneof![
+                        Just("id".to_string()),
+                        Just("connect".to_string()),
+                        Just("label".to_string()),
+                        Just("msat".to_string()),
+                        Just("origin".to_string()),
+                        Just("payload".to_string()),
+                        Just("block".to_string()),
+                        "[a-z]{1,6}"
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
     }

@@ -114,9 +114,7 @@ impl PeerTable {
     }
 
     fn entry(&mut self, id: &str) -> &mut PeerState {
-        self.peers
-            .entry(id.to_owned())
-            .or_insert_with(|| PeerState { id: id.to_owned(), ..PeerState::default() })
+        self.peers.entry(id.to_owned()).or_insert_with(|| PeerState { id: id.to_owned(), ..PeerState::default() })
     }
 }
 
@@ -131,11 +129,7 @@ pub fn from_listpeers(result: &Value) -> Vec<PeerState> {
             Some(PeerState {
                 id: p.get("id")?.as_str()?.to_owned(),
                 connected: p.get("connected").and_then(Value::as_bool).unwrap_or(false),
-                address: p
-                    .get("netaddr")
-                    .and_then(Value::as_array)
-                    .and_then(|a| a.first())
-                    .cloned(),
+                address: p.get("netaddr").and_then(Value::as_array).and_then(|a| a.first()).cloned(),
                 num_channels: p.get("num_channels").and_then(Value::as_u64),
                 ..PeerState::default()
             })
@@ -155,11 +149,7 @@ pub fn format_address(address: &Value) -> String {
                 (Some(h), Some(p)) if kind == "ipv6" => format!("[{h}]:{p}"),
                 (Some(h), Some(p)) => format!("{h}:{p}"),
                 (Some(h), None) => h.to_owned(),
-                _ => o
-                    .get("socket")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| kind.to_owned()),
+                _ => o.get("socket").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| kind.to_owned()),
             }
         }
         Value::Null => String::new(),
@@ -229,7 +219,7 @@ mod tests {
     fn listpeers_of_any_shape_never_fails() {
         assert!(from_listpeers(&json!(null)).is_empty());
         assert!(from_listpeers(&json!({"peers":{}})).is_empty());
-        assert_eq!(from_listpeers(&json!({"peers":[{"id":"x","connected":"yes"}]}))[0].connected, false);
+        assert!(!from_listpeers(&json!({"peers":[{"id":"x","connected":"yes"}]}))[0].connected);
     }
 
     #[test]

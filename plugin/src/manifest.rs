@@ -1,0 +1,107 @@
+//! The `getmanifest` reply: options, subscriptions, and the CLN-version fallback.
+
+use serde_json::{Value, json};
+
+/// Topics subscribed by name on CLN older than v23.08, which has no `*` wildcard: every
+/// notification lightningd had by v23.05.
+const PRE_WILDCARD_TOPICS: &[&str] = &[
+    "connect",
+    "disconnect",
+    "warning",
+    "invoice_payment",
+    "invoice_creation",
+    "channel_opened",
+    "channel_open_failed",
+    "channel_state_changed",
+    "forward_event",
+    "sendpay_success",
+    "sendpay_failure",
+    "coin_movement",
+    "balance_snapshot",
+    "block_added",
+    "openchannel_peer_sigs",
+    "shutdown",
+];
+
+/// Defaults of the plugin options (names are part of the contract, see docs).
+pub const DEFAULT_SOCKET: &str = "notif.sock";
+pub const DEFAULT_REPLAY: u64 = 1000;
+pub const DEFAULT_CLIENT_QUEUE: u64 = 10_000;
+
+/// `(major, minor)` of a `LIGHTNINGD_VERSION` such as `v25.12.1`, `v23.05-modded`, `v24.11rc2`
+/// or `v0.12.1`. `None` if it does not look like a release version.
+pub fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    let mut parts = v.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Whether lightningd understands the `*` subscription (v23.08+). An unparseable version is
+/// assumed to be a modern development build.
+pub fn supports_wildcard(version: Option<&str>) -> bool {
+    match version.and_then(parse_version) {
+        Some(v) => v >= (23, 8),
+        None => true,
+    }
+}
+
+/// Subscriptions for a lightningd of `version`. `log` is always included: subscriptions are
+/// fixed at `getmanifest`, before options are known, so `lnwatch-log` decides at run time
+/// whether `log` events are relayed or dropped.
+pub fn subscriptions(version: Option<&str>) -> Vec<&'static str> {
+    let mut topics = if supports_wildcard(version) { vec!["*"] } else { PRE_WILDCARD_TOPICS.to_vec() };
+    // `log` only exists since v24.05; older nodes just warn about an unknown topic.
+    if version.and_then(parse_version).is_none_or(|v| v >= (24, 5)) {
+        topics.push("log");
+    }
+    topics
+}
+
+pub fn manifest(version: Option<&str>) -> Value {
+    json!({
+        "options": [
+            {"name": "lnwatch-socket", "type": "string", "default": DEFAULT_SOCKET,
+             "description": "Unix socket lnwatch clients connect to; relative paths are resolved against the lightning dir"},
+            {"name": "lnwatch-replay", "type": "int", "default": DEFAULT_REPLAY,
+             "description": "Events kept and replayed to each new client"},
+            {"name": "lnwatch-client-queue", "type": "int", "default": DEFAULT_CLIENT_QUEUE,
+             "description": "Events queued per client before a slow client starts missing them"},
+            {"name": "lnwatch-redact", "type": "bool", "default": true,
+             "description": "Replace payment preimages with \"<redacted>\" before relaying"},
+            {"name": "lnwatch-log", "type": "bool", "default": false,
+             "description": "Also relay the node's log lines (the log topic)"},
+        ],
+        "rpcmethods": [],
+        "subscriptions": subscriptions(version),
+        "hooks": [],
+        "notifications": [],
+        "dynamic": true,
+        "nonnumericids": true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("v25.12.1"), Some((25, 12)));
+        assert_eq!(parse_version("v23.05-modded"), Some((23, 5)));
+        assert_eq!(parse_version("v24.11rc2"), Some((24, 11)));
+        assert_eq!(parse_version("0.12.1"), Some((0, 12)));
+        assert_eq!(parse_version("basedon-v25"), None);
+    }
+
+    #[test]
+    fn wildcard_from_v23_08() {
+        assert_eq!(subscriptions(Some("v25.12.1")), vec!["*", "log"]);
+        assert_eq!(subscriptions(None), vec!["*", "log"]);
+        assert_eq!(subscriptions(Some("v23.08")), vec!["*"]);
+        let old = subscriptions(Some("v23.05.2"));
+        assert!(!old.contains(&"*") && old.contains(&"connect") && old.contains(&"shutdown"));
+        assert!(!old.contains(&"log"));
+    }
+}
