@@ -63,6 +63,7 @@ struct State {
 pub struct Hub {
     state: Mutex<State>,
     redact: bool,
+    instance: String,
 }
 
 impl Hub {
@@ -76,7 +77,10 @@ impl Hub {
             info,
             tx: Some(tx),
         };
-        Hub { state: Mutex::new(state), redact }
+        // Start time and pid: unique enough to tell plugin runs apart.
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let instance = format!("{:x}-{:x}", nanos, std::process::id());
+        Hub { state: Mutex::new(state), redact, instance }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -148,6 +152,7 @@ impl Hub {
             alias: st.info.alias.clone(),
             next_seq: st.next_seq,
             redacted: self.redact,
+            instance: self.instance.clone(),
         });
         let mut preamble = frame::encode(&hello);
         preamble.extend_from_slice(&peers_line(&st));

@@ -1,8 +1,11 @@
 //! Wire protocol v1 between lnwatch-plugin and its clients: UTF-8 NDJSON, one object per line,
 //! every object tagged with `"type"`. See docs/protocol.md.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::peers::PeerState;
 
@@ -41,6 +44,8 @@ pub struct Hello {
     pub next_seq: u64,
     /// Whether the plugin replaces preimages with `"<redacted>"`.
     pub redacted: bool,
+    /// Differs for every plugin run: seqs are only comparable within one instance.
+    pub instance: String,
 }
 
 /// The peer table as of `seq` (every event up to and including `seq` is reflected).
@@ -59,6 +64,7 @@ pub struct Peers {
 pub struct Event {
     pub seq: u64,
     /// Unix time (seconds) the plugin read it from lightningd.
+    #[serde(default)]
     pub time: f64,
     /// The JSON-RPC `method` lightningd sent.
     pub topic: String,
@@ -93,6 +99,44 @@ pub enum CodecError {
     TooLong(usize),
     #[error("not a protocol frame: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// An `event` frame with `params` left as raw JSON text: what a client that only stores and
+/// filters events needs, without building a `Value` per event.
+#[derive(Debug, Deserialize)]
+pub struct EventRef<'a> {
+    pub seq: u64,
+    #[serde(default)]
+    pub time: f64,
+    #[serde(borrow)]
+    pub topic: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub origin: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub params: Option<&'a RawValue>,
+}
+
+/// A decoded line: events borrowed and raw, other frames in full.
+#[derive(Debug)]
+pub enum Line<'a> {
+    Event(EventRef<'a>),
+    Frame(Frame),
+}
+
+/// Decodes one line, taking the fast path for `event` frames (the plugin writes `"type"` first).
+pub fn decode_line(line: &[u8]) -> Result<Line<'_>, CodecError> {
+    let line = trim_newline(line);
+    if line.starts_with(br#"{"type":"event","#) {
+        if line.len() > MAX_LINE {
+            return Err(CodecError::TooLong(line.len()));
+        }
+        return Ok(Line::Event(serde_json::from_slice(line)?));
+    }
+    match decode(line)? {
+        // An event written by someone else, fields in another order: same result, slower path.
+        Frame::Event(_) => Ok(Line::Event(serde_json::from_slice(line)?)),
+        other => Ok(Line::Frame(other)),
+    }
 }
 
 /// Decodes one line (without or with its trailing `\n`).
@@ -254,7 +298,32 @@ mod tests {
         assert_eq!(lb.next_line().unwrap().unwrap(), b"fine");
     }
 
+    #[test]
+    fn decode_line_takes_events_raw_and_the_rest_whole() {
+        let l =
+            br#"{"type":"event","seq":3,"time":1.5,"topic":"connect","origin":null,"params":{"connect":{"id":"02"}}}"#;
+        let Line::Event(e) = decode_line(l).unwrap() else { panic!() };
+        assert_eq!((e.seq, e.time, &*e.topic, e.origin), (3, 1.5, "connect", None));
+        assert_eq!(e.params.unwrap().get(), r#"{"connect":{"id":"02"}}"#);
+        // Field order does not matter.
+        let l = br#"{"seq":4,"topic":"x","type":"event","params":null}"#;
+        let Line::Event(e) = decode_line(l).unwrap() else { panic!() };
+        assert_eq!((e.seq, &*e.topic, e.params.is_none()), (4, "x", true));
+        assert!(matches!(
+            decode_line(br#"{"type":"gap","missed":1,"next_seq":2}"#).unwrap(),
+            Line::Frame(Frame::Gap(_))
+        ));
+        assert!(decode_line(br#"{"type":"event","seq":"x"}"#).is_err());
+    }
+
     proptest! {
+        #[test]
+        fn decode_line_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let mut line = br#"{"type":"event","#.to_vec();
+            line.extend(bytes);
+            let _ = decode_line(&line);
+        }
+
         #[test]
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = decode(&bytes);

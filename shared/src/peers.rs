@@ -59,6 +59,16 @@ impl PeerTable {
         self.peers.values().filter(|p| p.connected).count()
     }
 
+    /// A table holding exactly `peers` (a `peers` frame).
+    pub fn from_states(peers: Vec<PeerState>) -> Self {
+        PeerTable { peers: peers.into_iter().map(|p| (p.id.clone(), p)).collect() }
+    }
+
+    /// Forgets peers that are not connected.
+    pub fn retain_connected(&mut self) {
+        self.peers.retain(|_, p| p.connected);
+    }
+
     /// Applies one connect/disconnect observed at `time`. Returns whether anything changed.
     pub fn apply(&mut self, change: &PeerChange, time: f64) -> bool {
         match change {

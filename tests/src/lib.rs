@@ -11,5 +11,6 @@ pub mod client;
 pub mod fixtures;
 pub mod lightningd;
 pub mod rpc_server;
+pub mod workload;
 
 pub use lightningd::{Lightningd, SimError, SimOptions};
