@@ -25,7 +25,7 @@ pub enum Item {
         topic: Box<str>,
         line: Box<[u8]>,
     },
-    /// A frame every client gets whatever it subscribed to (`peers`).
+    /// Frames every client gets whatever it subscribed to (`hello`, `peers`).
     Control(Box<[u8]>),
 }
 
@@ -115,21 +115,18 @@ impl Hub {
         seq
     }
 
-    /// Records what `getinfo` said.
-    pub fn set_node(&self, node_id: Option<String>, alias: Option<String>) {
+    /// Records what `getinfo` and `listpeers` said, and sends every client a fresh `hello` (now
+    /// with the node's id) and the resulting peer table.
+    pub fn apply_snapshot(&self, node_id: Option<String>, alias: Option<String>, peers: Vec<PeerState>) {
         let mut st = self.lock();
         st.info.node_id = node_id;
         st.info.alias = alias;
-    }
-
-    /// Replaces the peer table with a `listpeers` snapshot and sends every client the result.
-    pub fn apply_snapshot(&self, peers: Vec<PeerState>) {
-        let mut st = self.lock();
         st.peers.apply_snapshot(peers);
         st.peers_complete = true;
-        let line = peers_line(&st);
+        let mut lines = self.hello_line(&st);
+        lines.extend_from_slice(&peers_line(&st));
         if let Some(tx) = &st.tx {
-            let _ = tx.send(Arc::new(Item::Control(line.into())));
+            let _ = tx.send(Arc::new(Item::Control(lines.into())));
         }
     }
 
@@ -143,7 +140,13 @@ impl Hub {
     pub fn attach(&self) -> Option<Attached> {
         let st = self.lock();
         let live = st.tx.as_ref()?.subscribe();
-        let hello = Frame::Hello(Hello {
+        let mut preamble = self.hello_line(&st);
+        preamble.extend_from_slice(&peers_line(&st));
+        Some(Attached { preamble, replay: st.replay.iter().cloned().collect(), live, last_seq: st.next_seq - 1 })
+    }
+
+    fn hello_line(&self, st: &State) -> Vec<u8> {
+        frame::encode(&Frame::Hello(Hello {
             protocol: lnwatch_shared::PROTOCOL_VERSION,
             plugin: concat!("lnwatch-plugin ", env!("CARGO_PKG_VERSION")).to_owned(),
             lightningd: st.info.lightningd.clone(),
@@ -153,10 +156,7 @@ impl Hub {
             next_seq: st.next_seq,
             redacted: self.redact,
             instance: self.instance.clone(),
-        });
-        let mut preamble = frame::encode(&hello);
-        preamble.extend_from_slice(&peers_line(&st));
-        Some(Attached { preamble, replay: st.replay.iter().cloned().collect(), live, last_seq: st.next_seq - 1 })
+        }))
     }
 
     /// Stops the fan-out: clients drain what is queued, then see the stream end.

@@ -62,15 +62,12 @@ pub async fn snapshot(rpc_file: &Path, hub: Arc<Hub>, log: Logger) {
     loop {
         match fetch(rpc_file).await {
             Ok((info, peers)) => {
-                hub.set_node(
-                    info.get("id").and_then(Value::as_str).map(str::to_owned),
-                    info.get("alias").and_then(Value::as_str).map(str::to_owned),
-                );
                 let peers = from_listpeers(&peers);
                 if failures > 0 {
                     log.info(format!("node RPC answered after {failures} attempts; {} peers", peers.len()));
                 }
-                hub.apply_snapshot(peers);
+                let text = |k: &str| info.get(k).and_then(Value::as_str).map(str::to_owned);
+                hub.apply_snapshot(text("id"), text("alias"), peers);
                 return;
             }
             Err(e) => {

@@ -17,19 +17,24 @@ pub fn is_secret_key(key: &str) -> bool {
 /// Replaces the value of every secret key, at any depth, with [`REDACTED`]. Returns how many
 /// values were replaced.
 pub fn redact(value: &mut Value) -> usize {
+    redact_with(value, REDACTED)
+}
+
+/// Like [`redact`], with another stand-in (a viewer hiding secrets it was sent).
+pub fn redact_with(value: &mut Value, replacement: &str) -> usize {
     match value {
         Value::Object(map) => map
             .iter_mut()
             .map(|(k, v)| {
                 if is_secret_key(k) {
-                    *v = Value::String(REDACTED.to_owned());
+                    *v = Value::String(replacement.to_owned());
                     1
                 } else {
-                    redact(v)
+                    redact_with(v, replacement)
                 }
             })
             .sum(),
-        Value::Array(items) => items.iter_mut().map(redact).sum(),
+        Value::Array(items) => items.iter_mut().map(|v| redact_with(v, replacement)).sum(),
         _ => 0,
     }
 }

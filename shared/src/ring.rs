@@ -54,6 +54,10 @@ impl<T> Ring<T> {
         self.items.iter()
     }
 
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut T> + ExactSizeIterator {
+        self.items.iter_mut()
+    }
+
     pub fn get(&self, index: usize) -> Option<&T> {
         self.items.get(index)
     }

@@ -36,7 +36,7 @@ fn next_event(c: &mut Client) -> Event {
     loop {
         match c.next_frame(T).unwrap() {
             Frame::Event(e) => return e,
-            Frame::Peers(_) => continue,
+            Frame::Peers(_) | Frame::Hello(_) => continue,
             other => panic!("expected an event, got {other:?}"),
         }
     }
@@ -134,6 +134,10 @@ fn rpc_that_is_not_ready_yet_is_retried() {
     let f = c.frames_until(T, |f| matches!(f, Frame::Peers(p) if p.complete)).unwrap();
     let Some(Frame::Peers(p)) = f.last() else { unreachable!() };
     assert_eq!(p.peers[0].id, "02aa");
+    // The node id arrives with a repeated hello of the same instance.
+    let again = f.iter().find_map(|f| if let Frame::Hello(h) = f { Some(h) } else { None }).expect("a second hello");
+    assert_eq!(again.instance, hello.instance);
+    assert!(again.node_id.is_some());
     assert_eq!(ln.rpc().calls()[..2], ["getinfo", "listpeers"]);
 }
 

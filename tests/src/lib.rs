@@ -11,6 +11,7 @@ pub mod client;
 pub mod fixtures;
 pub mod lightningd;
 pub mod rpc_server;
+pub mod scenario;
 pub mod workload;
 
 pub use lightningd::{Lightningd, SimError, SimOptions};

@@ -1,1 +1,95 @@
-fn main() {}
+//! `lnwatch`: live terminal monitor for Core Lightning.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use lnwatch::app::{App, Msg};
+use lnwatch::cli::Cli;
+use lnwatch::{demo, now, run, source};
+use tokio::sync::mpsc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lnwatch: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async_main(cli));
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lnwatch: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn async_main(cli: Cli) -> Result<(), String> {
+    let demo = if cli.demo { Some(demo::Demo::start()?) } else { None };
+    let socket = demo.as_ref().map_or_else(|| cli.socket_path(), |d| d.socket());
+    let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+
+    let (tx, mut rx) = mpsc::channel(256);
+    tokio::spawn(source::run(socket, tx.clone()));
+    tokio::spawn(input(tx.clone()));
+    tokio::spawn(ticks(tx.clone()));
+    tokio::spawn(signals(tx));
+
+    // Raw mode and the alternate screen; the panic hook ratatui installs restores the terminal.
+    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
+    ratatui::restore();
+    drop(demo);
+    result.map_err(|e| e.to_string())
+}
+
+async fn input(tx: mpsc::Sender<Msg>) {
+    let mut events = EventStream::new();
+    while let Some(ev) = events.next().await {
+        let msg = match ev {
+            Ok(Event::Key(k)) => Msg::Key(k),
+            Ok(Event::Resize(..)) => Msg::Resize,
+            Ok(_) => continue,
+            Err(_) => Msg::Quit,
+        };
+        if tx.send(msg).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn ticks(tx: mpsc::Sender<Msg>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        if tx.send(Msg::Tick(now())).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP (tmux pane killed) and SIGINT quit through the normal path, which restores
+/// the terminal.
+async fn signals(tx: mpsc::Sender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
+    else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+        _ = int.recv() => {}
+    }
+    let _ = tx.send(Msg::Quit).await;
+}

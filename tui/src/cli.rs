@@ -1,0 +1,85 @@
+//! Command line.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+const AFTER_HELP: &str = "\
+Socket: --socket, else --lightning-dir/notif.sock, else $LNWATCH_SOCKET, else ~/.lightning/notif.sock.
+
+Start the plugin on the node first:
+  lightning-cli plugin start /path/to/lnwatch-plugin
+or add `plugin=/path/to/lnwatch-plugin` to the node's config. It listens on
+<lightning-dir>/notif.sock (option lnwatch-socket).
+
+Keys:
+  q, Ctrl-C        quit (q/Esc close an overlay first)
+  ?                help
+  Tab / Shift-Tab  next / previous pane
+  j k ↑ ↓ PgUp PgDn g G End   move; G/End follows new events again
+  Space            pause / resume (events keep being collected)
+  t                topic picker; 1-9 toggle the first nine topics
+  /                text filter (! inverts); Esc clears
+  Enter            detail of the selected event
+  s                show / hide preimages
+  c                clear the current pane
+
+Set NO_COLOR to disable colours.";
+
+#[derive(Debug, Parser)]
+#[command(name = "lnwatch", version, about = "Live terminal monitor for Core Lightning nodes", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The lnwatch-plugin socket.
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// The node's lightning dir; the socket is DIR/notif.sock.
+    #[arg(long, value_name = "DIR")]
+    pub lightning_dir: Option<PathBuf>,
+    /// Show only these topics at start (comma-separated); others can be switched on with t.
+    #[arg(long, value_delimiter = ',', value_name = "TOPIC,…")]
+    pub topics: Option<Vec<String>>,
+    /// Events kept per topic (and invoices kept).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub history: u32,
+    /// Run against a simulated node with a lively scenario: no Core Lightning needed.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+impl Cli {
+    /// The socket to connect to, by the precedence in the help.
+    pub fn socket_path(&self) -> PathBuf {
+        if let Some(s) = &self.socket {
+            return s.clone();
+        }
+        if let Some(d) = &self.lightning_dir {
+            return d.join("notif.sock");
+        }
+        if let Some(s) = std::env::var_os("LNWATCH_SOCKET").filter(|s| !s.is_empty()) {
+            return s.into();
+        }
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        home.join(".lightning").join("notif.sock")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_precedence() {
+        let c = Cli::parse_from(["lnwatch", "--socket", "/a.sock", "--lightning-dir", "/ln"]);
+        assert_eq!(c.socket_path(), PathBuf::from("/a.sock"));
+        let c = Cli::parse_from(["lnwatch", "--lightning-dir", "/tmp/l1-regtest"]);
+        assert_eq!(c.socket_path(), PathBuf::from("/tmp/l1-regtest/notif.sock"));
+    }
+
+    #[test]
+    fn topics_and_history() {
+        let c = Cli::parse_from(["lnwatch", "--topics", "connect,disconnect", "--history", "50"]);
+        assert_eq!(c.topics.unwrap(), ["connect", "disconnect"]);
+        assert_eq!(c.history, 50);
+        assert!(Cli::try_parse_from(["lnwatch", "--history", "0"]).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! lnwatch: the terminal monitor. Elm-style: inputs become [`app::Msg`]s on one channel,
+//! [`app::App::update`] is pure, [`ui::render`] only draws, I/O lives at the edges
+//! ([`source`], [`main`]'s input and tick tasks).
+
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod run;
+pub mod source;
+pub mod store;
+pub mod summary;
+pub mod ui;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Unix time in seconds.
+pub fn now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}

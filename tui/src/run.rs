@@ -1,0 +1,66 @@
+//! The main loop, generic over the ratatui backend so tests drive it with `TestBackend`.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use crate::app::{App, Msg};
+use crate::ui;
+
+/// At most ~30 frames per second, whatever the event rate.
+pub const FRAME: Duration = Duration::from_millis(33);
+/// Messages applied between two frames at most, so keys stay responsive during floods.
+const MAX_BATCH: usize = 4096;
+
+/// Applies messages and draws when something changed, until the app quits or every sender is
+/// gone (then it draws the final state once).
+pub async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    rx: &mut mpsc::Receiver<Msg>,
+) -> Result<(), B::Error> {
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if app.quit {
+            return Ok(());
+        }
+        let wait =
+            if app.dirty { FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed())) } else { Duration::MAX };
+        if app.dirty && wait.is_zero() {
+            draw(terminal, app)?;
+            last_draw = Some(Instant::now());
+            continue;
+        }
+        let msg = if wait == Duration::MAX {
+            rx.recv().await
+        } else {
+            match tokio::time::timeout(wait, rx.recv()).await {
+                Ok(m) => m,
+                Err(_) => continue,
+            }
+        };
+        let Some(msg) = msg else {
+            if app.dirty {
+                draw(terminal, app)?;
+            }
+            return Ok(());
+        };
+        app.update(msg);
+        // Drain what else is queued before the next frame.
+        for _ in 0..MAX_BATCH {
+            match rx.try_recv() {
+                Ok(m) => app.update(m),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {
+    app.prepare();
+    terminal.draw(|f| ui::render(app, f))?;
+    app.dirty = false;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! The socket source: connects to the plugin, turns lines into messages, and reconnects with a
+//! capped backoff when the socket goes away (plugin restarted, node stopped).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use interprocess::local_socket::tokio::Stream;
+use interprocess::local_socket::traits::tokio::Stream as _;
+use interprocess::local_socket::{GenericFilePath, ToFsName};
+use lnwatch_shared::frame::{LineBuf, MAX_LINE};
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+
+use crate::app::{Decoder, Msg, SourceEvent};
+
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const MAX_RETRY: Duration = Duration::from_secs(5);
+
+/// Runs until the receiving side of `tx` is gone.
+pub async fn run(path: PathBuf, tx: mpsc::Sender<Msg>) {
+    let mut retry = FIRST_RETRY;
+    if tx.send(Msg::Source(SourceEvent::Connecting { attempt: 1 })).await.is_err() {
+        return;
+    }
+    loop {
+        let reason = match connect(&path).await {
+            Ok(stream) => {
+                retry = FIRST_RETRY;
+                if tx.send(Msg::Source(SourceEvent::Connected)).await.is_err() {
+                    return;
+                }
+                read(stream, &tx).await
+            }
+            Err(e) => e,
+        };
+        let lost = SourceEvent::Lost { reason, retry_in: retry.as_secs_f64() };
+        if tx.send(Msg::Source(lost)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(retry).await;
+        retry = (retry * 2).min(MAX_RETRY);
+    }
+}
+
+async fn connect(path: &Path) -> Result<Stream, String> {
+    let name = path.to_fs_name::<GenericFilePath>().map_err(|e| e.to_string())?;
+    Stream::connect(name).await.map_err(|e| e.to_string())
+}
+
+/// Reads until the stream ends; returns why. Lines read in one go are sent as one batch; the
+/// bounded channel makes a UI that cannot keep up slow this reader down, and the plugin then
+/// reports what was dropped with a `gap`.
+async fn read(mut stream: Stream, tx: &mpsc::Sender<Msg>) -> String {
+    let mut lines = LineBuf::new(MAX_LINE);
+    let mut decoder = Decoder::default();
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = match stream.read(&mut chunk).await {
+            Ok(0) => return "the plugin closed the connection".into(),
+            Ok(n) => n,
+            Err(e) => return e.to_string(),
+        };
+        lines.extend(&chunk[..n]);
+        let mut batch = Vec::new();
+        while let Some(line) = lines.next_line() {
+            batch.push(match line {
+                Ok(l) => decoder.decode(l),
+                Err(e) => crate::app::Incoming::Bad(e.to_string()),
+            });
+        }
+        if !batch.is_empty() && tx.send(Msg::Batch(batch)).await.is_err() {
+            return "closing".into();
+        }
+    }
+}

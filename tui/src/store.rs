@@ -1,0 +1,310 @@
+//! Event storage: a bounded ring per topic (a flood of one topic never pushes out the rare
+//! ones), topic counts and on/off state, and the merged, filtered list the events pane shows.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use lnwatch_shared::frame::EventRef;
+use lnwatch_shared::ring::Ring;
+
+/// Distinct topics kept apart; past this (a misbehaving plugin inventing names), events are
+/// filed under [`OVERFLOW_TOPIC`] so memory stays bounded.
+pub const MAX_TOPICS: usize = 256;
+pub const OVERFLOW_TOPIC: &str = "(other topics)";
+
+/// One stored event. `params` stays raw JSON text: it is parsed only for the rows on screen.
+#[derive(Debug)]
+pub struct Ev {
+    pub seq: u64,
+    pub time: f64,
+    pub topic: Arc<str>,
+    pub origin: Option<Box<str>>,
+    pub params: Box<str>,
+    /// Text-filter memo: `generation << 1 | matched`, so each event is tested once per filter.
+    memo: AtomicU64,
+}
+
+impl Ev {
+    pub fn new(seq: u64, time: f64, topic: Arc<str>, origin: Option<&str>, params: &str) -> Ev {
+        Ev { seq, time, topic, origin: origin.map(Into::into), params: params.into(), memo: AtomicU64::new(0) }
+    }
+
+    /// From a decoded `event` line; the topic is attached by the store.
+    pub fn from_ref(e: &EventRef<'_>, topic: Arc<str>) -> Ev {
+        Ev::new(e.seq, e.time, topic, e.origin.as_deref(), e.params.map_or("null", |p| p.get()))
+    }
+}
+
+/// The text filter: case-insensitive substring of topic, origin or the raw JSON; `!` inverts.
+#[derive(Debug, Clone, Default)]
+pub struct TextFilter {
+    text: String,
+    needle: Vec<u8>,
+    invert: bool,
+    generation: u64,
+}
+
+impl TextFilter {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_active(&self) -> bool {
+        !self.needle.is_empty()
+    }
+
+    pub fn set(&mut self, text: &str) {
+        self.text = text.to_owned();
+        let (invert, pattern) = match text.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        self.invert = invert;
+        self.needle = pattern.to_lowercase().into_bytes();
+        self.generation += 1;
+    }
+
+    pub fn matches(&self, ev: &Ev) -> bool {
+        if self.needle.is_empty() {
+            return true;
+        }
+        let memo = ev.memo.load(Ordering::Relaxed);
+        if memo >> 1 == self.generation {
+            return memo & 1 == 1;
+        }
+        let found = [ev.topic.as_bytes(), ev.origin.as_deref().unwrap_or("").as_bytes(), ev.params.as_bytes()]
+            .iter()
+            .any(|hay| memchr::memmem::find(&hay.to_ascii_lowercase(), &self.needle).is_some());
+        let matched = found != self.invert;
+        ev.memo.store(self.generation << 1 | matched as u64, Ordering::Relaxed);
+        matched
+    }
+}
+
+#[derive(Debug)]
+pub struct Topic {
+    pub name: Arc<str>,
+    /// Events seen since start (not reset by clearing the events pane).
+    pub count: u64,
+    pub enabled: bool,
+    events: Ring<Arc<Ev>>,
+}
+
+impl Topic {
+    pub fn stored(&self) -> usize {
+        self.events.len()
+    }
+}
+
+/// What a merged view holds and hides.
+#[derive(Debug, Default, Clone)]
+pub struct View {
+    pub events: Vec<Arc<Ev>>,
+    pub hidden_by_topics: usize,
+    pub hidden_by_text: usize,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    topics: BTreeMap<Arc<str>, Topic>,
+    history: usize,
+    /// Topics switched off before they were first seen (`--topics`).
+    initially_enabled: Option<Vec<String>>,
+}
+
+impl Store {
+    pub fn new(history: usize, initial_topics: Option<Vec<String>>) -> Store {
+        Store { topics: BTreeMap::new(), history, initially_enabled: initial_topics }
+    }
+
+    /// Topics in display order (by name).
+    pub fn topics(&self) -> impl ExactSizeIterator<Item = &Topic> {
+        self.topics.values()
+    }
+
+    pub fn topic_at(&self, i: usize) -> Option<&Topic> {
+        self.topics.values().nth(i)
+    }
+
+    /// The shared name of `topic`, creating the topic on first sight.
+    pub fn intern(&mut self, topic: &str) -> Arc<str> {
+        if let Some((k, _)) = self.topics.get_key_value(topic) {
+            return k.clone();
+        }
+        let name: Arc<str> = if self.topics.len() >= MAX_TOPICS { OVERFLOW_TOPIC.into() } else { topic.into() };
+        if let Some((k, _)) = self.topics.get_key_value(&*name) {
+            return k.clone();
+        }
+        let enabled = self.initially_enabled.as_ref().is_none_or(|t| t.iter().any(|t| **t == *name));
+        let entry = Topic { name: name.clone(), count: 0, enabled, events: Ring::new(self.history) };
+        self.topics.insert(name.clone(), entry);
+        name
+    }
+
+    /// Stores an event whose topic came from [`Store::intern`].
+    pub fn push(&mut self, ev: Arc<Ev>) {
+        if let Some(t) = self.topics.get_mut(&ev.topic) {
+            t.count += 1;
+            t.events.push(ev);
+        }
+    }
+
+    pub fn is_enabled(&self, topic: &str) -> bool {
+        self.topics.get(topic).is_some_and(|t| t.enabled)
+    }
+
+    pub fn toggle(&mut self, i: usize) {
+        if let Some(t) = self.topics.values_mut().nth(i) {
+            t.enabled = !t.enabled;
+        }
+    }
+
+    pub fn set_all(&mut self, enabled: bool) {
+        self.topics.values_mut().for_each(|t| t.enabled = enabled);
+    }
+
+    pub fn clear_events(&mut self) {
+        self.topics.values_mut().for_each(|t| t.events.clear());
+    }
+
+    pub fn reset_counts(&mut self) {
+        self.topics.values_mut().for_each(|t| t.count = 0);
+    }
+
+    /// Every stored event, oldest first: what a pause freezes.
+    pub fn all(&self) -> Vec<Arc<Ev>> {
+        merge(self.topics.values().map(|t| &t.events))
+    }
+
+    /// The events pane: enabled topics (only `only`, if given), passing `filter`, by seq.
+    pub fn view(&self, only: Option<&str>, filter: &TextFilter) -> View {
+        let mut hidden_by_topics = 0;
+        let rings = self.topics.values().filter(|t| only.is_none_or(|o| *t.name == *o)).filter(|t| {
+            if !t.enabled {
+                hidden_by_topics += t.events.len();
+            }
+            t.enabled
+        });
+        let merged = merge(rings.map(|t| &t.events));
+        filter_view(merged, filter, hidden_by_topics)
+    }
+
+    /// The same selection applied to a frozen list (while paused).
+    pub fn view_of(&self, frozen: &[Arc<Ev>], only: Option<&str>, filter: &TextFilter) -> View {
+        let mut hidden_by_topics = 0;
+        let picked = frozen
+            .iter()
+            .filter(|e| only.is_none_or(|o| *e.topic == *o))
+            .filter(|e| {
+                let on = self.is_enabled(&e.topic);
+                hidden_by_topics += usize::from(!on);
+                on
+            })
+            .cloned()
+            .collect();
+        filter_view(picked, filter, hidden_by_topics)
+    }
+}
+
+fn filter_view(events: Vec<Arc<Ev>>, filter: &TextFilter, hidden_by_topics: usize) -> View {
+    if !filter.is_active() {
+        return View { events, hidden_by_topics, hidden_by_text: 0 };
+    }
+    let before = events.len();
+    let events: Vec<_> = events.into_iter().filter(|e| filter.matches(e)).collect();
+    View { hidden_by_text: before - events.len(), events, hidden_by_topics }
+}
+
+/// k-way merge by seq of rings that are each in seq order.
+fn merge<'a>(rings: impl Iterator<Item = &'a Ring<Arc<Ev>>>) -> Vec<Arc<Ev>> {
+    let rings: Vec<&Ring<Arc<Ev>>> = rings.filter(|r| !r.is_empty()).collect();
+    let mut out = Vec::with_capacity(rings.iter().map(|r| r.len()).sum());
+    if let [only] = rings.as_slice() {
+        out.extend(only.iter().cloned());
+        return out;
+    }
+    let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> =
+        rings.iter().enumerate().filter_map(|(r, ring)| ring.get(0).map(|e| Reverse((e.seq, r, 0)))).collect();
+    while let Some(Reverse((_, r, i))) = heap.pop() {
+        if let Some(e) = rings[r].get(i) {
+            out.push(e.clone());
+        }
+        if let Some(next) = rings[r].get(i + 1) {
+            heap.push(Reverse((next.seq, r, i + 1)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(s: &mut Store, seq: u64, topic: &str, params: &str) {
+        let t = s.intern(topic);
+        s.push(Arc::new(Ev::new(seq, seq as f64, t, None, params)));
+    }
+
+    fn seqs(v: &View) -> Vec<u64> {
+        v.events.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn per_topic_history_and_merged_order() {
+        let mut s = Store::new(2, None);
+        push(&mut s, 1, "invoice_payment", "{}");
+        for seq in 2..=6 {
+            push(&mut s, seq, "coin_movement", "{}");
+        }
+        push(&mut s, 7, "block_added", "{}");
+        let v = s.view(None, &TextFilter::default());
+        // The rare invoice survives the coin_movement flood.
+        assert_eq!(seqs(&v), [1, 5, 6, 7]);
+        assert_eq!(s.topics().map(|t| t.count).sum::<u64>(), 7);
+        assert_eq!(seqs(&s.view(Some("coin_movement"), &TextFilter::default())), [5, 6]);
+    }
+
+    #[test]
+    fn topic_toggles_and_text_filter_report_what_they_hide() {
+        let mut s = Store::new(10, None);
+        push(&mut s, 1, "connect", r#"{"connect":{"id":"02AA"}}"#);
+        push(&mut s, 2, "block_added", r#"{"block_added":{"height":1}}"#);
+        push(&mut s, 3, "connect", r#"{"connect":{"id":"03bb"}}"#);
+        let bi = s.topics().position(|t| &*t.name == "block_added").unwrap();
+        s.toggle(bi);
+        let mut f = TextFilter::default();
+        f.set("02aa");
+        let v = s.view(None, &f);
+        assert_eq!((seqs(&v), v.hidden_by_topics, v.hidden_by_text), (vec![1], 1, 1));
+        f.set("!02aa");
+        assert_eq!(seqs(&s.view(None, &f)), [3]);
+        f.set("CONNECT");
+        assert_eq!(seqs(&s.view(None, &f)), [1, 3]);
+    }
+
+    #[test]
+    fn initial_topics_and_overflow() {
+        let mut s = Store::new(1, Some(vec!["connect".into()]));
+        assert!(!s.is_enabled(&s.intern("block_added")));
+        assert!(s.is_enabled(&s.intern("connect")));
+        let mut s = Store::new(1, None);
+        for i in 0..MAX_TOPICS + 10 {
+            s.intern(&format!("t{i}"));
+        }
+        assert_eq!(s.topics().len(), MAX_TOPICS + 1);
+        assert_eq!(&*s.intern("yet-another"), OVERFLOW_TOPIC);
+    }
+
+    #[test]
+    fn frozen_view_filters_like_the_live_one() {
+        let mut s = Store::new(10, None);
+        push(&mut s, 1, "a", "{}");
+        push(&mut s, 2, "b", "{}");
+        let frozen = s.all();
+        push(&mut s, 3, "a", "{}");
+        assert_eq!(seqs(&s.view_of(&frozen, None, &TextFilter::default())), [1, 2]);
+        assert_eq!(seqs(&s.view_of(&frozen, Some("b"), &TextFilter::default())), [2]);
+    }
+}

@@ -1,0 +1,487 @@
+//! Drawing: `render(&App, &mut Frame)` reads the state and never changes it.
+
+use lnwatch_shared::peers::format_address;
+use lnwatch_shared::redact::{REDACTED, redact_with};
+use lnwatch_shared::sanitize::{one_line, sanitize};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use serde_json::Value;
+
+use crate::app::{App, Conn, Overlay, Pane};
+use crate::store::Ev;
+use crate::summary::{sat, short_id, summarize_raw};
+
+/// Shown in place of a preimage the viewer hides.
+const HIDDEN: &str = "•••• (s shows)";
+
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.color { Style::default().fg(c) } else { Style::default() }
+    }
+    fn good(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    fn bad(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    fn warn(&self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+    fn dim(&self) -> Style {
+        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
+    }
+    fn selected(&self, focused: bool) -> Style {
+        if focused {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        }
+    }
+    fn border(&self, focused: bool) -> Style {
+        match (focused, self.color) {
+            (true, true) => Style::default().fg(Color::Cyan),
+            (true, false) => Style::default().add_modifier(Modifier::BOLD),
+            _ => Style::default(),
+        }
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame) {
+    let theme = Theme { color: app.color };
+    let area = f.area();
+    let [header, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    f.render_widget(Paragraph::new(header_line(app, &theme)), header);
+    f.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
+
+    // Narrow or short terminals drop the side panes rather than squeeze everything.
+    let bottom_h = if body.height >= 12 { (body.height * 2 / 5).max(5) } else { 0 };
+    let [top, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(bottom_h)]).areas(body);
+    let topics_w = if top.width >= 50 { (top.width / 4).clamp(14, 28) } else { 0 };
+    let [topics, events] = Layout::horizontal([Constraint::Length(topics_w), Constraint::Min(0)]).areas(top);
+    let [peers, invoices] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+
+    topics_pane(app, f, topics, &theme);
+    events_pane(app, f, events, &theme);
+    peers_pane(app, f, peers, &theme);
+    invoices_pane(app, f, invoices, &theme);
+
+    match &app.overlay {
+        Some(Overlay::Help) => help(f, area, &theme),
+        Some(Overlay::Detail { ev, scroll }) => detail(app, f, area, ev, *scroll, &theme),
+        Some(Overlay::TopicPicker { cursor }) => picker(app, f, area, *cursor, &theme),
+        None => {}
+    }
+}
+
+fn header_line(app: &App, t: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD))];
+    match &app.conn {
+        Conn::Up { .. } => spans.push(Span::styled("● connected", t.good())),
+        Conn::Connecting { attempt } => spans.push(Span::styled(format!("◌ connecting (attempt {attempt})"), t.warn())),
+        Conn::Down { since, reason, retry_at } => spans.push(Span::styled(
+            format!(
+                "○ disconnected {} ({}), retry in {:.0}s",
+                ago(app.now - since),
+                one_line(reason, 40),
+                (retry_at - app.now).max(0.0)
+            ),
+            t.bad(),
+        )),
+    }
+    if let Some(p) = &app.paused {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(format!("PAUSED +{}", p.pending), t.warn().add_modifier(Modifier::REVERSED)));
+    }
+    if app.missed > 0 {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(format!("⚠ {} missed in {} gaps", app.missed, app.gaps), t.bad()));
+    }
+    spans.push(Span::raw(format!("  {:.1} ev/s", app.rate)));
+    if let Some(h) = &app.hello {
+        let node = h.node_id.as_deref().map(short_id).unwrap_or_else(|| "node ?".into());
+        let alias = h.alias.as_deref().map(|a| format!(" {}", one_line(a, 32))).unwrap_or_default();
+        spans.push(Span::raw(format!(
+            "  {}{}  {}  {}",
+            one_line(&node, 16),
+            alias,
+            one_line(h.network.as_deref().unwrap_or("?"), 12),
+            one_line(h.lightningd.as_deref().unwrap_or(""), 20)
+        )));
+    }
+    if app.outages > 0 {
+        spans.push(Span::styled(format!("  outages {}", app.outages), t.dim()));
+    }
+    spans.push(Span::styled(format!("  {}", sanitize(&app.socket)), t.dim()));
+    Line::from(spans)
+}
+
+fn footer_line(app: &App, t: &Theme) -> Line<'static> {
+    if let Some(input) = &app.filter_input {
+        return Line::from(vec![
+            Span::styled("/", t.warn()),
+            Span::raw(format!("{}▏", sanitize(input))),
+            Span::styled(format!("   {}", app.hints()), t.dim()),
+        ]);
+    }
+    let mut spans = Vec::new();
+    if let Some((notice, _)) = &app.notice {
+        spans.push(Span::styled(format!("{notice}  "), t.warn()));
+    }
+    if app.filter.is_active() {
+        spans.push(Span::styled(format!("filter: {}  ", sanitize(app.filter.text())), t.warn()));
+    }
+    spans.push(Span::styled(app.hints().to_owned(), t.dim()));
+    Line::from(spans)
+}
+
+fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
+    Block::default().borders(Borders::ALL).border_style(t.border(focused)).title(title)
+}
+
+/// First row to show so that `selected` stays in a window of `height` rows.
+fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool) -> usize {
+    let last_page = len.saturating_sub(height);
+    match selected {
+        _ if follow => last_page,
+        Some(s) => s.saturating_sub(height / 2).min(last_page),
+        None => 0,
+    }
+}
+
+fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let focused = app.focus == Pane::Topics;
+    let total: u64 = app.store.topics().map(|x| x.count).sum();
+    let mut rows = vec![Row::new(vec![Cell::from("  all"), Cell::from(total.to_string())])];
+    for (i, topic) in app.store.topics().enumerate() {
+        let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
+        let mark = if topic.enabled { "" } else { " (off)" };
+        let style = if topic.enabled { Style::default() } else { t.dim() };
+        rows.push(
+            Row::new(vec![
+                Cell::from(format!("{key} {}{mark}", sanitize(&topic.name))),
+                Cell::from(topic.count.to_string()),
+            ])
+            .style(style),
+        );
+    }
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let start = window_start(rows.len(), inner_h, Some(app.topics_cursor), false);
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(inner_h)
+        .map(|(i, r)| if i == app.topics_cursor { r.style(t.selected(focused)) } else { r })
+        .collect();
+    let table = Table::new(rows, [Constraint::Min(6), Constraint::Length(7)])
+        .header(Row::new(vec!["topic", "count"]).style(t.dim()))
+        .block(block(format!("Topics {}", app.store.topics().len()), focused, t));
+    f.render_widget(table, area);
+}
+
+fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let focused = app.focus == Pane::Events;
+    let view = app.view();
+    let which = app.selected_topic.as_deref().map(sanitize).map(|s| s.into_owned()).unwrap_or_else(|| "all".into());
+    let mut title = format!("Events [{which}] {}", view.events.len());
+    if view.hidden_by_topics > 0 {
+        title.push_str(&format!(" · {} hidden by topics", view.hidden_by_topics));
+    }
+    if view.hidden_by_text > 0 {
+        title.push_str(&format!(" · {} hidden by filter", view.hidden_by_text));
+    }
+    if !app.events_cursor.follow && !view.events.is_empty() {
+        title.push_str(" · scrolled (G follows)");
+    }
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let selected = app.events_cursor.selected(view.events.len());
+    let start = window_start(view.events.len(), inner_h, selected, app.events_cursor.follow);
+    let summary_w = area.width.saturating_sub(2 + 8 + 1 + 7 + 1 + 16 + 1).max(8) as usize;
+    let rows: Vec<Row> = view.events[start..(start + inner_h).min(view.events.len())]
+        .iter()
+        .enumerate()
+        .map(|(i, ev)| {
+            let summary = summarize_raw(&ev.topic, ev.origin.as_deref(), &ev.params);
+            let row = Row::new(vec![
+                Cell::from(clock(ev.time)),
+                Cell::from(ev.seq.to_string()),
+                Cell::from(one_line(&ev.topic, 16)).style(topic_style(&ev.topic, t)),
+                Cell::from(one_line(&summary, summary_w)),
+            ]);
+            if Some(start + i) == selected && (focused || !app.events_cursor.follow) {
+                row.style(t.selected(focused))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table =
+        Table::new(rows, [Constraint::Length(8), Constraint::Length(7), Constraint::Length(16), Constraint::Min(8)])
+            .header(Row::new(vec!["UTC", "seq", "topic", "summary"]).style(t.dim()))
+            .block(block(title, focused, t));
+    f.render_widget(table, area);
+}
+
+fn topic_style(topic: &str, t: &Theme) -> Style {
+    match topic {
+        "warning" | "sendpay_failure" | "channel_open_failed" | "shutdown" => t.fg(Color::Red),
+        "connect" | "invoice_payment" | "sendpay_success" | "channel_opened" => t.fg(Color::Green),
+        "disconnect" => t.fg(Color::Yellow),
+        "forward_event" | "coin_movement" | "balance_snapshot" => t.fg(Color::Cyan),
+        "block_added" => t.fg(Color::Blue),
+        _ => Style::default(),
+    }
+}
+
+fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let focused = app.focus == Pane::Peers;
+    let peers = app.peers_sorted();
+    let up = peers.iter().filter(|p| p.connected).count();
+    let mut title = format!("Peers {up}/{} connected", peers.len());
+    if !app.peers_complete {
+        title.push_str(" · waiting for listpeers");
+    }
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let selected = peers.len().checked_sub(1).map(|last| app.peers_cursor.index.min(last));
+    let start = window_start(peers.len(), inner_h, selected.filter(|_| focused), false);
+    let rows: Vec<Row> = peers
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(inner_h)
+        .map(|(i, p)| {
+            let (dot, style) = if p.connected { ("●", t.good()) } else { ("○", t.dim()) };
+            let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
+            let row = Row::new(vec![
+                Cell::from(dot).style(style),
+                Cell::from(one_line(&short_id(&p.id), 10)),
+                Cell::from(p.direction.as_deref().map(|d| one_line(d, 3)).unwrap_or_else(|| "-".into())),
+                Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 28)),
+                Cell::from(since),
+                Cell::from(format!("×{}", p.connects)),
+            ]);
+            if focused && Some(i) == selected { row.style(t.selected(true)) } else { row }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(10),
+            Constraint::Length(3),
+            Constraint::Min(6),
+            Constraint::Length(6),
+            Constraint::Length(4),
+        ],
+    )
+    .header(Row::new(vec!["", "peer", "dir", "address", "since", "conn"]).style(t.dim()))
+    .block(block(title, focused, t));
+    f.render_widget(table, area);
+}
+
+fn preimage_text(app: &App, p: Option<&str>) -> String {
+    match p {
+        None => "-".into(),
+        Some(REDACTED) => "redacted".into(),
+        Some(_) if !app.show_secrets => "••••".into(),
+        Some(p) => one_line(p, 64),
+    }
+}
+
+fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let focused = app.focus == Pane::Invoices;
+    let invoices = app.shown_invoices();
+    let paid = invoices.iter().filter(|i| i.paid.is_some()).count();
+    let mut title = format!("Invoices {} · {paid} paid", invoices.len());
+    let hidden = app.invoices_hidden();
+    if hidden > 0 {
+        title.push_str(&format!(" · {hidden} hidden by filter"));
+    }
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let selected = app.invoices_cursor.selected(invoices.len());
+    let start = window_start(invoices.len(), inner_h, selected, app.invoices_cursor.follow);
+    let rows: Vec<Row> = invoices
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(inner_h)
+        .map(|(i, inv)| {
+            let (state, style) = if inv.paid.is_some() { ("paid", t.good()) } else { ("open", Style::default()) };
+            let row = Row::new(vec![
+                Cell::from(clock(inv.paid.or(inv.created).unwrap_or(0.0))),
+                Cell::from(one_line(&inv.label, 24)),
+                Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())),
+                Cell::from(state).style(style),
+                Cell::from(preimage_text(app, inv.preimage.as_deref())),
+            ]);
+            if focused && Some(i) == selected { row.style(t.selected(true)) } else { row }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Min(6),
+            Constraint::Length(13),
+            Constraint::Length(4),
+            Constraint::Length(8),
+        ],
+    )
+    .header(Row::new(vec!["UTC", "label", "amount", "", "preimage"]).style(t.dim()))
+    .block(block(title, focused, t));
+    f.render_widget(table, area);
+}
+
+/// A rectangle of `w`×`h` (at most the area) centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// The event as pretty JSON, secrets hidden unless shown, every line sanitized.
+pub fn detail_text(app: &App, ev: &Ev) -> Vec<String> {
+    let mut params: Value = serde_json::from_str(&ev.params).unwrap_or(Value::Null);
+    if !app.show_secrets {
+        redact_with(&mut params, HIDDEN);
+    }
+    let doc = serde_json::json!({"seq": ev.seq, "time": ev.time, "topic": &*ev.topic, "origin": ev.origin.as_deref(), "params": params});
+    let pretty = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    pretty.lines().map(|l| sanitize(l).into_owned()).collect()
+}
+
+fn detail(app: &App, f: &mut Frame, area: Rect, ev: &Ev, scroll: u16, t: &Theme) {
+    let r = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2).max(3));
+    let lines: Vec<Line> = detail_text(app, ev).into_iter().map(Line::from).collect();
+    let title = format!("seq {} · {} · {} UTC", ev.seq, one_line(&ev.topic, 30), clock(ev.time));
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block(title, true, t)),
+        r,
+    );
+}
+
+const HELP: &[(&str, &str)] = &[
+    ("q, Ctrl-C", "quit (q/Esc close an overlay first)"),
+    ("?", "this help"),
+    ("Tab / Shift-Tab", "next / previous pane"),
+    ("j k ↑ ↓", "move"),
+    ("PgUp PgDn g", "page up / down, first row"),
+    ("G, End", "last row; the events pane follows new events again"),
+    ("Space", "pause / resume: the view freezes, events are still collected"),
+    ("t", "topic picker: toggle topics on/off"),
+    ("1 – 9", "toggle the first nine topics"),
+    ("/", "text filter on events and invoices (! inverts); Esc clears"),
+    ("Enter", "event detail (events pane); topic on/off (topics pane)"),
+    ("s", "show / hide preimages (when the plugin does not redact them)"),
+    ("c", "clear the current pane"),
+];
+
+fn help(f: &mut Frame, area: Rect, t: &Theme) {
+    let r = centered(area, 76, HELP.len() as u16 + 4);
+    let rows: Vec<Row> =
+        HELP.iter().map(|(k, v)| Row::new(vec![Cell::from(*k).style(t.warn()), Cell::from(*v)])).collect();
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Table::new(rows, [Constraint::Length(16), Constraint::Min(10)]).block(block(
+            "Keys (q/Esc closes)".into(),
+            true,
+            t,
+        )),
+        r,
+    );
+}
+
+fn picker(app: &App, f: &mut Frame, area: Rect, cursor: usize, t: &Theme) {
+    let n = app.store.topics().len();
+    let r = centered(area, 44, n as u16 + 2);
+    let inner_h = r.height.saturating_sub(2) as usize;
+    let start = window_start(n, inner_h, Some(cursor), false);
+    let rows: Vec<Row> = app
+        .store
+        .topics()
+        .enumerate()
+        .skip(start)
+        .take(inner_h)
+        .map(|(i, topic)| {
+            let mark = if topic.enabled { "[x]" } else { "[ ]" };
+            let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
+            let row = Row::new(vec![
+                Cell::from(format!("{key} {mark} {}", sanitize(&topic.name))),
+                Cell::from(topic.count.to_string()),
+            ]);
+            if i == cursor { row.style(t.selected(true)) } else { row }
+        })
+        .collect();
+    f.render_widget(Clear, r);
+    let title = if n == 0 { "Topics: none seen yet".to_string() } else { "Topics (Space toggles)".to_string() };
+    f.render_widget(Table::new(rows, [Constraint::Min(10), Constraint::Length(8)]).block(block(title, true, t)), r);
+}
+
+/// `HH:MM:SS` UTC (lightningd's logs are in UTC too).
+pub fn clock(time: f64) -> String {
+    let secs = time.max(0.0) as u64 % 86_400;
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// A duration as people say it: `42s`, `5m`, `3h05m`, `2d`.
+pub fn ago(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Cursor;
+
+    #[test]
+    fn times() {
+        assert_eq!(clock(1_763_772_000.5), "00:40:00");
+        assert_eq!(ago(42.0), "42s");
+        assert_eq!(ago(300.0), "5m");
+        assert_eq!(ago(3.0 * 3600.0 + 300.0), "3h05m");
+        assert_eq!(ago(-5.0), "0s");
+    }
+
+    #[test]
+    fn windows_keep_the_selection_visible() {
+        assert_eq!(window_start(100, 10, Some(99), true), 90);
+        assert_eq!(window_start(100, 10, Some(50), false), 45);
+        assert_eq!(window_start(100, 10, Some(2), false), 0);
+        assert_eq!(window_start(5, 10, Some(4), false), 0);
+        assert_eq!(window_start(0, 0, None, false), 0);
+    }
+
+    #[test]
+    fn cursor_selection() {
+        let c = Cursor { index: 7, follow: false };
+        assert_eq!(c.selected(5), Some(4));
+        assert_eq!(c.selected(0), None);
+    }
+}
