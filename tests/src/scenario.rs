@@ -78,7 +78,7 @@ impl Scenario {
     }
 
     /// The next burst of notifications and how long to wait before sending it.
-    pub fn next(&mut self) -> (Duration, Vec<Value>) {
+    pub fn step(&mut self) -> (Duration, Vec<Value>) {
         let wait = Duration::from_millis(150 + self.rng.below(900));
         let roll = self.rng.below(100);
         let msgs = match roll {
@@ -167,7 +167,7 @@ impl Scenario {
     fn block(&mut self) -> Vec<Value> {
         self.height += 1;
         let mut msgs = vec![note("block_added", json!({"hash": self.rng.hex(32), "height": self.height}))];
-        if self.height % 3 == 0 {
+        if self.height.is_multiple_of(3) {
             msgs.push(note("balance_snapshot", json!({"node_id": PEERS[0].0, "blockheight": self.height, "timestamp": 1_763_772_000u64,
                 "accounts":[{"account_id":"wallet","balance_msat": 10_000_000_000u64 + self.rng.below(1_000_000_000),"coin_type":"bc"}]})));
         }
@@ -251,8 +251,8 @@ mod tests {
         let mut b = Scenario::new(7);
         let mut topics = std::collections::BTreeSet::new();
         for _ in 0..500 {
-            let (wa, ma) = a.next();
-            let (wb, mb) = b.next();
+            let (wa, ma) = a.step();
+            let (wb, mb) = b.step();
             assert_eq!((wa, &ma), (wb, &mb));
             for m in ma {
                 topics.insert(m["method"].as_str().unwrap().to_owned());

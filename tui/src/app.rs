@@ -331,7 +331,6 @@ impl App {
         }
         self.last_seq = ev.seq;
         ev.topic = self.store.intern(&ev.topic);
-        let ev = Arc::new(ev);
         self.derive(&ev);
         self.store.push(ev);
         self.events_total += 1;

@@ -66,7 +66,7 @@ fn feed(node: &Mutex<Lightningd>, stop: &AtomicBool) {
     }
     let mut scenario = Scenario::new(0x5eed);
     while !stop.load(Ordering::Relaxed) {
-        let (wait, msgs) = scenario.next();
+        let (wait, msgs) = scenario.step();
         // Sleep in small steps so quitting is prompt.
         let mut left = wait;
         while !left.is_zero() && !stop.load(Ordering::Relaxed) {

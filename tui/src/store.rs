@@ -17,6 +17,9 @@ pub const OVERFLOW_TOPIC: &str = "(other topics)";
 /// One stored event. `params` stays raw JSON text: it is parsed only for the rows on screen.
 #[derive(Debug)]
 pub struct Ev {
+    /// Arrival order in this viewer, set by [`Store::push`]: seqs start again when the plugin
+    /// restarts, arrival order does not.
+    pub order: u64,
     pub seq: u64,
     pub time: f64,
     pub topic: Arc<str>,
@@ -28,7 +31,15 @@ pub struct Ev {
 
 impl Ev {
     pub fn new(seq: u64, time: f64, topic: Arc<str>, origin: Option<&str>, params: &str) -> Ev {
-        Ev { seq, time, topic, origin: origin.map(Into::into), params: params.into(), memo: AtomicU64::new(0) }
+        Ev {
+            order: 0,
+            seq,
+            time,
+            topic,
+            origin: origin.map(Into::into),
+            params: params.into(),
+            memo: AtomicU64::new(0),
+        }
     }
 
     /// From a decoded `event` line; the topic is attached by the store.
@@ -109,6 +120,7 @@ pub struct View {
 #[derive(Debug)]
 pub struct Store {
     topics: BTreeMap<Arc<str>, Topic>,
+    arrivals: u64,
     history: usize,
     /// Topics switched off before they were first seen (`--topics`).
     initially_enabled: Option<Vec<String>>,
@@ -116,7 +128,7 @@ pub struct Store {
 
 impl Store {
     pub fn new(history: usize, initial_topics: Option<Vec<String>>) -> Store {
-        Store { topics: BTreeMap::new(), history, initially_enabled: initial_topics }
+        Store { topics: BTreeMap::new(), arrivals: 0, history, initially_enabled: initial_topics }
     }
 
     /// Topics in display order (by name).
@@ -143,11 +155,13 @@ impl Store {
         name
     }
 
-    /// Stores an event whose topic came from [`Store::intern`].
-    pub fn push(&mut self, ev: Arc<Ev>) {
+    /// Stores an event whose topic came from [`Store::intern`], stamping its arrival order.
+    pub fn push(&mut self, mut ev: Ev) {
+        self.arrivals += 1;
+        ev.order = self.arrivals;
         if let Some(t) = self.topics.get_mut(&ev.topic) {
             t.count += 1;
-            t.events.push(ev);
+            t.events.push(Arc::new(ev));
         }
     }
 
@@ -178,7 +192,7 @@ impl Store {
         merge(self.topics.values().map(|t| &t.events))
     }
 
-    /// The events pane: enabled topics (only `only`, if given), passing `filter`, by seq.
+    /// The events pane: enabled topics (only `only`, if given), passing `filter`, in arrival order.
     pub fn view(&self, only: Option<&str>, filter: &TextFilter) -> View {
         let mut hidden_by_topics = 0;
         let rings = self.topics.values().filter(|t| only.is_none_or(|o| *t.name == *o)).filter(|t| {
@@ -217,7 +231,7 @@ fn filter_view(events: Vec<Arc<Ev>>, filter: &TextFilter, hidden_by_topics: usiz
     View { hidden_by_text: before - events.len(), events, hidden_by_topics }
 }
 
-/// k-way merge by seq of rings that are each in seq order.
+/// k-way merge by arrival order of rings that are each in arrival order.
 fn merge<'a>(rings: impl Iterator<Item = &'a Ring<Arc<Ev>>>) -> Vec<Arc<Ev>> {
     let rings: Vec<&Ring<Arc<Ev>>> = rings.filter(|r| !r.is_empty()).collect();
     let mut out = Vec::with_capacity(rings.iter().map(|r| r.len()).sum());
@@ -226,13 +240,13 @@ fn merge<'a>(rings: impl Iterator<Item = &'a Ring<Arc<Ev>>>) -> Vec<Arc<Ev>> {
         return out;
     }
     let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> =
-        rings.iter().enumerate().filter_map(|(r, ring)| ring.get(0).map(|e| Reverse((e.seq, r, 0)))).collect();
+        rings.iter().enumerate().filter_map(|(r, ring)| ring.get(0).map(|e| Reverse((e.order, r, 0)))).collect();
     while let Some(Reverse((_, r, i))) = heap.pop() {
         if let Some(e) = rings[r].get(i) {
             out.push(e.clone());
         }
         if let Some(next) = rings[r].get(i + 1) {
-            heap.push(Reverse((next.seq, r, i + 1)));
+            heap.push(Reverse((next.order, r, i + 1)));
         }
     }
     out
@@ -244,7 +258,7 @@ mod tests {
 
     fn push(s: &mut Store, seq: u64, topic: &str, params: &str) {
         let t = s.intern(topic);
-        s.push(Arc::new(Ev::new(seq, seq as f64, t, None, params)));
+        s.push(Ev::new(seq, seq as f64, t, None, params));
     }
 
     fn seqs(v: &View) -> Vec<u64> {
@@ -287,8 +301,9 @@ mod tests {
     #[test]
     fn initial_topics_and_overflow() {
         let mut s = Store::new(1, Some(vec!["connect".into()]));
-        assert!(!s.is_enabled(&s.intern("block_added")));
-        assert!(s.is_enabled(&s.intern("connect")));
+        let (block, connect) = (s.intern("block_added"), s.intern("connect"));
+        assert!(!s.is_enabled(&block));
+        assert!(s.is_enabled(&connect));
         let mut s = Store::new(1, None);
         for i in 0..MAX_TOPICS + 10 {
             s.intern(&format!("t{i}"));

@@ -22,7 +22,7 @@ fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('_');
         }
         out.push(c);
@@ -150,14 +150,15 @@ pub fn summarize(n: &Notification<'_>) -> String {
             s(b, "status"),
             b.get("error_message").and_then(Value::as_str).map(|m| format!(": {m}")).unwrap_or_default()
         ),
-        "pay_success" => format!("{}", id(b, "payment_hash")),
+        "pay_success" => id(b, "payment_hash"),
         "pay_failure" => format!("{} {}", id(b, "payment_hash"), b.get("error").map(compact).unwrap_or_default()),
         "channel_hint_update" => format!(
             "{} {}",
             b.get("scid").or(b.get("short_channel_id_dir")).and_then(Value::as_str).unwrap_or("?"),
             b.get("estimated_capacity_msat").and_then(|v| msat(Some(v))).map(sat).unwrap_or_default()
         ),
-        _ => compact(n.params),
+        // Unknown topics: the object itself, raw.
+        _ => compact(n.body),
     }
 }
 
@@ -224,6 +225,7 @@ mod tests {
             ),
             ("shutdown", r#"{}"#, "lightningd is shutting down"),
             ("mystery", r#"{"a":[1,2]}"#, r#"{"a":[1,2]}"#),
+            ("utxo_deposit", r#"{"utxo_deposit":{"account":"wallet"}}"#, r#"{"account":"wallet"}"#),
         ];
         for (topic, params, want) in cases {
             assert_eq!(summarize_raw(topic, None, params), want, "{topic}");

@@ -162,14 +162,14 @@ fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     }
     let focused = app.focus == Pane::Topics;
     let total: u64 = app.store.topics().map(|x| x.count).sum();
-    let mut rows = vec![Row::new(vec![Cell::from("  all"), Cell::from(total.to_string())])];
+    let mut rows = vec![Row::new(vec![Cell::from("   all"), Cell::from(total.to_string())])];
     for (i, topic) in app.store.topics().enumerate() {
         let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
-        let mark = if topic.enabled { "" } else { " (off)" };
-        let style = if topic.enabled { Style::default() } else { t.dim() };
+        // The mark goes before the name so that it survives truncation.
+        let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
         rows.push(
             Row::new(vec![
-                Cell::from(format!("{key} {}{mark}", sanitize(&topic.name))),
+                Cell::from(format!("{key}{mark} {}", sanitize(&topic.name))),
                 Cell::from(topic.count.to_string()),
             ])
             .style(style),
@@ -210,18 +210,27 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let inner_h = area.height.saturating_sub(3) as usize;
     let selected = app.events_cursor.selected(view.events.len());
     let start = window_start(view.events.len(), inner_h, selected, app.events_cursor.follow);
-    let summary_w = area.width.saturating_sub(2 + 8 + 1 + 7 + 1 + 16 + 1).max(8) as usize;
-    let rows: Vec<Row> = view.events[start..(start + inner_h).min(view.events.len())]
+    let shown = &view.events[start..(start + inner_h).min(view.events.len())];
+    // Columns shrink with the pane; the summary gets what is left.
+    let inner_w = area.width.saturating_sub(2);
+    let seq_w = shown.last().map_or(3, |e| e.seq.to_string().len() as u16).max(3);
+    let topic_w = (inner_w / 5).clamp(8, 18);
+    let with_time = inner_w >= 60;
+    let fixed = seq_w + 1 + topic_w + 1 + if with_time { 9 } else { 0 };
+    let summary_w = inner_w.saturating_sub(fixed).max(4) as usize;
+    let rows: Vec<Row> = shown
         .iter()
         .enumerate()
         .map(|(i, ev)| {
             let summary = summarize_raw(&ev.topic, ev.origin.as_deref(), &ev.params);
-            let row = Row::new(vec![
-                Cell::from(clock(ev.time)),
-                Cell::from(ev.seq.to_string()),
-                Cell::from(one_line(&ev.topic, 16)).style(topic_style(&ev.topic, t)),
-                Cell::from(one_line(&summary, summary_w)),
-            ]);
+            let mut cells = Vec::with_capacity(4);
+            if with_time {
+                cells.push(Cell::from(clock(ev.time)));
+            }
+            cells.push(Cell::from(ev.seq.to_string()));
+            cells.push(Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)));
+            cells.push(Cell::from(one_line(&summary, summary_w)));
+            let row = Row::new(cells);
             if Some(start + i) == selected && (focused || !app.events_cursor.follow) {
                 row.style(t.selected(focused))
             } else {
@@ -229,10 +238,13 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             }
         })
         .collect();
-    let table =
-        Table::new(rows, [Constraint::Length(8), Constraint::Length(7), Constraint::Length(16), Constraint::Min(8)])
-            .header(Row::new(vec!["UTC", "seq", "topic", "summary"]).style(t.dim()))
-            .block(block(title, focused, t));
+    let mut widths = vec![Constraint::Length(seq_w), Constraint::Length(topic_w), Constraint::Min(4)];
+    let mut header = vec!["seq", "topic", "summary"];
+    if with_time {
+        widths.insert(0, Constraint::Length(8));
+        header.insert(0, "UTC");
+    }
+    let table = Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block(title, focused, t));
     f.render_widget(table, area);
 }
 
@@ -261,6 +273,9 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let inner_h = area.height.saturating_sub(3) as usize;
     let selected = peers.len().checked_sub(1).map(|last| app.peers_cursor.index.min(last));
     let start = window_start(peers.len(), inner_h, selected.filter(|_| focused), false);
+    // Narrow panes drop the address, then the direction, before squeezing the id.
+    let inner_w = area.width.saturating_sub(2);
+    let (with_addr, with_dir) = (inner_w >= 44, inner_w >= 30);
     let rows: Vec<Row> = peers
         .iter()
         .enumerate()
@@ -269,30 +284,32 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .map(|(i, p)| {
             let (dot, style) = if p.connected { ("●", t.good()) } else { ("○", t.dim()) };
             let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
-            let row = Row::new(vec![
-                Cell::from(dot).style(style),
-                Cell::from(one_line(&short_id(&p.id), 10)),
-                Cell::from(p.direction.as_deref().map(|d| one_line(d, 3)).unwrap_or_else(|| "-".into())),
-                Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 28)),
-                Cell::from(since),
-                Cell::from(format!("×{}", p.connects)),
-            ]);
+            let mut cells = vec![Cell::from(dot).style(style), Cell::from(one_line(&short_id(&p.id), 10))];
+            if with_dir {
+                cells.push(Cell::from(p.direction.as_deref().map(|d| one_line(d, 3)).unwrap_or_else(|| "-".into())));
+            }
+            if with_addr {
+                cells.push(Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 40)));
+            }
+            cells.push(Cell::from(since));
+            cells.push(Cell::from(format!("×{}", p.connects)));
+            let row = Row::new(cells);
             if focused && Some(i) == selected { row.style(t.selected(true)) } else { row }
         })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Length(10),
-            Constraint::Length(3),
-            Constraint::Min(6),
-            Constraint::Length(6),
-            Constraint::Length(4),
-        ],
-    )
-    .header(Row::new(vec!["", "peer", "dir", "address", "since", "conn"]).style(t.dim()))
-    .block(block(title, focused, t));
+    let mut widths = vec![Constraint::Length(1), Constraint::Length(10)];
+    let mut header = vec!["", "peer"];
+    if with_dir {
+        widths.push(Constraint::Length(3));
+        header.push("dir");
+    }
+    if with_addr {
+        widths.push(Constraint::Min(6));
+        header.push("address");
+    }
+    widths.extend([Constraint::Length(6), Constraint::Length(4)]);
+    header.extend(["since", "conn"]);
+    let table = Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block(title, focused, t));
     f.render_widget(table, area);
 }
 
@@ -320,6 +337,8 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let inner_h = area.height.saturating_sub(3) as usize;
     let selected = app.invoices_cursor.selected(invoices.len());
     let start = window_start(invoices.len(), inner_h, selected, app.invoices_cursor.follow);
+    let inner_w = area.width.saturating_sub(2);
+    let (with_time, with_preimage) = (inner_w >= 40, inner_w >= 50);
     let rows: Vec<Row> = invoices
         .iter()
         .enumerate()
@@ -327,28 +346,31 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .take(inner_h)
         .map(|(i, inv)| {
             let (state, style) = if inv.paid.is_some() { ("paid", t.good()) } else { ("open", Style::default()) };
-            let row = Row::new(vec![
-                Cell::from(clock(inv.paid.or(inv.created).unwrap_or(0.0))),
-                Cell::from(one_line(&inv.label, 24)),
-                Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())),
-                Cell::from(state).style(style),
-                Cell::from(preimage_text(app, inv.preimage.as_deref())),
-            ]);
+            let mut cells = Vec::with_capacity(5);
+            if with_time {
+                cells.push(Cell::from(clock(inv.paid.or(inv.created).unwrap_or(0.0))));
+            }
+            cells.push(Cell::from(one_line(&inv.label, 32)));
+            cells.push(Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())));
+            cells.push(Cell::from(state).style(style));
+            if with_preimage {
+                cells.push(Cell::from(preimage_text(app, inv.preimage.as_deref())));
+            }
+            let row = Row::new(cells);
             if focused && Some(i) == selected { row.style(t.selected(true)) } else { row }
         })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(8),
-            Constraint::Min(6),
-            Constraint::Length(13),
-            Constraint::Length(4),
-            Constraint::Length(8),
-        ],
-    )
-    .header(Row::new(vec!["UTC", "label", "amount", "", "preimage"]).style(t.dim()))
-    .block(block(title, focused, t));
+    let mut widths = vec![Constraint::Min(6), Constraint::Length(13), Constraint::Length(4)];
+    let mut header = vec!["label", "amount", ""];
+    if with_time {
+        widths.insert(0, Constraint::Length(8));
+        header.insert(0, "UTC");
+    }
+    if with_preimage {
+        widths.push(Constraint::Length(if app.show_secrets { 16 } else { 8 }));
+        header.push("preimage");
+    }
+    let table = Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block(title, focused, t));
     f.render_widget(table, area);
 }
 
@@ -359,21 +381,22 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-/// The event as pretty JSON, secrets hidden unless shown, every line sanitized.
+/// The event's `params` as pretty JSON (seq, topic, time and origin are in the title), secrets
+/// hidden unless shown, every line sanitized.
 pub fn detail_text(app: &App, ev: &Ev) -> Vec<String> {
     let mut params: Value = serde_json::from_str(&ev.params).unwrap_or(Value::Null);
     if !app.show_secrets {
         redact_with(&mut params, HIDDEN);
     }
-    let doc = serde_json::json!({"seq": ev.seq, "time": ev.time, "topic": &*ev.topic, "origin": ev.origin.as_deref(), "params": params});
-    let pretty = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let pretty = serde_json::to_string_pretty(&params).unwrap_or_default();
     pretty.lines().map(|l| sanitize(l).into_owned()).collect()
 }
 
 fn detail(app: &App, f: &mut Frame, area: Rect, ev: &Ev, scroll: u16, t: &Theme) {
     let r = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2).max(3));
     let lines: Vec<Line> = detail_text(app, ev).into_iter().map(Line::from).collect();
-    let title = format!("seq {} · {} · {} UTC", ev.seq, one_line(&ev.topic, 30), clock(ev.time));
+    let origin = ev.origin.as_deref().map(|o| format!(" · from {}", one_line(o, 24))).unwrap_or_default();
+    let title = format!("seq {} · {} · {} UTC{origin}", ev.seq, one_line(&ev.topic, 30), clock(ev.time));
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block(title, true, t)),

@@ -1,0 +1,168 @@
+//! The real `lnwatch` binary in tmux, against the plugin under the simulated lightningd: keys
+//! go in with `send-keys`, the screen comes back with `capture-pane`, as a person would see it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use lnwatch_sim::rpc_server::RpcAnswers;
+use lnwatch_sim::{Lightningd, SimOptions};
+use serde_json::json;
+
+const PEER_A: &str = "0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0";
+const PEER_B: &str = "022d223620a359a47ff7f7ac447c85c46c923da53389221a0054c11c1e3ca31d59";
+
+/// A tmux server of our own, so the test never touches the user's sessions.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(found.is_ok_and(|o| o.status.success()), "this test needs tmux: apt-get install tmux");
+        let t = Tmux { socket: format!("lnwatch-test-{}", std::process::id()) };
+        let ok = t
+            .cmd(&["new-session", "-d", "-s", "main", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
+            .status
+            .success();
+        assert!(ok, "tmux new-session failed");
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "main"]).stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `cond`; panics with the screen if it never does.
+    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if cond(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.cmd(&["has-session", "-t", "main"]).status.success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn node(dir: &Path) -> Lightningd {
+    let rpc = RpcAnswers {
+        listpeers: json!({"peers":[{"id":PEER_A,"connected":true,"netaddr":["127.0.0.1:19847"],"num_channels":1}]}),
+        ..RpcAnswers::default()
+    };
+    let opts = SimOptions { rpc, lightning_dir: Some(dir.to_path_buf()), ..SimOptions::default() };
+    let mut ln = Lightningd::in_process(opts).expect("plugin");
+    ln.start().expect("plugin starts");
+    ln
+}
+
+/// Whether one screen line contains all of `needles`.
+fn has_line(screen: &str, needles: &[&str]) -> bool {
+    screen.lines().any(|l| needles.iter().all(|n| l.contains(n)))
+}
+
+#[test]
+fn a_person_watching_a_node_in_tmux() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ln = node(dir.path());
+    let socket: PathBuf = ln.default_socket();
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --socket {}", socket.display()), 120, 40);
+
+    // Connected, with the node's peer snapshot.
+    let s = tmux.wait_for("the snapshot", |s| {
+        s.contains("● connected") && s.contains("SLEEPYCHIPMUNK") && s.contains("0284d0fb…")
+    });
+    assert!(has_line(&s, &["●", "0284d0fb…", "127.0.0.1:19847"]), "{s}");
+
+    // A peer connects; an invoice is created and paid.
+    ln.notify(
+        "connect",
+        json!({"connect":{"id":PEER_B,"direction":"in","address":{"type":"ipv4","address":"10.0.0.7","port":9735}}}),
+    )
+    .unwrap();
+    ln.notify("invoice_creation", json!({"invoice_creation":{"label":"coffee-7","msat":12345,"preimage":"2d30add2188ebf03593a2a693d9155f43b3b32839f085a1694b851ec63fac3c3"}})).unwrap();
+    let s = tmux.wait_for("the invoice", |s| s.contains("coffee-7"));
+    assert!(has_line(&s, &["●", "022d2236…", "in", "10.0.0.7:9735", "×1"]), "{s}");
+    assert!(has_line(&s, &["coffee-7", "12.345 sat", "open", "redacted"]), "{s}");
+    assert!(!s.contains("2d30add2"), "preimages stay hidden: {s}");
+    ln.notify("invoice_payment", json!({"invoice_payment":{"label":"coffee-7","msat":12345,"preimage":"2d30"}}))
+        .unwrap();
+    tmux.wait_for("the invoice paid", |s| has_line(s, &["coffee-7", "12.345 sat", "paid"]));
+    ln.notify("disconnect", json!({"disconnect":{"id":PEER_B}})).unwrap();
+    tmux.wait_for("the peer down", |s| has_line(s, &["○", "022d2236…", "10.0.0.7:9735"]));
+
+    // Pause: the view freezes, events keep being counted.
+    tmux.keys(&["Space"]);
+    tmux.wait_for("PAUSED", |s| s.contains("PAUSED +0"));
+    for h in 0..3 {
+        ln.notify("block_added", json!({"block_added":{"hash":"00ab","height":900_000 + h}})).unwrap();
+    }
+    let s = tmux.wait_for("3 pending", |s| s.contains("PAUSED +3"));
+    assert!(!s.contains("height 900000"), "frozen while paused: {s}");
+    tmux.keys(&["Space"]);
+    let s = tmux.wait_for("resumed", |s| s.contains("height 900002"));
+    assert!(!s.contains("PAUSED"));
+
+    // Text filter: only matching events are listed, and the title says how many are hidden.
+    tmux.keys(&["/", "coffee", "Enter"]);
+    let s = tmux.wait_for("the filter", |s| s.contains("hidden by filter") && s.contains("filter: coffee"));
+    assert!(!s.contains("height 900002"), "{s}");
+    assert!(s.lines().filter(|l| l.contains("invoice_")).count() >= 2, "{s}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter cleared", |s| !s.contains("hidden by filter") && s.contains("height 900002"));
+
+    // Topic toggles: 1 switches off the first topic (block_added), and the title says so.
+    tmux.keys(&["1"]);
+    let s = tmux.wait_for("a topic off", |s| s.contains("1✗ block_added") && s.contains("hidden by topics"));
+    assert!(!s.contains("height 900002"), "{s}");
+    tmux.keys(&["1"]);
+
+    // The node goes away: the outage is shown and history kept; it comes back: reconnected.
+    ln.shutdown().unwrap();
+    assert!(ln.wait_exit(Duration::from_secs(10)).is_some());
+    drop(ln);
+    let s = tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
+    assert!(s.contains("coffee-7"), "history kept: {s}");
+    let mut ln = node(dir.path());
+    let s = tmux.wait_for("the reconnect", |s| s.contains("● connected") && s.contains("outages 1"));
+    assert!(s.contains("coffee-7"), "{s}");
+    ln.notify("block_added", json!({"block_added":{"hash":"00ab","height":950_000}})).unwrap();
+    tmux.wait_for("events from the new plugin run", |s| s.contains("height 950000"));
+
+    // Help, then quit: q closes the overlay first, then the app.
+    tmux.keys(&["?"]);
+    tmux.wait_for("help", |s| s.contains("Keys (q/Esc closes)"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("help closed", |s| !s.contains("Keys (q/Esc closes)"));
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() {
+        assert!(Instant::now() < deadline, "lnwatch did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ln.check().unwrap();
+}

@@ -1,0 +1,215 @@
+//! App state driven by messages, as the main loop drives it.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use lnwatch::app::{Conn, Msg, Overlay, Pane, SourceEvent};
+use serde_json::json;
+
+fn shown_seqs(app: &mut lnwatch::app::App) -> Vec<u64> {
+    app.prepare();
+    app.view().events.iter().map(|e| e.seq).collect()
+}
+
+#[test]
+fn pause_freezes_the_view_counts_pending_and_resume_shows_them() {
+    let mut a = app();
+    a.update(batch(vec![hello("r", false), block(1, 1), block(2, 2)]));
+    assert_eq!(shown_seqs(&mut a), [1, 2]);
+    a.update(key(' '));
+    a.update(batch(vec![block(3, 3), connect(4, PEER_A)]));
+    assert_eq!(a.paused.as_ref().unwrap().pending, 2);
+    assert_eq!(shown_seqs(&mut a), [1, 2], "frozen while paused");
+    assert!(a.shown_peers().get(PEER_A).is_none(), "the peers pane is frozen too");
+    assert!(a.peers.get(PEER_A).is_some(), "but state keeps being collected");
+    a.update(key(' '));
+    assert!(a.paused.is_none());
+    assert_eq!(shown_seqs(&mut a), [1, 2, 3, 4]);
+}
+
+#[test]
+fn topic_toggles_and_text_filter_apply_and_count_what_they_hide() {
+    let mut a = app();
+    a.update(batch(vec![block(1, 1), connect(2, PEER_A), block(3, 2), disconnect(4, PEER_A)]));
+    // Topics are listed by name: block_added is 1, connect 2, disconnect 3.
+    a.update(key('1'));
+    a.prepare();
+    assert_eq!(a.view().hidden_by_topics, 2);
+    assert_eq!(shown_seqs(&mut a), [2, 4]);
+    a.update(key('/'));
+    typed(&mut a, "!disconnect");
+    a.update(code(KeyCode::Enter));
+    assert!(a.filter_input.is_none());
+    assert_eq!(shown_seqs(&mut a), [2]);
+    assert_eq!(a.view().hidden_by_text, 1);
+    a.update(code(KeyCode::Esc));
+    assert_eq!(shown_seqs(&mut a), [2, 4]);
+    // The picker toggles too.
+    a.update(key('t'));
+    a.update(code(KeyCode::Enter));
+    a.update(code(KeyCode::Esc));
+    assert!(a.overlay.is_none());
+    assert_eq!(shown_seqs(&mut a), [1, 2, 3, 4]);
+}
+
+#[test]
+fn initial_topic_list_hides_the_rest() {
+    let mut a = lnwatch::app::App::new("s".into(), 10, Some(vec!["connect".into()]), T0);
+    a.update(batch(vec![block(1, 1), connect(2, PEER_A)]));
+    assert_eq!(shown_seqs(&mut a), [2]);
+}
+
+#[test]
+fn peers_follow_the_snapshot_then_connects_and_disconnects() {
+    let mut a = app();
+    a.update(batch(vec![
+        hello("r", true),
+        connect(1, PEER_A),
+        peers(1, vec![peer(PEER_A, true), peer(PEER_B, false)]),
+    ]));
+    // The connect with seq 1 is already in the snapshot (seq 1): counted once.
+    assert_eq!(a.peers.get(PEER_A).unwrap().connects, 0);
+    a.update(batch(vec![connect(2, PEER_B), disconnect(3, PEER_A)]));
+    let b = a.peers.get(PEER_B).unwrap();
+    assert!(b.connected);
+    assert_eq!((b.connects, b.direction.as_deref(), b.since), (1, Some("in"), Some(T0 + 2.0)));
+    assert!(!a.peers.get(PEER_A).unwrap().connected);
+    let order: Vec<&str> = a.peers_sorted().iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(order, [PEER_B, PEER_A], "connected peers first");
+    // c in the peers pane forgets disconnected peers.
+    a.focus = Pane::Peers;
+    a.update(key('c'));
+    assert_eq!(a.peers.len(), 1);
+}
+
+#[test]
+fn invoice_payment_marks_the_invoice_with_the_same_label() {
+    let mut a = app();
+    a.update(batch(vec![
+        invoice_created(1, "a", Some(1000)),
+        invoice_created(2, "b", None),
+        invoice_paid(3, "b", 5_000),
+        invoice_paid(4, "created-before-we-looked", 7),
+    ]));
+    let rows = a.shown_invoices();
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[0].label.as_str(), rows[0].paid), ("a", None));
+    assert_eq!((rows[1].label.as_str(), rows[1].paid, rows[1].msat), ("b", Some(T0 + 3.0), Some(5_000)));
+    assert_eq!((rows[2].created, rows[2].paid.is_some()), (None, true));
+    a.update(key('/'));
+    typed(&mut a, "b");
+    assert_eq!(a.shown_invoices().len(), 2, "the text filter applies to invoices too");
+    assert_eq!(a.invoices_hidden(), 1);
+}
+
+#[test]
+fn gaps_are_counted_and_seq_jumps_after_a_reconnect_too() {
+    let mut a = app();
+    a.update(batch(vec![hello("r", true), block(1, 1), gap(517, 519), block(519, 2)]));
+    assert_eq!((a.missed, a.gaps), (517, 1));
+    // Disconnected, then the replay on reconnect does not reach back far enough.
+    a.update(Msg::Source(SourceEvent::Lost { reason: "gone".into(), retry_in: 0.1 }));
+    a.update(Msg::Source(SourceEvent::Connected));
+    a.update(batch(vec![hello("r", true), block(519, 2), block(530, 3)]));
+    assert_eq!((a.missed, a.gaps), (527, 2));
+    assert_eq!(shown_seqs(&mut a), [1, 519, 530], "replayed events are not stored twice");
+}
+
+#[test]
+fn reconnect_state_keeps_history_and_a_restarted_plugin_starts_seqs_again() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("run-1", true), block(1, 1), block(2, 2)]));
+    a.update(Msg::Tick(T0 + 5.0));
+    a.update(Msg::Source(SourceEvent::Lost { reason: "Connection refused".into(), retry_in: 0.4 }));
+    assert!(matches!(&a.conn, Conn::Down { since, retry_at, .. } if *since == T0 + 5.0 && *retry_at == T0 + 5.4));
+    a.update(Msg::Tick(T0 + 7.0));
+    a.update(Msg::Source(SourceEvent::Lost { reason: "Connection refused".into(), retry_in: 0.8 }));
+    assert_eq!(a.outages, 1, "retries are one outage");
+    assert!(matches!(&a.conn, Conn::Down { since, .. } if *since == T0 + 5.0));
+    a.update(connected());
+    assert!(matches!(a.conn, Conn::Up { .. }));
+    a.update(batch(vec![hello("run-2", true), block(1, 3)]));
+    // The new run's seq 1 is kept, after the old run's events (arrival order).
+    assert_eq!(shown_seqs(&mut a), [1, 2, 1]);
+    assert!(a.notice.is_some(), "the restart is announced");
+    assert_eq!(a.events_total, 3);
+}
+
+#[test]
+fn keys_quit_overlays_panes_and_detail() {
+    let mut a = app();
+    a.update(batch(vec![block(1, 1), block(2, 2)]));
+    a.update(key('?'));
+    assert!(matches!(a.overlay, Some(Overlay::Help)));
+    a.update(key('q'));
+    assert!(a.overlay.is_none() && !a.quit, "q closes the overlay first");
+    a.update(code(KeyCode::Tab));
+    assert_eq!(a.focus, Pane::Peers);
+    a.update(code(KeyCode::BackTab));
+    a.update(code(KeyCode::BackTab));
+    assert_eq!(a.focus, Pane::Topics);
+    a.update(code(KeyCode::Tab));
+    a.update(key('k'));
+    a.update(code(KeyCode::Enter));
+    let Some(Overlay::Detail { ev, .. }) = &a.overlay else { panic!("Enter opens the detail") };
+    assert_eq!(ev.seq, 1, "k moved the selection up from the newest");
+    a.update(code(KeyCode::Esc));
+    a.update(key('G'));
+    assert!(a.events_cursor.follow);
+    a.update(key('q'));
+    assert!(a.quit);
+    let mut b = app();
+    b.update(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL)));
+    assert!(b.quit);
+}
+
+#[test]
+fn topics_pane_selects_the_topic_the_events_pane_shows() {
+    let mut a = app();
+    a.update(batch(vec![block(1, 1), connect(2, PEER_A), block(3, 2)]));
+    a.focus = Pane::Topics;
+    a.update(key('j'));
+    assert_eq!(a.selected_topic.as_deref(), Some("block_added"));
+    assert_eq!(shown_seqs(&mut a), [1, 3]);
+    a.update(key('g'));
+    assert_eq!(a.selected_topic, None);
+    assert_eq!(shown_seqs(&mut a), [1, 2, 3]);
+}
+
+#[test]
+fn clear_and_secrets() {
+    let mut a = app();
+    a.update(batch(vec![hello("r", true), block(1, 1)]));
+    a.update(key('c'));
+    assert!(shown_seqs(&mut a).is_empty());
+    assert_eq!(a.store.topics().next().unwrap().count, 1, "counts survive clearing events");
+    a.update(key('s'));
+    assert!(a.show_secrets);
+    assert!(a.notice.as_ref().unwrap().0.contains("redacted by the plugin"));
+}
+
+#[test]
+fn event_rate_comes_from_ticks() {
+    let mut a = app();
+    a.update(batch((1..=20).map(|i| block(i, i)).collect()));
+    a.update(Msg::Tick(T0 + 2.0));
+    assert_eq!(a.rate, 10.0);
+    a.update(Msg::Tick(T0 + 3.0));
+    assert_eq!(a.rate, 0.0);
+}
+
+#[test]
+fn bad_lines_are_counted_not_fatal() {
+    let mut dec = lnwatch::app::Decoder::default();
+    let mut a = app();
+    let lines: Vec<_> = [&b"garbage"[..], br#"{"type":"event","seq":1,"time":1,"topic":"x","params":{"a":1}}"#, b"{}"]
+        .iter()
+        .map(|l| dec.decode(l))
+        .collect();
+    a.update(Msg::Batch(lines));
+    assert_eq!(a.bad_lines, 2);
+    assert_eq!(shown_seqs(&mut a), [1]);
+    let _ = json!(null);
+}
