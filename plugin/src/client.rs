@@ -7,9 +7,9 @@ use std::sync::Arc;
 use interprocess::local_socket::tokio::Stream;
 use lnwatch_shared::frame::{self, Frame, Gap, LineBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
-use crate::hub::{Hub, Item, Shared};
+use crate::hub::{Attached, Hub, Item};
 use crate::outbox::Logger;
 
 /// Topics a client asked for; `None` is everything.
@@ -17,12 +17,15 @@ type Filter = Option<HashSet<Box<str>>>;
 
 /// Longest line a client may send: subscriptions are tiny.
 const MAX_CLIENT_LINE: usize = 64 * 1024;
-/// Write at most this much per syscall batch.
+/// Flush the replay to the socket in pieces of about this size.
 const BATCH_BYTES: usize = 256 * 1024;
+
+/// Entries taken from the log per wake-up.
+const BATCH_ITEMS: usize = 1024;
 
 /// Serves one client until it goes away or the hub closes.
 pub async fn serve(stream: Stream, hub: Arc<Hub>, log: Logger) {
-    let Some(attached) = hub.attach() else { return };
+    let attached = hub.attach();
     // `&Stream` reads and writes, so both tasks share it.
     let stream = Arc::new(stream);
     let (filter_tx, filter_rx) = watch::channel(None);
@@ -36,7 +39,7 @@ pub async fn serve(stream: Stream, hub: Arc<Hub>, log: Logger) {
         lagged: false,
         buf: Vec::new(),
     };
-    let _ = writer.run(attached.preamble, attached.replay, attached.live).await;
+    let _ = writer.run(attached).await;
     reader.abort();
 }
 
@@ -45,20 +48,16 @@ struct Writer {
     hub: Arc<Hub>,
     filter_rx: watch::Receiver<Filter>,
     filter: Filter,
-    /// Seq of the newest event taken from the queue (sent or filtered out).
+    /// Seq of the newest event taken from the log (sent or filtered out).
     last_seq: u64,
     lagged: bool,
     buf: Vec<u8>,
 }
 
 impl Writer {
-    async fn run(
-        &mut self,
-        preamble: Vec<u8>,
-        replay: Vec<Shared>,
-        mut live: broadcast::Receiver<Shared>,
-    ) -> std::io::Result<()> {
-        (&*self.send).write_all(&preamble).await?;
+    async fn run(&mut self, attached: Attached) -> std::io::Result<()> {
+        let Attached { preamble, replay, mut cursor, mut wake, .. } = attached;
+        self.buf.extend_from_slice(&preamble);
         for item in replay {
             self.take(&item);
             if self.buf.len() >= BATCH_BYTES {
@@ -67,22 +66,25 @@ impl Writer {
         }
         self.flush().await?;
         loop {
-            match live.recv().await {
-                Ok(item) => self.take(&item),
-                Err(broadcast::error::RecvError::Lagged(_)) => self.lagged = true,
-                Err(broadcast::error::RecvError::Closed) => break,
+            wake.borrow_and_update();
+            let batch = self.hub.read(cursor, BATCH_ITEMS);
+            if batch.finished {
+                return Ok(());
             }
-            // Drain whatever else is ready into the same write.
-            while self.buf.len() < BATCH_BYTES {
-                match live.try_recv() {
-                    Ok(item) => self.take(&item),
-                    Err(broadcast::error::TryRecvError::Lagged(_)) => self.lagged = true,
-                    Err(_) => break,
+            if batch.items.is_empty() {
+                // Woken by any append after `borrow_and_update`, so nothing is missed.
+                if wake.changed().await.is_err() {
+                    return Ok(());
                 }
+                continue;
+            }
+            self.lagged |= batch.lagged;
+            cursor = batch.cursor;
+            for item in &batch.items {
+                self.take(item);
             }
             self.flush().await?;
         }
-        self.flush().await
     }
 
     fn take(&mut self, item: &Item) {
@@ -92,14 +94,14 @@ impl Writer {
                     self.lagged = false;
                     let gap = Frame::Gap(Gap { missed: seq.saturating_sub(self.last_seq + 1), next_seq: *seq });
                     self.buf.extend_from_slice(&frame::encode(&gap));
-                    // A `peers` frame may have been among the lost ones: resend the table.
+                    // A `peers` frame may have been among the lost entries: resend the table.
                     self.buf.extend_from_slice(&self.hub.peers_line());
                 }
                 self.last_seq = *seq;
                 if self.filter_rx.has_changed().unwrap_or(false) {
                     self.filter = self.filter_rx.borrow_and_update().clone();
                 }
-                if self.filter.as_ref().is_none_or(|f| f.contains(topic)) {
+                if self.filter.as_ref().is_none_or(|f| f.contains(&**topic)) {
                     self.buf.extend_from_slice(line);
                 }
             }

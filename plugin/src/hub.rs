@@ -1,10 +1,13 @@
-//! The relay hub: stamps events, keeps the replay ring and the peer table, and fans events out
-//! to clients.
+//! The relay hub: stamps events, keeps the event log and the peer table, and hands clients what
+//! they have not sent yet.
 //!
-//! Fan-out is one `tokio::sync::broadcast` ring: publishing never waits, and a client that falls
-//! more than `lnwatch-client-queue` events behind loses the oldest ones and is told so with a
-//! `gap` frame. Memory is bounded by that ring whatever the clients do.
+//! One bounded log serves both the replay to new clients and every client's queue: each client
+//! keeps a cursor into it. Publishing never waits; a client whose cursor falls behind the oldest
+//! entry lost those entries and is told so with a `gap` frame. Clients are woken once per batch
+//! the stdin loop reads, not once per event, so a burst costs one socket write per client per
+//! batch. Memory is bounded by the log's capacity whatever the clients do.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,33 +16,50 @@ use lnwatch_shared::notification;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 use lnwatch_shared::ring::Ring;
 use serde_json::value::RawValue;
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 
 use crate::event::write_event_line;
 
-/// One frame, shared by every client queue and the replay ring.
+/// One frame, shared by the log and every client batch holding it.
 #[derive(Debug)]
 pub enum Item {
     Event {
         seq: u64,
-        topic: Box<str>,
-        line: Box<[u8]>,
+        topic: Arc<str>,
+        line: Vec<u8>,
     },
     /// Frames every client gets whatever it subscribed to (`hello`, `peers`).
-    Control(Box<[u8]>),
+    Control(Vec<u8>),
 }
 
 pub type Shared = Arc<Item>;
+
+/// Topic names kept for sharing; past this, names are allocated per event.
+const MAX_TOPIC_NAMES: usize = 256;
 
 /// What a new client is sent before live events.
 pub struct Attached {
     /// `hello` and `peers` lines.
     pub preamble: Vec<u8>,
-    /// The replay ring, oldest first.
+    /// The replay: up to `lnwatch-replay` newest events, oldest first.
     pub replay: Vec<Shared>,
-    pub live: broadcast::Receiver<Shared>,
+    /// Log position of the first live entry.
+    pub cursor: u64,
+    /// Changes whenever entries are appended or the hub closes.
+    pub wake: watch::Receiver<u64>,
     /// The seq of the newest event covered by the preamble and replay (0 if none yet).
     pub last_seq: u64,
+}
+
+/// A batch of log entries for one client.
+pub struct Batch {
+    pub items: Vec<Shared>,
+    /// Where the client continues.
+    pub cursor: u64,
+    /// Entries were dropped between the client's cursor and `items`.
+    pub lagged: bool,
+    /// The hub is closed and nothing is left for this client.
+    pub finished: bool,
 }
 
 /// Node facts for `hello`.
@@ -53,34 +73,64 @@ pub struct NodeInfo {
 
 struct State {
     next_seq: u64,
-    replay: Ring<Shared>,
+    log: Ring<Shared>,
+    /// Log position of `log[0]`.
+    first: u64,
+    replay: usize,
     peers: PeerTable,
     peers_complete: bool,
     info: NodeInfo,
-    tx: Option<broadcast::Sender<Shared>>,
+    topics: HashMap<Box<str>, Arc<str>>,
+    closed: bool,
+}
+
+impl State {
+    fn end(&self) -> u64 {
+        self.first + self.log.len() as u64
+    }
+
+    fn append(&mut self, item: Shared) {
+        if self.log.push(item).is_some() {
+            self.first += 1;
+        }
+    }
+
+    fn topic(&mut self, name: &str) -> Arc<str> {
+        if let Some(t) = self.topics.get(name) {
+            return t.clone();
+        }
+        let t: Arc<str> = name.into();
+        if self.topics.len() < MAX_TOPIC_NAMES {
+            self.topics.insert(name.into(), t.clone());
+        }
+        t
+    }
 }
 
 pub struct Hub {
     state: Mutex<State>,
+    wake: watch::Sender<u64>,
     redact: bool,
     instance: String,
 }
 
 impl Hub {
     pub fn new(replay: usize, client_queue: usize, redact: bool, info: NodeInfo) -> Hub {
-        let (tx, _) = broadcast::channel(client_queue.max(1));
         let state = State {
             next_seq: 1,
-            replay: Ring::new(replay),
+            log: Ring::new(replay.max(client_queue).max(1)),
+            first: 0,
+            replay,
             peers: PeerTable::new(),
             peers_complete: false,
             info,
-            tx: Some(tx),
+            topics: HashMap::new(),
+            closed: false,
         };
         // Start time and pid: unique enough to tell plugin runs apart.
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let instance = format!("{:x}-{:x}", nanos, std::process::id());
-        Hub { state: Mutex::new(state), redact, instance }
+        Hub { state: Mutex::new(state), wake: watch::channel(0).0, redact, instance }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -89,7 +139,8 @@ impl Hub {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Stamps and relays one notification. Returns its seq. Never waits on clients.
+    /// Stamps and logs one notification; clients see it after the next [`Hub::flush`].
+    /// Returns its seq. Never waits on clients.
     pub fn publish(&self, topic: &str, origin: Option<&str>, params: Option<&RawValue>) -> u64 {
         let time_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
         let change = match topic {
@@ -98,7 +149,7 @@ impl Hub {
                 .and_then(|v| notification::peer_change(&notification::decode(topic, origin, &v))),
             _ => None,
         };
-        let mut line = Vec::with_capacity(params.map_or(0, |p| p.get().len()) + 96);
+        let mut line = Vec::with_capacity(params.map_or(0, |p| p.get().len()) + 112);
         let mut st = self.lock();
         let seq = st.next_seq;
         st.next_seq += 1;
@@ -106,28 +157,31 @@ impl Hub {
         if let Some(change) = &change {
             st.peers.apply(change, time_ms as f64 / 1000.0);
         }
-        let item = Arc::new(Item::Event { seq, topic: topic.into(), line: line.into() });
-        st.replay.push(item.clone());
-        if let Some(tx) = &st.tx {
-            // An error only means no client is connected.
-            let _ = tx.send(item);
-        }
+        let topic = st.topic(topic);
+        st.append(Arc::new(Item::Event { seq, topic, line }));
         seq
+    }
+
+    /// Wakes clients for everything logged so far.
+    pub fn flush(&self) {
+        let end = self.lock().end();
+        self.wake.send_replace(end);
     }
 
     /// Records what `getinfo` and `listpeers` said, and sends every client a fresh `hello` (now
     /// with the node's id) and the resulting peer table.
     pub fn apply_snapshot(&self, node_id: Option<String>, alias: Option<String>, peers: Vec<PeerState>) {
-        let mut st = self.lock();
-        st.info.node_id = node_id;
-        st.info.alias = alias;
-        st.peers.apply_snapshot(peers);
-        st.peers_complete = true;
-        let mut lines = self.hello_line(&st);
-        lines.extend_from_slice(&peers_line(&st));
-        if let Some(tx) = &st.tx {
-            let _ = tx.send(Arc::new(Item::Control(lines.into())));
+        {
+            let mut st = self.lock();
+            st.info.node_id = node_id;
+            st.info.alias = alias;
+            st.peers.apply_snapshot(peers);
+            st.peers_complete = true;
+            let mut lines = self.hello_line(&st);
+            lines.extend_from_slice(&peers_line(&st));
+            st.append(Arc::new(Item::Control(lines)));
         }
+        self.flush();
     }
 
     /// The current `peers` frame line.
@@ -137,12 +191,33 @@ impl Hub {
 
     /// Registers a new client. Atomic with `publish`: nothing is missed or sent twice between
     /// the replay and the live stream.
-    pub fn attach(&self) -> Option<Attached> {
+    pub fn attach(&self) -> Attached {
         let st = self.lock();
-        let live = st.tx.as_ref()?.subscribe();
         let mut preamble = self.hello_line(&st);
         preamble.extend_from_slice(&peers_line(&st));
-        Some(Attached { preamble, replay: st.replay.iter().cloned().collect(), live, last_seq: st.next_seq - 1 })
+        let mut replay: Vec<Shared> =
+            st.log.iter().rev().filter(|i| matches!(***i, Item::Event { .. })).take(st.replay).cloned().collect();
+        replay.reverse();
+        let mut wake = self.wake.subscribe();
+        wake.borrow_and_update();
+        Attached { preamble, replay, cursor: st.end(), wake, last_seq: st.next_seq - 1 }
+    }
+
+    /// Up to `max` entries from `cursor` on.
+    pub fn read(&self, cursor: u64, max: usize) -> Batch {
+        let st = self.lock();
+        let lagged = cursor < st.first;
+        let from = cursor.max(st.first);
+        let start = (from - st.first) as usize;
+        let items: Vec<Shared> = st.log.iter().skip(start).take(max).cloned().collect();
+        let cursor = from + items.len() as u64;
+        Batch { finished: st.closed && items.is_empty(), items, cursor, lagged }
+    }
+
+    /// Stops the relay: clients send what they have left, then finish.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.flush();
     }
 
     fn hello_line(&self, st: &State) -> Vec<u8> {
@@ -158,17 +233,51 @@ impl Hub {
             instance: self.instance.clone(),
         }))
     }
-
-    /// Stops the fan-out: clients drain what is queued, then see the stream end.
-    pub fn close(&self) {
-        self.lock().tx = None;
-    }
-
-    pub fn client_count(&self) -> usize {
-        self.lock().tx.as_ref().map_or(0, |tx| tx.receiver_count())
-    }
 }
 
 fn peers_line(st: &State) -> Vec<u8> {
     frame::encode(&Frame::Peers(Peers { seq: st.next_seq - 1, peers: st.peers.to_vec(), complete: st.peers_complete }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    fn seqs(b: &Batch) -> Vec<u64> {
+        b.items.iter().filter_map(|i| if let Item::Event { seq, .. } = **i { Some(seq) } else { None }).collect()
+    }
+
+    #[test]
+    fn replay_is_the_newest_events_and_live_continues_after_it() {
+        let hub = Hub::new(2, 4, true, NodeInfo::default());
+        for _ in 0..3 {
+            hub.publish("block_added", None, Some(&raw("{}")));
+        }
+        let a = hub.attach();
+        assert_eq!(a.last_seq, 3);
+        assert_eq!(a.replay.len(), 2);
+        hub.publish("block_added", None, Some(&raw("{}")));
+        let b = hub.read(a.cursor, 10);
+        assert_eq!((seqs(&b), b.lagged, b.cursor), (vec![4], false, a.cursor + 1));
+    }
+
+    #[test]
+    fn a_client_behind_the_log_is_told_it_lagged() {
+        let hub = Hub::new(0, 3, true, NodeInfo::default());
+        let a = hub.attach();
+        for _ in 0..5 {
+            hub.publish("x", None, None);
+        }
+        let b = hub.read(a.cursor, 10);
+        assert!(b.lagged);
+        assert_eq!(seqs(&b), [3, 4, 5]);
+        let c = hub.read(b.cursor, 10);
+        assert!(c.items.is_empty() && !c.lagged && !c.finished);
+        hub.close();
+        assert!(hub.read(b.cursor, 10).finished);
+    }
 }

@@ -131,6 +131,10 @@ where
                 Err(e) => plugin.log.unusual(format!("skipped a message from lightningd: {e}")),
             }
         }
+        // One wake-up per read, however many events it held.
+        if let Some(r) = &plugin.running {
+            r.hub.flush();
+        }
     };
     plugin.stop().await;
     Ok(exit)
