@@ -4,7 +4,6 @@
 //! re-serialized when redaction may have something to replace.
 
 use std::borrow::Cow;
-use std::io::Write;
 
 use lnwatch_shared::notification::is_builtin;
 use lnwatch_shared::redact::{may_contain_secret, redact};
@@ -40,9 +39,14 @@ pub fn write_event_line(
         }
         None => None,
     };
+    let mut num = itoa::Buffer::new();
     out.extend_from_slice(br#"{"type":"event","seq":"#);
-    // Writes into a Vec cannot fail.
-    let _ = write!(out, "{seq},\"time\":{}.{:03},\"topic\":", time_ms / 1000, time_ms % 1000);
+    out.extend_from_slice(num.format(seq).as_bytes());
+    out.extend_from_slice(br#","time":"#);
+    out.extend_from_slice(num.format(time_ms / 1000).as_bytes());
+    let ms = time_ms % 1000;
+    out.extend_from_slice(&[b'.', b'0' + (ms / 100) as u8, b'0' + (ms / 10 % 10) as u8, b'0' + (ms % 10) as u8]);
+    out.extend_from_slice(br#","topic":"#);
     write_json_str(out, topic);
     out.extend_from_slice(br#","origin":"#);
     match origin {

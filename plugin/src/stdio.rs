@@ -142,7 +142,9 @@ where
 
 impl Plugin {
     fn handle(&mut self, line: &[u8]) -> Option<Exit> {
-        let msg: Incoming<'_> = match serde_json::from_slice(line) {
+        // Validating UTF-8 once up front lets serde skip re-validating every string it borrows.
+        let parsed = std::str::from_utf8(line).map_err(serde::de::Error::custom).and_then(serde_json::from_str);
+        let msg: Incoming<'_> = match parsed {
             Ok(m) => m,
             Err(e) => {
                 self.log.unusual(format!("skipped a message from lightningd that is not JSON-RPC: {e}"));

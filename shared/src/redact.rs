@@ -42,7 +42,9 @@ pub fn redact_with(value: &mut Value, replacement: &str) -> usize {
 /// Cheap pre-check on raw JSON: false means the text cannot contain a secret key, so it can be
 /// relayed without parsing. A `\u` escape could spell a key in disguise, so it also answers true.
 pub fn may_contain_secret(raw: &[u8]) -> bool {
-    memchr::memmem::find(raw, b"preimage").is_some() || memchr::memmem::find(raw, b"\\u").is_some()
+    // Backslashes are rare in lightningd's output: look for one before looking for `\u`.
+    memchr::memmem::find(raw, b"preimage").is_some()
+        || (memchr::memchr(b'\\', raw).is_some() && memchr::memmem::find(raw, b"\\u").is_some())
 }
 
 #[cfg(test)]

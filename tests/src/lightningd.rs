@@ -25,7 +25,8 @@ pub struct SimOptions {
     /// `LIGHTNINGD_VERSION`; also decides payload shapes a test sends.
     pub version: String,
     pub network: String,
-    /// Plugin options passed in `init` (only the ones set, as lightningd does).
+    /// Plugin options set on the node; `init` passes these over the manifest's defaults, as
+    /// lightningd does.
     pub plugin_options: Map<String, Value>,
     /// `true`: loaded with `plugin=` at startup; `false`: `lightning-cli plugin start`.
     pub startup: bool,
@@ -113,6 +114,8 @@ pub struct Lightningd {
     plugin: Plugin,
     next_id: u64,
     rpc: RpcServer,
+    /// Option defaults declared in the manifest.
+    defaults: Map<String, Value>,
 }
 
 impl Lightningd {
@@ -193,6 +196,7 @@ impl Lightningd {
             plugin,
             next_id: 0,
             rpc,
+            defaults: Map::new(),
         }
     }
 
@@ -218,13 +222,20 @@ impl Lightningd {
         {
             return Err(SimError::Fatal("a dynamic plugin may not set featurebits".into()));
         }
+        for o in result.get("options").and_then(Value::as_array).into_iter().flatten() {
+            if let (Some(name), Some(default)) = (o.get("name").and_then(Value::as_str), o.get("default")) {
+                self.defaults.insert(name.to_owned(), default.clone());
+            }
+        }
         Ok(result)
     }
 
     /// Sends `init` with the configured options and returns the `result`.
     pub fn init(&mut self) -> Result<Value, SimError> {
+        let mut options = self.defaults.clone();
+        options.extend(self.opts.plugin_options.clone());
         let params = json!({
-            "options": self.opts.plugin_options,
+            "options": options,
             "configuration": {
                 "lightning-dir": self.network_dir.to_string_lossy(),
                 "rpc-file": "lightning-rpc",

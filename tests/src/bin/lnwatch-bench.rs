@@ -1,17 +1,20 @@
-//! End-to-end benchmarks of the relay. See docs/benchmarks.md.
+//! End-to-end benchmarks: the relay against the pyln baseline and the physical floor, latency,
+//! and the monitor's idle CPU and memory. See docs/benchmarks.md for what each figure means.
 //!
-//! `cargo build --release --workspace && target/release/lnwatch-bench relay [N]`
+//! `cargo build --release --workspace && target/release/lnwatch-bench all`
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use lnwatch_sim::client::Client;
 use lnwatch_sim::{Lightningd, SimOptions, workload};
+use serde_json::json;
 
 fn sibling_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    exe.with_file_name(name)
+    std::env::current_exe().expect("current exe").with_file_name(name)
 }
 
 fn vm_kib(pid: u32, field: &str) -> u64 {
@@ -24,6 +27,16 @@ fn vm_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let get = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    get(11) + get(12)
+}
+
 /// Is this an `event` line, and what is its seq?
 fn event_seq(line: &[u8]) -> Option<u64> {
     let rest = line.strip_prefix(br#"{"type":"event","seq":"#)?;
@@ -31,51 +44,299 @@ fn event_seq(line: &[u8]) -> Option<u64> {
     std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
 }
 
-/// Notifications/s from the plugin's stdin to a socket client, and the plugin's peak RSS,
-/// optionally with a second client that never reads.
-fn relay(n: usize, stalled: bool) {
-    let (bytes, mean) = workload::stream(n);
-    let mut ln = Lightningd::spawn(&sibling_binary("lnwatch-plugin"), SimOptions::default()).expect("spawn plugin");
-    ln.start().expect("start");
-    let sock = ln.default_socket();
-    let _stalled = stalled.then(|| Client::connect(&sock).expect("connect stalled client"));
-    let mut client = Client::connect(&sock).expect("connect");
-    let reader = std::thread::spawn(move || {
-        let target = n as u64;
-        loop {
-            let line = client.next_line(Duration::from_secs(60)).expect("relay stalled");
-            if event_seq(&line) == Some(target) {
-                return Instant::now();
+/// Reads event lines until the one with seq `n`; returns when, and how many seqs were missed
+/// (reported in `gap` frames). Relays that send no seq are read until `n` event lines arrived.
+fn read_events(stream: UnixStream, n: u64) -> (Instant, u64) {
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, stream);
+    let (mut events, mut missed) = (0u64, 0u64);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let got = std::io::BufRead::read_until(&mut reader, b'\n', &mut line).expect("read");
+        assert!(got > 0, "relay closed the connection after {events} events");
+        if let Some(seq) = event_seq(&line) {
+            events += 1;
+            if seq >= n {
+                return (Instant::now(), missed);
             }
+        } else if line.starts_with(br#"{"type":"event""#) {
+            events += 1;
+            if events >= n {
+                return (Instant::now(), missed);
+            }
+        } else if line.starts_with(br#"{"type":"gap""#) {
+            let v: serde_json::Value = serde_json::from_slice(&line).expect("gap frame");
+            missed += v["missed"].as_u64().unwrap_or(0);
         }
-    });
+    }
+}
+
+struct Relayed {
+    /// Seqs a client reading as fast as it can did not get.
+    missed: u64,
+    per_sec: f64,
+    mb_per_sec: f64,
+    peak_rss_kib: u64,
+    /// CPU time the relay process used per notification (user + system), in µs.
+    cpu_us: f64,
+}
+
+/// Notifications/s from a plugin's stdin to one socket client, whatever the plugin.
+fn drive(plugin: &Path, opts: SimOptions, socket_name: &str, n: usize, stalled: bool) -> Relayed {
+    let (bytes, _) = workload::stream(n);
+    let mut ln = Lightningd::spawn(plugin, opts).expect("spawn plugin");
+    ln.start().expect("start");
+    let sock = ln.lightning_dir().join(socket_name);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sock.exists() {
+        assert!(Instant::now() < deadline, "no socket at {}", sock.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _stalled = stalled.then(|| UnixStream::connect(&sock).expect("connect stalled client"));
+    let client = UnixStream::connect(&sock).expect("connect");
+    std::thread::sleep(Duration::from_millis(200));
+    let reader = std::thread::spawn(move || read_events(client, n as u64));
+    let pid = ln.pid().unwrap_or(0);
+    let ticks = cpu_ticks(pid);
     let start = Instant::now();
     ln.write_raw(&bytes).expect("write");
     ln.flush().expect("flush");
-    let end = reader.join().expect("reader");
+    let (end, missed) = reader.join().expect("reader");
     let secs = (end - start).as_secs_f64();
-    let pid = ln.pid().unwrap_or(0);
+    let peak_rss_kib = vm_kib(pid, "VmHWM:");
+    let cpu_us = (cpu_ticks(pid) - ticks) as f64 * 1e4 / n as f64;
+    Relayed { missed, per_sec: n as f64 / secs, mb_per_sec: bytes.len() as f64 / secs / 1e6, peak_rss_kib, cpu_us }
+}
+
+fn lnwatch(n: usize, stalled: bool) -> Relayed {
+    drive(&sibling_binary("lnwatch-plugin"), SimOptions::default(), "notif.sock", n, stalled)
+}
+
+fn pyln(n: usize) -> Relayed {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/pyln_relay.py");
+    drive(&script, SimOptions::default(), "pyln.sock", n, false)
+}
+
+/// The physical limit: the same bytes through a pipe, then a Unix socket, with no parsing.
+fn floor(n: usize) -> Relayed {
+    let (bytes, _) = workload::stream(n);
+    let total = bytes.len();
+    let (mut pipe_r, mut pipe_w) = std::io::pipe().expect("pipe");
+    let (mut sock_w, mut sock_r) = UnixStream::pair().expect("socketpair");
+    let start = Instant::now();
+    let writer = std::thread::spawn(move || pipe_w.write_all(&bytes).expect("pipe write"));
+    let middle = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut moved = 0;
+        while moved < total {
+            let got = pipe_r.read(&mut buf).expect("pipe read");
+            sock_w.write_all(&buf[..got]).expect("socket write");
+            moved += got;
+        }
+    });
+    let mut buf = vec![0u8; 1 << 20];
+    let mut got = 0;
+    while got < total {
+        got += sock_r.read(&mut buf).expect("socket read");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    writer.join().expect("writer");
+    middle.join().expect("middle");
+    Relayed { missed: 0, per_sec: n as f64 / secs, mb_per_sec: total as f64 / secs / 1e6, peak_rss_kib: 0, cpu_us: 0.0 }
+}
+
+fn report(name: &str, n: usize, r: &Relayed) {
+    let rss = if r.peak_rss_kib > 0 {
+        format!(", peak RSS {:.1} MiB", r.peak_rss_kib as f64 / 1024.0)
+    } else {
+        String::new()
+    };
+    let mut missed = if r.missed > 0 { format!(", reader missed {}", r.missed) } else { String::new() };
+    if r.cpu_us > 0.0 {
+        missed.push_str(&format!(", relay CPU {:.2} µs/notification", r.cpu_us));
+    }
+    println!("{name:<36} {n:>9} notifications {:>9.0} /s {:>7.1} MB/s{rss}{missed}", r.per_sec, r.mb_per_sec);
+}
+
+/// p50/p99 latency from the plugin's stdin to a socket client at a steady `rate`.
+fn latency(rate: u64, secs: u64) {
+    let mut ln = Lightningd::spawn(&sibling_binary("lnwatch-plugin"), SimOptions::default()).expect("spawn");
+    ln.start().expect("start");
+    let mut client = Client::connect(&ln.default_socket()).expect("connect");
+    let origin = Instant::now();
+    let n = (rate * secs) as usize;
+    let reader = std::thread::spawn(move || {
+        let mut lat = Vec::with_capacity(n);
+        while lat.len() < n {
+            let line = client.next_line(Duration::from_secs(30)).expect("line");
+            let Some(_) = event_seq(&line) else { continue };
+            let now = origin.elapsed().as_nanos() as u64;
+            let s = String::from_utf8_lossy(&line);
+            let t: u64 = s
+                .split("\"t\":")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(now);
+            lat.push(now.saturating_sub(t));
+        }
+        lat
+    });
+    let pad = "ab".repeat(130);
+    let interval = Duration::from_nanos(1_000_000_000 / rate);
+    let start = Instant::now();
+    for i in 0..n as u32 {
+        let due = start + interval * i;
+        while Instant::now() < due {
+            std::hint::spin_loop();
+        }
+        let t = origin.elapsed().as_nanos() as u64;
+        ln.notify("bench", json!({"bench":{"t": t, "pad": pad}})).expect("notify");
+    }
+    let mut lat = reader.join().expect("reader");
+    lat.sort_unstable();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
     println!(
-        "relay{}: {n} notifications ({mean:.0} B mean) in {secs:.3} s = {:.0} notifications/s, {:.1} MB/s; plugin peak RSS {} KiB",
-        if stalled { " (+1 stalled client)" } else { "" },
-        n as f64 / secs,
-        bytes.len() as f64 / secs / 1e6,
-        vm_kib(pid, "VmHWM:"),
+        "latency at {rate}/s over {secs} s ({n} events): p50 {:.0} µs  p99 {:.0} µs  max {:.0} µs",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
     );
-    let _ = std::io::stdout().flush();
+}
+
+/// A tmux server of the benchmark's own.
+struct Tmux(String);
+
+impl Tmux {
+    fn run(cmd: &str) -> Tmux {
+        let t = Tmux(format!("lnwatch-bench-{}", std::process::id()));
+        let ok = Command::new("tmux")
+            .args(["-L", &t.0, "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", cmd])
+            .status();
+        assert!(ok.is_ok_and(|s| s.success()), "tmux is needed: apt-get install tmux");
+        t
+    }
+    fn pid(&self) -> u32 {
+        let out = Command::new("tmux")
+            .args(["-L", &self.0, "list-panes", "-t", "b", "-F", "#{pane_pid}"])
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).trim().parse().expect("pane pid")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.0, "kill-server"]).status();
+    }
+}
+
+/// CPU of the real `lnwatch` binary, connected to a quiet node, over `secs`.
+fn tui_idle(secs: u64) {
+    let ln = start_plugin(SimOptions::default());
+    let tmux =
+        Tmux::run(&format!("exec {} --socket {}", sibling_binary("lnwatch").display(), ln.default_socket().display()));
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = tmux.pid();
+    let (t0, c0) = (Instant::now(), cpu_ticks(pid));
+    std::thread::sleep(Duration::from_secs(secs));
+    let ticks = cpu_ticks(pid) - c0;
+    let hz = 100.0; // USER_HZ on Linux
+    let pct = ticks as f64 / hz / t0.elapsed().as_secs_f64() * 100.0;
+    println!(
+        "lnwatch idle over {secs} s: {ticks} ticks of CPU = {pct:.2}% of one core; RSS {} KiB",
+        vm_kib(pid, "VmRSS:")
+    );
+}
+
+fn start_plugin(opts: SimOptions) -> Lightningd {
+    let mut ln = Lightningd::spawn(&sibling_binary("lnwatch-plugin"), opts).expect("spawn plugin");
+    ln.start().expect("start");
+    ln
+}
+
+/// Peak RSS of the plugin (with a stalled client) and of the real `lnwatch` after `n` events.
+fn rss(n: usize) {
+    let mut ln = start_plugin(SimOptions::default());
+    let sock = ln.default_socket();
+    let _stalled = UnixStream::connect(&sock).expect("stalled client");
+    let tmux = Tmux::run(&format!("exec {} --socket {}", sibling_binary("lnwatch").display(), sock.display()));
+    std::thread::sleep(Duration::from_secs(1));
+    let tui = tmux.pid();
+    let mut probe = Client::connect(&sock).expect("probe");
+    let (chunk, _) = workload::stream(100_000);
+    let mut samples = Vec::new();
+    let mut sent = 0;
+    let start = Instant::now();
+    while sent < n {
+        ln.write_raw(&chunk).expect("write");
+        ln.flush().expect("flush");
+        sent += 100_000;
+        // Keep the probe client drained so only the stalled one is stalled.
+        while let Ok(line) = probe.next_line(Duration::from_millis(1)) {
+            if event_seq(&line).is_some_and(|s| s as usize >= sent) {
+                break;
+            }
+        }
+        if sent % 1_000_000 == 0 {
+            samples.push((sent, vm_kib(ln.pid().unwrap_or(0), "VmRSS:"), vm_kib(tui, "VmRSS:")));
+        }
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let secs = start.elapsed().as_secs_f64();
+    println!("after {n} events in {secs:.0} s (RSS in KiB at each million: events, plugin, lnwatch):");
+    for (n, p, t) in &samples {
+        println!("  {n:>9} {p:>8} {t:>8}");
+    }
+    println!(
+        "peak RSS: plugin (1 stalled client) {:.1} MiB, lnwatch {:.1} MiB",
+        vm_kib(ln.pid().unwrap_or(0), "VmHWM:") as f64 / 1024.0,
+        vm_kib(tui, "VmHWM:") as f64 / 1024.0
+    );
+}
+
+fn compare(n: usize, n_pyln: usize) {
+    let floor = floor(n);
+    let ours = lnwatch(n, false);
+    let base = pyln(n_pyln);
+    report("floor (pipe + unix socket, no parse)", n, &floor);
+    report("lnwatch-plugin", n, &ours);
+    report("pyln-client relay (baseline)", n_pyln, &base);
+    println!("lnwatch-plugin / pyln baseline: {:.1}x", ours.per_sec / base.per_sec);
+    println!("lnwatch-plugin / floor:         {:.0}%", ours.per_sec / floor.per_sec * 100.0);
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let what = args.first().map(String::as_str).unwrap_or("relay");
-    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let what = args.first().map(String::as_str).unwrap_or("all");
+    let num = |i: usize, default: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(default);
     match what {
         "relay" => {
-            relay(n, false);
-            relay(n, true);
+            let n = num(1, 1_000_000) as usize;
+            report("lnwatch-plugin", n, &lnwatch(n, false));
+            report("lnwatch-plugin (+1 stalled client)", n, &lnwatch(n, true));
+        }
+        "pyln" => report("pyln-client relay", num(1, 50_000) as usize, &pyln(num(1, 50_000) as usize)),
+        "floor" => report("floor", num(1, 1_000_000) as usize, &floor(num(1, 1_000_000) as usize)),
+        "compare" => compare(num(1, 1_000_000) as usize, num(2, 50_000) as usize),
+        "latency" => latency(num(1, 10_000), num(2, 10)),
+        "tui-idle" => tui_idle(num(1, 60)),
+        "rss" => rss(num(1, 10_000_000) as usize),
+        "all" => {
+            compare(1_000_000, 50_000);
+            latency(10_000, 10);
+            tui_idle(60);
+            rss(10_000_000);
+        }
+        // Proves the harness still runs end to end, in seconds (CI).
+        "smoke" => {
+            compare(20_000, 2_000);
+            latency(1_000, 1);
         }
         other => {
-            eprintln!("unknown benchmark {other:?}; try: relay [N]");
+            eprintln!(
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | all | smoke"
+            );
             std::process::exit(2);
         }
     }
