@@ -130,11 +130,16 @@ pub fn decode_line(line: &[u8]) -> Result<Line<'_>, CodecError> {
         if line.len() > MAX_LINE {
             return Err(CodecError::TooLong(line.len()));
         }
-        return Ok(Line::Event(serde_json::from_slice(line)?));
+        // Validating UTF-8 once lets serde borrow strings without re-validating each.
+        let text = std::str::from_utf8(line).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+        return Ok(Line::Event(serde_json::from_str(text)?));
     }
     match decode(line)? {
         // An event written by someone else, fields in another order: same result, slower path.
-        Frame::Event(_) => Ok(Line::Event(serde_json::from_slice(line)?)),
+        Frame::Event(_) => {
+            let text = std::str::from_utf8(line).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+            Ok(Line::Event(serde_json::from_str(text)?))
+        }
         other => Ok(Line::Frame(other)),
     }
 }
