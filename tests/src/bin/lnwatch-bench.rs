@@ -297,6 +297,39 @@ fn rss(n: usize) {
     );
 }
 
+/// The highest steady rate the real `lnwatch` keeps up with: it is fed through the plugin at
+/// each rate for `secs`, and falls behind when the plugin reports a gap to it (the header shows
+/// "missed").
+fn tui_rate(rates: &[u64], secs: u64) {
+    for &rate in rates {
+        let mut ln = start_plugin(SimOptions::default());
+        let sock = ln.default_socket();
+        let tmux = Tmux::run(&format!("exec {} --socket {}", sibling_binary("lnwatch").display(), sock.display()));
+        std::thread::sleep(Duration::from_secs(1));
+        // Feed in 10 ms slices of rate/100 notifications.
+        let per_slice = (rate / 100) as usize;
+        let (slice, _) = workload::stream(per_slice);
+        let start = Instant::now();
+        let slices = secs * 100;
+        for i in 0..slices {
+            let due = start + Duration::from_millis(10 * i);
+            let now = Instant::now();
+            if now < due {
+                std::thread::sleep(due - now);
+            }
+            ln.write_raw(&slice).expect("write");
+            ln.flush().expect("flush");
+        }
+        let achieved = (slices as usize * per_slice) as f64 / start.elapsed().as_secs_f64();
+        std::thread::sleep(Duration::from_secs(2));
+        let out = Command::new("tmux").args(["-L", &tmux.0, "capture-pane", "-p", "-t", "b"]).output().expect("tmux");
+        let screen = String::from_utf8_lossy(&out.stdout);
+        let header = screen.lines().next().unwrap_or("").to_owned();
+        let verdict = if header.contains("missed") { "FELL BEHIND" } else { "kept up" };
+        println!("lnwatch at {rate}/s (achieved {achieved:.0}/s) for {secs} s: {verdict}; header: {}", header.trim());
+    }
+}
+
 fn compare(n: usize, n_pyln: usize) {
     let floor = floor(n);
     let ours = lnwatch(n, false);
@@ -324,11 +357,13 @@ fn main() {
         "latency" => latency(num(1, 10_000), num(2, 10)),
         "tui-idle" => tui_idle(num(1, 60)),
         "rss" => rss(num(1, 10_000_000) as usize),
+        "tui-rate" => tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], num(1, 5)),
         "all" => {
             compare(1_000_000, 50_000);
             latency(10_000, 10);
             tui_idle(60);
             rss(10_000_000);
+            tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], 5);
         }
         // Proves the harness still runs end to end, in seconds (CI).
         "smoke" => {
@@ -337,7 +372,7 @@ fn main() {
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | all | smoke"
             );
             std::process::exit(2);
         }
