@@ -21,7 +21,9 @@ impl Tmux {
     fn start(cmd: &str, w: u16, h: u16) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(found.is_ok_and(|o| o.status.success()), "this test needs tmux: apt-get install tmux");
-        let t = Tmux { socket: format!("lnwatch-test-{}", std::process::id()) };
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = Tmux { socket: format!("lnwatch-test-{}-{n}", std::process::id()) };
         let ok = t
             .cmd(&["new-session", "-d", "-s", "main", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
             .status
@@ -55,6 +57,11 @@ impl Tmux {
             assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    fn alternate_screen(&self) -> bool {
+        let out = self.cmd(&["display-message", "-p", "-t", "main", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
     fn alive(&self) -> bool {
@@ -165,4 +172,25 @@ fn a_person_watching_a_node_in_tmux() {
         std::thread::sleep(Duration::from_millis(50));
     }
     ln.check().unwrap();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let ln = node(dir.path());
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    // A shell stays in the pane after lnwatch exits, so the screen can be inspected.
+    let cmd = format!("{bin} --socket {}; echo lnwatch-exited-$?; sleep 30", ln.default_socket().display());
+    let tmux = Tmux::start(&cmd, 80, 24);
+    tmux.wait_for("the monitor", |s| s.contains("● connected"));
+    assert!(tmux.alternate_screen(), "lnwatch draws on the alternate screen");
+    // The pane runs a shell; lnwatch is its child.
+    let shell = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
+    let pid = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout).lines().next().expect("lnwatch pid").trim().to_owned();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let s = tmux.wait_for("the shell after lnwatch", |s| s.contains("lnwatch-exited-0"));
+    assert!(!tmux.alternate_screen(), "the alternate screen was left: {s}");
+    assert!(!s.contains("● connected"), "the monitor's screen is gone: {s}");
 }
