@@ -1,27 +1,7 @@
 //! The `getmanifest` reply: options, subscriptions, and the CLN-version fallback.
 
+use lnwatch_shared::notification::BUILTIN_TOPICS;
 use serde_json::{Value, json};
-
-/// Topics subscribed by name on CLN older than v23.08, which has no `*` wildcard: every
-/// notification lightningd had by v23.05.
-const PRE_WILDCARD_TOPICS: &[&str] = &[
-    "connect",
-    "disconnect",
-    "warning",
-    "invoice_payment",
-    "invoice_creation",
-    "channel_opened",
-    "channel_open_failed",
-    "channel_state_changed",
-    "forward_event",
-    "sendpay_success",
-    "sendpay_failure",
-    "coin_movement",
-    "balance_snapshot",
-    "block_added",
-    "openchannel_peer_sigs",
-    "shutdown",
-];
 
 /// Defaults of the plugin options (names are part of the contract, see docs).
 pub const DEFAULT_SOCKET: &str = "notif.sock";
@@ -47,13 +27,19 @@ pub fn supports_wildcard(version: Option<&str>) -> bool {
     }
 }
 
-/// Subscriptions for a lightningd of `version`. `log` is always included: subscriptions are
-/// fixed at `getmanifest`, before options are known, so `lnwatch-log` decides at run time
-/// whether `log` events are relayed or dropped.
+/// Subscriptions for a lightningd of `version`: `*`, or on nodes older than v23.08 (no `*`)
+/// every topic that version has, by name. `log` (never matched by `*`) is always included when
+/// the node has it: subscriptions are fixed at `getmanifest`, before options are known, so
+/// `lnwatch-log` decides at run time whether `log` events are relayed or dropped.
 pub fn subscriptions(version: Option<&str>) -> Vec<&'static str> {
-    let mut topics = if supports_wildcard(version) { vec!["*"] } else { PRE_WILDCARD_TOPICS.to_vec() };
-    // `log` only exists since v24.05; older nodes just warn about an unknown topic.
-    if version.and_then(parse_version).is_none_or(|v| v >= (24, 5)) {
+    let parsed = version.and_then(parse_version);
+    let has = |added: (u32, u32)| parsed.is_none_or(|v| v >= added);
+    let mut topics = if supports_wildcard(version) {
+        vec!["*"]
+    } else {
+        BUILTIN_TOPICS.iter().filter(|(t, added)| *t != "log" && has(*added)).map(|(t, _)| *t).collect()
+    };
+    if BUILTIN_TOPICS.iter().any(|(t, added)| *t == "log" && has(*added)) {
         topics.push("log");
     }
     topics
@@ -102,6 +88,6 @@ mod tests {
         assert_eq!(subscriptions(Some("v23.08")), vec!["*"]);
         let old = subscriptions(Some("v23.05.2"));
         assert!(!old.contains(&"*") && old.contains(&"connect") && old.contains(&"shutdown"));
-        assert!(!old.contains(&"log"));
+        assert!(old.contains(&"block_added") && !old.contains(&"custommsg") && !old.contains(&"log"));
     }
 }

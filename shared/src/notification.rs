@@ -34,34 +34,35 @@ pub fn decode<'a>(topic: &'a str, origin: Option<&'a str>, params: &'a Value) ->
     Notification { topic, origin, body, params }
 }
 
-/// Topics lightningd itself emits (CLN v26.06). Anything else is a custom topic of a plugin.
-pub const BUILTIN_TOPICS: &[&str] = &[
-    "connect",
-    "disconnect",
-    "warning",
-    "custommsg",
-    "onionmessage_forward_fail",
-    "invoice_payment",
-    "invoice_creation",
-    "channel_opened",
-    "channel_state_changed",
-    "forward_event",
-    "sendpay_success",
-    "sendpay_failure",
-    "coin_movement",
-    "balance_snapshot",
-    "block_added",
-    "openchannel_peer_sigs",
-    "channel_open_failed",
-    "shutdown",
-    "deprecated_oneshot",
-    "log",
-    "plugin_started",
-    "plugin_stopped",
+/// Topics lightningd itself emits (CLN v26.06), with the `(major, minor)` release that added
+/// each (`(0, 10)` stands for "0.10 or earlier"). Anything else is a custom topic of a plugin.
+pub const BUILTIN_TOPICS: &[(&str, (u32, u32))] = &[
+    ("connect", (0, 10)),
+    ("disconnect", (0, 10)),
+    ("warning", (0, 10)),
+    ("invoice_payment", (0, 10)),
+    ("invoice_creation", (0, 10)),
+    ("channel_opened", (0, 10)),
+    ("channel_open_failed", (0, 10)),
+    ("channel_state_changed", (0, 10)),
+    ("forward_event", (0, 10)),
+    ("sendpay_success", (0, 10)),
+    ("sendpay_failure", (0, 10)),
+    ("coin_movement", (0, 10)),
+    ("balance_snapshot", (0, 10)),
+    ("openchannel_peer_sigs", (0, 10)),
+    ("shutdown", (0, 10)),
+    ("block_added", (22, 11)),
+    ("custommsg", (24, 2)),
+    ("deprecated_oneshot", (24, 2)),
+    ("log", (24, 5)),
+    ("onionmessage_forward_fail", (24, 11)),
+    ("plugin_started", (25, 2)),
+    ("plugin_stopped", (25, 2)),
 ];
 
 pub fn is_builtin(topic: &str) -> bool {
-    BUILTIN_TOPICS.contains(&topic)
+    BUILTIN_TOPICS.iter().any(|(t, _)| *t == topic)
 }
 
 /// An amount in millisatoshi: a JSON number, or a `"123msat"` string (pre-v23.11).
