@@ -27,6 +27,10 @@ pub struct PeerState {
     pub num_channels: Option<u64>,
 }
 
+/// Disconnected peers remembered at most; past this the one down longest is forgotten, so a
+/// node that sees many short-lived connections does not grow the table with uptime.
+pub const MAX_DISCONNECTED: usize = 1000;
+
 /// Peers by node id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PeerTable {
@@ -94,8 +98,21 @@ impl PeerTable {
                 p.connected = false;
                 p.since = Some(time);
                 p.disconnects += 1;
+                self.forget_oldest_disconnected();
                 true
             }
+        }
+    }
+
+    fn forget_oldest_disconnected(&mut self) {
+        let down = || self.peers.values().filter(|p| !p.connected);
+        if down().count() <= MAX_DISCONNECTED {
+            return;
+        }
+        let oldest =
+            down().min_by(|a, b| a.since.unwrap_or(0.0).total_cmp(&b.since.unwrap_or(0.0))).map(|p| p.id.clone());
+        if let Some(id) = oldest {
+            self.peers.remove(&id);
         }
     }
 
@@ -202,6 +219,20 @@ mod tests {
         // A disconnect for a peer never seen still records it.
         assert!(t.apply(&PeerChange::Disconnect { id: "03bb".into() }, 31.0));
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn disconnected_peers_are_bounded() {
+        let mut t = PeerTable::new();
+        for i in 0..MAX_DISCONNECTED + 5 {
+            let id = format!("02{i:04}");
+            t.apply(&connect(&id), i as f64);
+            t.apply(&PeerChange::Disconnect { id }, i as f64 + 0.5);
+        }
+        t.apply(&connect("03up"), 0.0);
+        assert_eq!(t.len(), MAX_DISCONNECTED + 1);
+        assert!(t.get("020000").is_none(), "the peer down longest is forgotten first");
+        assert!(t.get("03up").is_some());
     }
 
     #[test]
