@@ -42,6 +42,11 @@ impl Tmux {
         assert!(self.cmd(&args).status.success());
     }
 
+    /// The screen with its escape sequences (colours).
+    fn screen_with_styles(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-e", "-t", "main"]).stdout).into_owned()
+    }
+
     fn screen(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "main"]).stdout).into_owned()
     }
@@ -86,6 +91,15 @@ fn node(dir: &Path) -> Lightningd {
     ln
 }
 
+/// Whether a styled capture sets a foreground or background colour (SGR 30–38, 40–48, 90–107;
+/// 39 and 49 only reset to the default).
+fn has_colour(styled: &str) -> bool {
+    styled.split("\x1b[").skip(1).any(|seq| {
+        let params = seq.split('m').next().unwrap_or("");
+        params.split(';').filter_map(|p| p.parse::<u32>().ok()).any(|p| matches!(p, 30..=38 | 40..=48 | 90..=107))
+    })
+}
+
 /// Whether one screen line contains all of `needles`.
 fn has_line(screen: &str, needles: &[&str]) -> bool {
     screen.lines().any(|l| needles.iter().all(|n| l.contains(n)))
@@ -104,6 +118,7 @@ fn a_person_watching_a_node_in_tmux() {
         s.contains("● connected") && s.contains("SLEEPYCHIPMUNK") && s.contains("0284d0fb…")
     });
     assert!(has_line(&s, &["●", "0284d0fb…", "127.0.0.1:19847"]), "{s}");
+    assert!(!has_colour(&tmux.screen_with_styles()), "NO_COLOR is honoured");
 
     // A peer connects; an invoice is created and paid.
     ln.notify(
@@ -184,6 +199,7 @@ fn sigterm_restores_the_terminal() {
     let tmux = Tmux::start(&cmd, 80, 24);
     tmux.wait_for("the monitor", |s| s.contains("● connected"));
     assert!(tmux.alternate_screen(), "lnwatch draws on the alternate screen");
+    assert!(has_colour(&tmux.screen_with_styles()), "colours without NO_COLOR");
     // The pane runs a shell; lnwatch is its child.
     let shell = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
     let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
@@ -193,4 +209,23 @@ fn sigterm_restores_the_terminal() {
     let s = tmux.wait_for("the shell after lnwatch", |s| s.contains("lnwatch-exited-0"));
     assert!(!tmux.alternate_screen(), "the alternate screen was left: {s}");
     assert!(!s.contains("● connected"), "the monitor's screen is gone: {s}");
+}
+
+#[test]
+fn the_demo_runs_with_no_node() {
+    // The README's first command.
+    let tmux = Tmux::start(&format!("{} --demo", env!("CARGO_BIN_EXE_lnwatch")), 100, 30);
+    let s = tmux.wait_for("the demo's node", |s| {
+        s.contains("● connected") && s.contains("SLEEPYCHIPMUNK") && s.contains("block_added") && s.contains("Invoices")
+    });
+    assert!(has_line(&s, &["●", "in"]) || has_line(&s, &["●", "out"]), "connected peers: {s}");
+    // The scenario keeps it lively: new events arrive.
+    let first = s.lines().find(|l| l.contains("Events [all]")).map(str::to_owned);
+    tmux.wait_for("more events", |s| s.lines().find(|l| l.contains("Events [all]")).map(str::to_owned) != first);
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() {
+        assert!(Instant::now() < deadline, "the demo did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
