@@ -180,3 +180,68 @@ fn secrets_are_hidden_until_asked_for() {
     let Some(lnwatch::app::Overlay::Detail { ev, .. }) = &a.overlay else { panic!() };
     assert!(lnwatch::ui::detail_text(&a, ev).join("\n").contains("2d30add2"));
 }
+
+mod arbitrary_payloads {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            let keys = prop_oneof![
+                Just("id".to_string()),
+                Just("label".to_string()),
+                Just("msat".to_string()),
+                Just("address".to_string()),
+                Just("payload".to_string()),
+                Just("origin".to_string()),
+                Just("data".to_string()),
+                Just("hops".to_string()),
+                Just("accounts".to_string()),
+                Just("preimage".to_string()),
+                Just("connect".to_string()),
+                Just("invoice_payment".to_string()),
+                Just("forward_event".to_string()),
+                ".{1,6}"
+            ];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(keys, inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn topic() -> impl Strategy<Value = String> {
+        let known: Vec<String> =
+            lnwatch_shared::notification::BUILTIN_TOPICS.iter().map(|(t, _)| t.to_string()).collect();
+        prop_oneof![
+            proptest::sample::select(known),
+            Just("pay_part_start".to_string()),
+            Just("pay_part_end".to_string()),
+            Just("pay_failure".to_string()),
+            ".{0,10}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Whatever lightningd or a plugin sends, the monitor stores, summarizes and draws it.
+        #[test]
+        fn any_payload_of_any_topic_renders(events in proptest::collection::vec((topic(), json()), 1..12)) {
+            let mut a = app();
+            let items = events.into_iter().enumerate().map(|(i, (t, p))| ev(i as u64 + 1, &t, p)).collect();
+            a.update(batch(items));
+            a.update(code(KeyCode::Enter));
+            a.prepare();
+            let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            terminal.draw(|f| lnwatch::ui::render(&a, f)).unwrap();
+        }
+    }
+}
