@@ -3,6 +3,7 @@
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::unix::pipe;
 
 fn stdin_pipe() -> Option<pipe::Receiver> {
@@ -29,10 +30,16 @@ fn main() {
     let result = runtime.block_on(async {
         // Under lightningd stdin and stdout are pipes: read and write them through epoll rather
         // than tokio's blocking-thread stdio, which adds a thread hop and a copy per read.
-        match (stdin_pipe(), stdout_pipe()) {
-            (Some(input), Some(output)) => lnwatch_plugin::run(input, output, env).await,
-            _ => lnwatch_plugin::run(tokio::io::stdin(), tokio::io::stdout(), env).await,
-        }
+        // Anything else (a file, a terminal) gets tokio's stdio; each is chosen on its own.
+        let input: Box<dyn AsyncRead + Unpin> = match stdin_pipe() {
+            Some(p) => Box::new(p),
+            None => Box::new(tokio::io::stdin()),
+        };
+        let output: Box<dyn AsyncWrite + Unpin + Send> = match stdout_pipe() {
+            Some(p) => Box::new(p),
+            None => Box::new(tokio::io::stdout()),
+        };
+        lnwatch_plugin::run(input, output, env).await
     });
     // One thread: the relay never takes more than one core from the node, and needs no more.
     // Client tasks blocked on a stalled peer must not keep the process alive.

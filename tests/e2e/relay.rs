@@ -505,3 +505,33 @@ fn a_stalled_client_costs_bounded_memory_gets_a_gap_and_stalls_no_one() {
     assert!(missed < N);
     ln.check().unwrap();
 }
+
+#[test]
+fn stdio_that_is_not_a_pipe_works_too() {
+    // lightningd gives pipes; a person debugging may redirect to files. Each end is handled on
+    // its own: a pipe in with a file out, and a file in with a pipe out.
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let request = b"{\"jsonrpc\":\"2.0\",\"id\":\"cln:getmanifest#1\",\"method\":\"getmanifest\",\"params\":{}}\n\n";
+    let out_file = dir.path().join("out");
+    let mut child = Command::new(plugin_bin())
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(&out_file).unwrap())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(std::fs::read_to_string(&out_file).unwrap().contains("\"nonnumericids\":true"));
+
+    let in_file = dir.path().join("in");
+    std::fs::write(&in_file, request).unwrap();
+    let out = Command::new(plugin_bin())
+        .current_dir(dir.path())
+        .stdin(std::fs::File::open(&in_file).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"nonnumericids\":true"));
+}
