@@ -104,6 +104,9 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(format!("⚠ {} missed in {} gaps", app.missed, app.gaps), t.bad()));
     }
+    if app.bad_lines > 0 {
+        spans.push(Span::styled(format!("  {} unreadable lines", app.bad_lines), t.warn()));
+    }
     spans.push(Span::raw(format!("  {:.1} ev/s", app.rate)));
     if let Some(h) = &app.hello {
         let node = h.node_id.as_deref().map(short_id).unwrap_or_else(|| "node ?".into());
