@@ -319,7 +319,7 @@ impl App {
         self.hello = Some(h);
     }
 
-    fn event(&mut self, mut ev: Ev) {
+    fn event(&mut self, ev: Ev) {
         if ev.seq <= self.last_seq {
             // Replayed after a reconnect: already stored.
             return;
@@ -330,7 +330,6 @@ impl App {
             self.gaps += 1;
         }
         self.last_seq = ev.seq;
-        ev.topic = self.store.intern(&ev.topic);
         self.derive(&ev);
         self.store.push(ev);
         self.events_total += 1;

@@ -155,11 +155,16 @@ impl Store {
         name
     }
 
-    /// Stores an event whose topic came from [`Store::intern`], stamping its arrival order.
+    /// Stores an event under its topic (created on first sight), stamping its arrival order.
     pub fn push(&mut self, mut ev: Ev) {
         self.arrivals += 1;
         ev.order = self.arrivals;
-        if let Some(t) = self.topics.get_mut(&ev.topic) {
+        if !self.topics.contains_key(&*ev.topic) {
+            ev.topic = self.intern(&ev.topic);
+        }
+        if let Some(t) = self.topics.get_mut(&*ev.topic) {
+            // Share the store's name, whatever the decoder allocated.
+            ev.topic = t.name.clone();
             t.count += 1;
             t.events.push(Arc::new(ev));
         }
@@ -257,8 +262,7 @@ mod tests {
     use super::*;
 
     fn push(s: &mut Store, seq: u64, topic: &str, params: &str) {
-        let t = s.intern(topic);
-        s.push(Ev::new(seq, seq as f64, t, None, params));
+        s.push(Ev::new(seq, seq as f64, topic.into(), None, params));
     }
 
     fn seqs(v: &View) -> Vec<u64> {
