@@ -279,18 +279,43 @@ fn subscribe_narrows_what_a_client_receives() {
     let mut ln = node(SimOptions::default());
     let (mut c, _, _) = connect(&ln.default_socket());
     c.subscribe(Some(&["connect", "disconnect"])).unwrap();
-    // The subscription is applied once the plugin has read it; a marker event shows when.
-    std::thread::sleep(Duration::from_millis(200));
+    // The filter applies once the plugin has read the line: probe with a block then a connect
+    // until the connect arrives alone.
+    let mut height = 0;
+    loop {
+        height += 1;
+        ln.notify("block_added", json!({"block_added":{"hash":"00","height":height}})).unwrap();
+        ln.notify("connect", connect_params("02probe")).unwrap();
+        match next_event(&mut c).topic.as_str() {
+            "connect" => break,
+            other => {
+                assert_eq!(other, "block_added");
+                assert_eq!(next_event(&mut c).topic, "connect");
+            }
+        }
+    }
     ln.notify("block_added", json!({"block_added":{"hash":"00","height":1}})).unwrap();
     ln.notify("connect", connect_params("02aa")).unwrap();
     ln.notify("warning", json!({"warning":{"level":"warn","log":"x"}})).unwrap();
     ln.notify("disconnect", json!({"disconnect":{"id":"02aa"}})).unwrap();
     let got: Vec<String> = events(&mut c, 2).into_iter().map(|e| e.topic).collect();
     assert_eq!(got, ["connect", "disconnect"]);
+    // Back to everything: blocks arrive again once the plugin has read the new subscription.
     c.subscribe(None).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    ln.notify("block_added", json!({"block_added":{"hash":"00","height":2}})).unwrap();
-    assert_eq!(next_event(&mut c).topic, "block_added");
+    let deadline = Instant::now() + T;
+    loop {
+        ln.notify("block_added", json!({"block_added":{"hash":"00","height":2}})).unwrap();
+        match c.next_frame(Duration::from_millis(100)) {
+            Ok(Frame::Event(e)) => {
+                assert_eq!(e.topic, "block_added");
+                break;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => panic!("{e}"),
+        }
+        assert!(Instant::now() < deadline, "subscribe(null) never took effect");
+    }
 }
 
 #[test]
