@@ -111,7 +111,9 @@ fn a_person_watching_a_node_in_tmux() {
     let mut ln = node(dir.path());
     let socket: PathBuf = ln.default_socket();
     let bin = env!("CARGO_BIN_EXE_lnwatch");
-    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --socket {}", socket.display()), 120, 40);
+    // `--lightning-dir` finds the plugin's default socket, DIR/notif.sock.
+    assert_eq!(socket, dir.path().join("notif.sock"));
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --lightning-dir {}", dir.path().display()), 120, 40);
 
     // Connected, with the node's peer snapshot.
     let s = tmux.wait_for("the snapshot", |s| {
@@ -192,12 +194,24 @@ fn a_person_watching_a_node_in_tmux() {
 #[test]
 fn sigterm_restores_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let ln = node(dir.path());
+    let mut ln = node(dir.path());
     let bin = env!("CARGO_BIN_EXE_lnwatch");
     // A shell stays in the pane after lnwatch exits, so the screen can be inspected.
-    let cmd = format!("{bin} --socket {}; echo lnwatch-exited-$?; sleep 30", ln.default_socket().display());
+    // The socket from LNWATCH_SOCKET; only `connect` shown at start (`--topics`).
+    let cmd = format!(
+        "LNWATCH_SOCKET={} {bin} --topics connect; echo lnwatch-exited-$?; sleep 30",
+        ln.default_socket().display()
+    );
     let tmux = Tmux::start(&cmd, 80, 24);
     tmux.wait_for("the monitor", |s| s.contains("● connected"));
+    ln.notify("block_added", json!({"block_added":{"hash":"00ab","height":777}})).unwrap();
+    ln.notify(
+        "connect",
+        json!({"connect":{"id":PEER_B,"direction":"out","address":{"type":"ipv4","address":"10.0.0.7","port":9735}}}),
+    )
+    .unwrap();
+    let s = tmux.wait_for("the topic list", |s| s.contains("1✗ block") && s.contains("022d2236… out"));
+    assert!(s.contains("1 hidden by topics") && !s.contains("height 777"), "{s}");
     assert!(tmux.alternate_screen(), "lnwatch draws on the alternate screen");
     assert!(has_colour(&tmux.screen_with_styles()), "colours without NO_COLOR");
     // The pane runs a shell; lnwatch is its child.

@@ -248,21 +248,12 @@ impl App {
             Some(f) => f.invoices.iter().collect(),
             None => self.invoices.iter().collect(),
         };
-        all.into_iter().filter(|i| self.invoice_matches(i)).collect()
+        all.into_iter().filter(|i| self.filter.matches_texts(&[&i.label])).collect()
     }
 
     pub fn invoices_hidden(&self) -> usize {
         let total = self.paused.as_ref().map_or(self.invoices.len(), |f| f.invoices.len());
         total - self.shown_invoices().len()
-    }
-
-    fn invoice_matches(&self, i: &Invoice) -> bool {
-        let text = self.filter.text();
-        if text.is_empty() {
-            return true;
-        }
-        let (invert, pat) = text.strip_prefix('!').map_or((false, text), |p| (true, p));
-        i.label.to_lowercase().contains(&pat.to_lowercase()) != invert
     }
 
     /// Peers in display order: connected first, then most recent change first.

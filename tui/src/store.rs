@@ -73,10 +73,22 @@ impl TextFilter {
             None => (false, text),
         };
         self.invert = invert;
-        self.needle = pattern.to_lowercase().into_bytes();
+        // ASCII case folding on both sides, so the needle and the text fold alike.
+        self.needle = pattern.to_ascii_lowercase().into_bytes();
         self.generation += 1;
     }
 
+    /// Whether the filter passes something whose text is `texts` (any of them may match).
+    pub fn matches_texts(&self, texts: &[&str]) -> bool {
+        if self.needle.is_empty() {
+            return true;
+        }
+        let found =
+            texts.iter().any(|hay| memchr::memmem::find(&hay.as_bytes().to_ascii_lowercase(), &self.needle).is_some());
+        found != self.invert
+    }
+
+    /// Whether the filter passes an event: its topic, origin or raw JSON.
     pub fn matches(&self, ev: &Ev) -> bool {
         if self.needle.is_empty() {
             return true;
@@ -85,10 +97,7 @@ impl TextFilter {
         if memo >> 1 == self.generation {
             return memo & 1 == 1;
         }
-        let found = [ev.topic.as_bytes(), ev.origin.as_deref().unwrap_or("").as_bytes(), ev.params.as_bytes()]
-            .iter()
-            .any(|hay| memchr::memmem::find(&hay.to_ascii_lowercase(), &self.needle).is_some());
-        let matched = found != self.invert;
+        let matched = self.matches_texts(&[&ev.topic, ev.origin.as_deref().unwrap_or(""), &ev.params]);
         ev.memo.store(self.generation << 1 | matched as u64, Ordering::Relaxed);
         matched
     }

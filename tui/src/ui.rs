@@ -274,7 +274,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         title.push_str(" · waiting for listpeers");
     }
     let inner_h = area.height.saturating_sub(3) as usize;
-    let selected = peers.len().checked_sub(1).map(|last| app.peers_cursor.index.min(last));
+    let selected = app.peers_cursor.selected(peers.len());
     let start = window_start(peers.len(), inner_h, selected.filter(|_| focused), false);
     // Narrow panes drop the address, then the direction, before squeezing the id.
     let inner_w = area.width.saturating_sub(2);
