@@ -5,80 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use lnwatch_testkit::tmux::{Tmux, has_colour, has_line};
+
 use lnwatch_sim::rpc_server::RpcAnswers;
 use lnwatch_sim::{Lightningd, SimOptions};
 use serde_json::json;
 
 const PEER_A: &str = "0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0";
 const PEER_B: &str = "022d223620a359a47ff7f7ac447c85c46c923da53389221a0054c11c1e3ca31d59";
-
-/// A tmux server of our own, so the test never touches the user's sessions.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
-        let found = Command::new("tmux").arg("-V").output();
-        assert!(found.is_ok_and(|o| o.status.success()), "this test needs tmux: apt-get install tmux");
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = Tmux { socket: format!("lnwatch-test-{}-{n}", std::process::id()) };
-        let ok = t
-            .cmd(&["new-session", "-d", "-s", "main", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
-            .status
-            .success();
-        assert!(ok, "tmux new-session failed");
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux")
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "main"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status.success());
-    }
-
-    /// The screen with its escape sequences (colours).
-    fn screen_with_styles(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-e", "-t", "main"]).stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "main"]).stdout).into_owned()
-    }
-
-    /// Waits until the screen satisfies `cond`; panics with the screen if it never does.
-    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn alternate_screen(&self) -> bool {
-        let out = self.cmd(&["display-message", "-p", "-t", "main", "#{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-
-    fn alive(&self) -> bool {
-        self.cmd(&["has-session", "-t", "main"]).status.success()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
 
 fn node(dir: &Path) -> Lightningd {
     let rpc = RpcAnswers {
@@ -89,20 +23,6 @@ fn node(dir: &Path) -> Lightningd {
     let mut ln = Lightningd::in_process(opts).expect("plugin");
     ln.start().expect("plugin starts");
     ln
-}
-
-/// Whether a styled capture sets a foreground or background colour (SGR 30–38, 40–48, 90–107;
-/// 39 and 49 only reset to the default).
-fn has_colour(styled: &str) -> bool {
-    styled.split("\x1b[").skip(1).any(|seq| {
-        let params = seq.split('m').next().unwrap_or("");
-        params.split(';').filter_map(|p| p.parse::<u32>().ok()).any(|p| matches!(p, 30..=38 | 40..=48 | 90..=107))
-    })
-}
-
-/// Whether one screen line contains all of `needles`.
-fn has_line(screen: &str, needles: &[&str]) -> bool {
-    screen.lines().any(|l| needles.iter().all(|n| l.contains(n)))
 }
 
 #[test]

@@ -1,0 +1,360 @@
+//! End-to-end tests against real Core Lightning: lightningd nodes on a regtest chain of the
+//! test's own, lnwatch-plugin loaded into them, read through its socket and through the
+//! monitor in tmux. They need `LIGHTNINGD` (see README); CI sets it.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use lnwatch_shared::frame::{Frame, Hello};
+use lnwatch_testkit::network::{Network, NodeSpec, PluginLoad, lightningd_or_skip};
+use lnwatch_testkit::tmux::{Tmux, has_line};
+use lnwatch_testkit::watch::Watcher;
+use lnwatch_testkit::{wait_until, workspace_bin};
+use serde_json::{Value, json};
+
+const L1: usize = 0;
+const L2: usize = 1;
+const L3: usize = 2;
+
+/// A preimage of our choosing for invoice `n`, so the test knows every secret that travels.
+fn preimage(n: u8) -> String {
+    format!("{:02x}", 0xa0 + n).repeat(32)
+}
+
+/// The plugin's latest hello that names the node (the first may precede its RPC answer).
+fn hello(w: &Watcher) -> Option<Hello> {
+    w.lines().into_iter().rev().find_map(|l| match l.frame {
+        Some(Frame::Hello(h)) if h.node_id.is_some() => Some(h),
+        _ => None,
+    })
+}
+
+/// Every event a client received carries the next seq: no hole, no repeat, no `gap`.
+fn assert_contiguous(name: &str, w: &Watcher) {
+    let lines = w.lines();
+    assert!(!lines.iter().any(|l| matches!(l.frame, Some(Frame::Gap(_)))), "{name}: a gap frame");
+    let seqs: Vec<u64> = w.events().iter().map(|e| e.seq).collect();
+    assert!(!seqs.is_empty(), "{name}: no events");
+    for pair in seqs.windows(2) {
+        assert_eq!(pair[1], pair[0] + 1, "{name}: seq jumps from {} to {}", pair[0], pair[1]);
+    }
+}
+
+/// No secret in any line: none of `secrets` appears, and every preimage field is redacted.
+fn assert_no_secrets(name: &str, w: &Watcher, secrets: &[String]) {
+    for line in w.lines() {
+        for s in secrets {
+            assert!(!line.raw.contains(s.as_str()), "{name}: a preimage on the socket: {}", line.raw);
+        }
+        if let Some(Frame::Event(e)) = &line.frame {
+            for_each_key(&e.params, &mut |k, v| {
+                if k == "preimage" || k == "payment_preimage" {
+                    assert_eq!(v, &json!("<redacted>"), "{name}: {k} not redacted in {}", line.raw);
+                }
+            });
+        }
+    }
+}
+
+fn for_each_key(v: &Value, f: &mut impl FnMut(&str, &Value)) {
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, v)| {
+            f(k, v);
+            for_each_key(v, f);
+        }),
+        Value::Array(a) => a.iter().for_each(|v| for_each_key(v, f)),
+        _ => {}
+    }
+}
+
+fn inner(e: &lnwatch_shared::frame::Event) -> &Value {
+    e.params.get(&e.topic).unwrap_or(&e.params)
+}
+
+fn topics(w: &Watcher) -> HashSet<String> {
+    w.events().into_iter().map(|e| e.topic).collect()
+}
+
+fn tmux_available() -> bool {
+    let found = std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    assert!(found || std::env::var("CI").as_deref() != Ok("true"), "CI=true but tmux is missing");
+    found
+}
+
+/// Three nodes l1 → l2 → l3 with lnwatch-plugin in each (at boot on l1 and l3, started later on
+/// l2): channels open and close, a payment is routed and one fails; every socket sees it all,
+/// in order, with no secret; the monitor in tmux shows it and survives a plugin restart.
+#[test]
+fn three_nodes_route_a_payment_fail_one_and_close() {
+    let Some(ld) = lightningd_or_skip("three_nodes_route_a_payment_fail_one_and_close") else { return };
+    let mut net = Network::start(
+        "route",
+        &ld,
+        vec![
+            NodeSpec::new(PluginLoad::AtBoot).alias("alice"),
+            NodeSpec::new(PluginLoad::Later).alias("bob"),
+            NodeSpec::new(PluginLoad::AtBoot).alias("carol"),
+        ],
+    );
+    let (id1, id2, id3) = (net.node(L1).id.clone(), net.node(L2).id.clone(), net.node(L3).id.clone());
+
+    // At boot: the socket is there when the node is; the replay starts at seq 1.
+    let w1 = Watcher::connect(&net.node(L1).socket());
+    let w3 = Watcher::connect(&net.node(L3).socket());
+    // Started later: no socket until `plugin start`.
+    assert!(!net.node(L2).socket().exists());
+    let started = net.node(L2).plugin_start();
+    assert!(
+        started["plugins"].as_array().unwrap().iter().any(|p| p["name"].as_str().unwrap().ends_with("lnwatch-plugin"))
+    );
+    let w2 = Watcher::connect(&net.node(L2).socket());
+    for (w, id) in [(&w1, &id1), (&w2, &id2), (&w3, &id3)] {
+        let h = wait_until("a hello naming the node", Duration::from_secs(30), || hello(w));
+        assert_eq!(h.node_id.as_deref(), Some(id.as_str()));
+        assert_eq!(h.lightningd.as_deref(), Some("v26.06.6"));
+        assert_eq!(h.network.as_deref(), Some("regtest"));
+        assert!(h.redacted);
+    }
+    assert_eq!(w1.events().first().map(|e| e.seq), Some(1), "the replay starts at the first event");
+    w1.wait_event("block_added", |_| true);
+    w1.wait_event("balance_snapshot", |_| true);
+
+    // Funds, two channels, and gossip so that l1 can route through l2 to l3.
+    net.fund(&[(L1, 5_000_000), (L2, 5_000_000)]);
+    net.open_channel(L1, L2, 1_000_000);
+    net.open_channel(L2, L3, 1_000_000);
+    net.mine(6);
+    let scid12 = net.wait_normal(L1, L2);
+    let scid23 = net.wait_normal(L2, L3);
+    net.wait_gossip(L1, &scid23);
+
+    w2.wait_event("connect", |p| p["connect"]["id"] == id1 && p["connect"]["direction"] == "in");
+    w2.wait_event("connect", |p| p["connect"]["id"] == id3 && p["connect"]["direction"] == "out");
+    w2.wait_event("channel_opened", |p| p["channel_opened"]["id"] == id1);
+    w3.wait_event("channel_opened", |p| p["channel_opened"]["id"] == id2);
+    for (w, peer) in [(&w1, &id2), (&w2, &id1), (&w2, &id3), (&w3, &id2)] {
+        w.wait_event("channel_state_changed", |p| {
+            p["channel_state_changed"]["peer_id"] == *peer
+                && p["channel_state_changed"]["new_state"] == "CHANNELD_NORMAL"
+        });
+    }
+    w1.wait_event("coin_movement", |p| p["coin_movement"]["primary_tag"] == "channel_open");
+
+    // A payment routed l1 → l2 → l3, and one paid to l2 directly.
+    let inv = net.node(L3).call(
+        "invoice",
+        json!({"amount_msat": 50_000_000, "label": "routed", "description": "routed", "preimage": preimage(1)}),
+    );
+    let paid = net.node(L1).call("pay", json!({"bolt11": inv["bolt11"]}));
+    assert_eq!(paid["status"], "complete");
+    assert_eq!(paid["payment_preimage"], json!(preimage(1)));
+    let inv = net.node(L2).call(
+        "invoice",
+        json!({"amount_msat": 12_345_000, "label": "direct", "description": "direct", "preimage": preimage(2)}),
+    );
+    net.node(L1).call("pay", json!({"bolt11": inv["bolt11"]}));
+
+    w3.wait_event("invoice_creation", |p| p["invoice_creation"]["label"] == "routed");
+    w3.wait_event("invoice_payment", |p| p["invoice_payment"]["label"] == "routed");
+    w2.wait_event("invoice_payment", |p| p["invoice_payment"]["label"] == "direct");
+    let fwd = w2.wait_event("forward_event", |p| p["forward_event"]["status"] == "settled");
+    let fwd = inner(&fwd);
+    assert_eq!(fwd["in_channel"], json!(scid12));
+    assert_eq!(fwd["out_channel"], json!(scid23));
+    assert!(fwd["fee_msat"].as_u64().unwrap() > 0, "{fwd}");
+    w1.wait_event("sendpay_success", |p| p["sendpay_success"]["amount_msat"] == 50_000_000);
+    w1.wait_event("pay_part_start", |_| true);
+    w1.wait_event("pay_part_end", |p| p["pay_part_end"]["status"] == "success");
+
+    // A payment that fails: l3 forgets the invoice before l1 pays it.
+    let inv = net.node(L3).call(
+        "invoice",
+        json!({"amount_msat": 7_000_000, "label": "forgotten", "description": "x", "preimage": preimage(3)}),
+    );
+    net.node(L3).call("delinvoice", json!({"label": "forgotten", "status": "unpaid"}));
+    let failed = net.node(L1).try_call("pay", json!({"bolt11": inv["bolt11"]}));
+    assert!(failed.is_err(), "paying a deleted invoice fails: {failed:?}");
+    w2.wait_event("forward_event", |p| p["forward_event"]["status"] == "failed");
+    w1.wait_event("pay_part_end", |p| p["pay_part_end"]["status"] == "failure");
+    w1.wait_event("sendpay_failure", |_| true);
+
+    // The monitor on l2, as an operator would run it.
+    if tmux_available() {
+        monitor_survives_a_plugin_restart(&net, &id1, &id3);
+    }
+
+    // Mutual close of l1–l2, mined.
+    net.node(L1).call("close", json!({"id": id2}));
+    for state in ["CHANNELD_SHUTTING_DOWN", "CLOSINGD_COMPLETE"] {
+        w1.wait_event("channel_state_changed", |p| p["channel_state_changed"]["new_state"] == state);
+    }
+    net.mine(1);
+    w1.wait_event("channel_state_changed", |p| p["channel_state_changed"]["new_state"] == "ONCHAIN");
+    w1.wait_event("coin_movement", |p| p["coin_movement"]["primary_tag"] == "channel_close");
+
+    // Disconnect: both sides see it.
+    net.node(L3).call("disconnect", json!({"id": id2, "force": true}));
+    w3.wait_event("disconnect", |p| p["disconnect"]["id"] == id2);
+
+    // Every socket: contiguous seqs, no preimage anywhere, the topics the run produced.
+    let secrets: Vec<String> = (1..=3).map(preimage).collect();
+    let w2b = Watcher::connect(&net.node(L2).socket());
+    wait_until("l2's replay", Duration::from_secs(10), || (!w2b.events().is_empty()).then_some(()));
+    for (name, w) in [("l1", &w1), ("l2", &w2), ("l2 after restart", &w2b), ("l3", &w3)] {
+        assert_contiguous(name, w);
+        assert_no_secrets(name, w, &secrets);
+    }
+    let seen = topics(&w1);
+    for t in [
+        "block_added",
+        "connect",
+        "channel_state_changed",
+        "coin_movement",
+        "balance_snapshot",
+        "sendpay_success",
+        "sendpay_failure",
+        "pay_part_start",
+        "pay_part_end",
+        "plugin_started",
+    ] {
+        assert!(seen.contains(t), "l1 never saw {t}: {seen:?}");
+    }
+}
+
+/// lnwatch in tmux against l2: both peers connected, the forward, the paid invoice; then the
+/// plugin stops (its socket goes, the monitor shows the outage and keeps its history) and starts
+/// again (the monitor reconnects by itself).
+fn monitor_survives_a_plugin_restart(net: &Network, id1: &str, id3: &str) {
+    let l2 = net.node(L2);
+    let cmd = format!("NO_COLOR=1 {} --lightning-dir {}", workspace_bin("lnwatch").display(), l2.dir.display());
+    let tmux = Tmux::start(&cmd, 160, 50);
+    let short = |id: &str| format!("{}…", &id[..8]);
+    let s = tmux.wait_for("peers, the forward and the invoice", |s| {
+        has_line(s, &["●", &short(id1)])
+            && has_line(s, &["●", &short(id3)])
+            && s.contains("forward_event")
+            && has_line(s, &["direct", "paid"])
+    });
+    assert!(s.contains("● connected"), "{s}");
+    assert!(has_line(&s, &["forward_event", "settled"]), "{s}");
+
+    l2.plugin_stop();
+    assert!(!Path::new(&l2.socket()).exists(), "the socket is removed when the plugin stops");
+    let s = tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
+    assert!(has_line(&s, &["direct", "paid"]), "history kept: {s}");
+
+    l2.plugin_start();
+    let s = tmux.wait_for("the reconnect", |s| s.contains("● connected") && s.contains("outages 1"));
+    assert!(has_line(&s, &["direct", "paid"]) && s.contains("forward_event"), "history kept: {s}");
+    tmux.keys(&["q"]);
+}
+
+/// Stopping a node ends its plugin and removes the socket.
+#[test]
+fn node_stop_ends_the_plugin_and_removes_its_socket() {
+    let Some(ld) = lightningd_or_skip("node_stop_ends_the_plugin_and_removes_its_socket") else { return };
+    let mut net = Network::start("stop", &ld, vec![NodeSpec::new(PluginLoad::AtBoot)]);
+    let w = Watcher::connect(&net.node(0).socket());
+    let lightningd = net.node(0).pid().unwrap();
+    let plugin = plugin_pid(lightningd).expect("lnwatch-plugin runs under lightningd");
+    net.node_mut(0).stop();
+    assert!(!alive(plugin), "lnwatch-plugin is gone with the node");
+    assert!(!net.node(0).socket().exists(), "the socket is removed");
+    wait_until("the client to see the end", Duration::from_secs(5), || w.closed().then_some(()));
+    assert!(w.events().iter().any(|e| e.topic == "shutdown"), "clients saw the shutdown");
+}
+
+fn plugin_pid(parent: u32) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (comm, rest) = stat.split_once(") ")?;
+        let ppid: u32 = rest.split(' ').nth(1)?.parse().ok()?;
+        (comm.ends_with("(lnwatch-plugin") && ppid == parent).then_some(pid)
+    })
+}
+
+/// Running, as opposed to gone or a zombie nobody reaped.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.split_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// The chain backend binary, spoken to as lightningd does, serves a chain that another process
+/// (this test) mines, and its mempool is what that process mines next. No lightningd needed.
+#[test]
+fn chain_backend_shares_the_chain_with_the_miner() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    use lnwatch_testkit::backend::CHAIN_DIR_ENV;
+    use lnwatch_testkit::chain::{Chain, address_script};
+
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::open(dir.path()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lnwatch-regtest-chain"))
+        .env(CHAIN_DIR_ENV, dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut ask = |n: u32, method: &str, params: Value| -> Value {
+        let req = json!({"jsonrpc":"2.0","id":format!("cln:{method}#{n}"),"method":method,"params":params});
+        stdin.write_all(format!("{req}\n\n").as_bytes()).unwrap();
+        let mut line = String::new();
+        while line.trim().is_empty() {
+            line.clear();
+            stdout.read_line(&mut line).unwrap();
+        }
+        let reply: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(reply["id"], json!(format!("cln:{method}#{n}")));
+        reply["result"].clone()
+    };
+    let manifest = ask(0, "getmanifest", json!({"allow-deprecated-apis": false}));
+    assert_eq!(manifest["rpcmethods"].as_array().unwrap().len(), 5);
+    ask(1, "init", json!({"options":{},"configuration":{}}));
+    assert_eq!(ask(2, "getchaininfo", json!({"last_height":0}))["blockcount"], json!(0));
+
+    let script = address_script("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080").unwrap();
+    chain.mine(3, &[(script.clone(), bitcoin_amount(40_000))]).unwrap();
+    assert_eq!(ask(3, "getchaininfo", json!({}))["blockcount"], json!(3), "the backend sees what was mined");
+    let block = ask(4, "getrawblockbyheight", json!({"height": 1}));
+    assert_eq!(block["blockhash"], json!(chain.block(1).unwrap().unwrap().block_hash().to_string()));
+
+    // A spend of the faucet output, sent through the backend, is mined by this process.
+    let faucet = chain.block(1).unwrap().unwrap().txdata[1].compute_txid();
+    let out = ask(5, "getutxout", json!({"txid": faucet.to_string(), "vout": 0}));
+    assert_eq!(out["amount"], json!(40_000));
+    let spend = spend_hex(faucet, &script);
+    assert_eq!(ask(6, "sendrawtransaction", json!({"tx": spend, "allowhighfees": false}))["success"], json!(true));
+    assert_eq!(chain.mempool().unwrap().len(), 1);
+    chain.mine(1, &[]).unwrap();
+    assert_eq!(ask(7, "getutxout", json!({"txid": faucet.to_string(), "vout": 0}))["script"], Value::Null);
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "exits cleanly on stdin EOF");
+}
+
+fn bitcoin_amount(sat: u64) -> bitcoin::Amount {
+    bitcoin::Amount::from_sat(sat)
+}
+
+fn spend_hex(txid: bitcoin::Txid, script: &bitcoin::ScriptBuf) -> String {
+    use bitcoin::{OutPoint, Sequence, Transaction, TxIn, TxOut, Witness, absolute, transaction};
+    let tx = Transaction {
+        version: transaction::Version::TWO,
+        lock_time: absolute::LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: OutPoint { txid, vout: 0 },
+            script_sig: bitcoin::ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness: Witness::new(),
+        }],
+        output: vec![TxOut { value: bitcoin_amount(30_000), script_pubkey: script.clone() }],
+    };
+    bitcoin::consensus::encode::serialize_hex(&tx)
+}

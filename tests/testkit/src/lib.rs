@@ -1,0 +1,45 @@
+//! lnwatch-testkit: what the end-to-end tests need beyond the simulator.
+//!
+//! - [`chain`] and [`backend`]: a regtest chain in a directory, mined by the test and served to
+//!   real lightningd nodes by `lnwatch-regtest-chain`, their Bitcoin backend (there is no
+//!   bitcoind); [`plugin_io`] is the plugin protocol of that binary and of `lnwatch-recorder`.
+//! - [`network`]: real lightningd nodes on that chain (pyln-testing's `NodeFactory`, in Rust),
+//!   reached with [`rpc`], their `notif.sock` read with [`watch`].
+//! - [`tmux`]: the terminal a person would use, for the monitor's tests.
+
+pub mod backend;
+pub mod chain;
+pub mod network;
+pub mod plugin_io;
+pub mod rpc;
+pub mod tmux;
+pub mod watch;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Polls `f` until it returns `Some`, every 50 ms; panics naming `what` after `timeout`.
+pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A binary of this workspace, next to the running test's own directory (`target/<profile>/`).
+/// `cargo test --workspace` builds them all before any test runs.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test>-<hash> → target/<profile>/<name>
+    let path = exe.parent().and_then(|deps| deps.parent()).map(|dir| dir.join(name)).unwrap_or_default();
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace`)",
+        path.display()
+    );
+    path
+}
