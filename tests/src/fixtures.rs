@@ -1,5 +1,5 @@
-//! Real lightningd → plugin traffic (CLN v25.12.1, regtest), embedded so tests, the demo and
-//! benchmarks run without files. See `fixtures/README.md`.
+//! Real lightningd → plugin traffic (CLN v25.12.1 and v26.06.6, regtest), embedded so tests, the
+//! demo and benchmarks run without files. See `fixtures/README.md`.
 
 use serde_json::Value;
 
@@ -10,9 +10,31 @@ pub const L1_LOADED_AT_STARTUP: &str = include_str!("../fixtures/cln-v25.12.1/l1
 pub const L1_WILDCARD_PLUS_CONNECT_DUP: &str =
     include_str!("../fixtures/cln-v25.12.1/l1-wildcard-plus-connect-dup.raw");
 
-/// Every recording.
-pub const ALL: &[&str] =
+/// Recorded by the real-node tests (`LNWATCH_RECORD_DIR`): l1 pays l3 through l2.
+pub const V26_L1_ROUTE: &str = include_str!("../fixtures/cln-v26.06.6/l1-route.raw");
+pub const V26_L2_ROUTE: &str = include_str!("../fixtures/cln-v26.06.6/l2-route.raw");
+pub const V26_L3_ROUTE: &str = include_str!("../fixtures/cln-v26.06.6/l3-route.raw");
+pub const V26_L1_STOP: &str = include_str!("../fixtures/cln-v26.06.6/l1-stop.raw");
+/// l1 of the same run on a node with deprecated APIs off (the shapes v26.12 will send).
+pub const V26_L1_ROUTE_DEPRECATED_OFF: &str = include_str!("../fixtures/cln-v26.06.6/l1-route-deprecated-apis-off.raw");
+
+pub const V25_12_1: &[&str] =
     &[L1_WILDCARD, L2_WILDCARD, L1_EXPLICIT_WITH_LOG, L1_LOADED_AT_STARTUP, L1_WILDCARD_PLUS_CONNECT_DUP];
+pub const V26_06_6: &[&str] = &[V26_L1_ROUTE, V26_L2_ROUTE, V26_L3_ROUTE, V26_L1_STOP, V26_L1_ROUTE_DEPRECATED_OFF];
+
+/// Every recording, of every release.
+pub const ALL: &[&str] = &[
+    L1_WILDCARD,
+    L2_WILDCARD,
+    L1_EXPLICIT_WITH_LOG,
+    L1_LOADED_AT_STARTUP,
+    L1_WILDCARD_PLUS_CONNECT_DUP,
+    V26_L1_ROUTE,
+    V26_L2_ROUTE,
+    V26_L3_ROUTE,
+    V26_L1_STOP,
+    V26_L1_ROUTE_DEPRECATED_OFF,
+];
 
 /// The messages of a recording, as lightningd framed them (one object per `\n\n`).
 pub fn messages(raw: &str) -> impl Iterator<Item = &str> {
@@ -30,4 +52,54 @@ pub fn mix() -> Vec<Value> {
         .flat_map(|raw| notifications(raw))
         .filter(|n| n["method"] != "shutdown" && n["method"] != "log")
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lnwatch_shared::notification::{self, Direction, PeerChange};
+
+    /// Every recorded notification of both releases decodes to what it says: peer changes for
+    /// connect/disconnect, an invoice for invoice_*, neither for any other topic.
+    #[test]
+    fn the_decoders_read_every_recording() {
+        for (release, raws) in [("v25.12.1", V25_12_1), ("v26.06.6", V26_06_6)] {
+            let mut seen = std::collections::BTreeSet::new();
+            for raw in raws.iter() {
+                for n in notifications(raw) {
+                    let topic = n["method"].as_str().unwrap();
+                    let origin = n.get("origin").and_then(Value::as_str);
+                    let decoded = notification::decode(topic, origin, &n["params"]);
+                    let inner = n["params"].get(topic).unwrap_or(&n["params"]);
+                    seen.insert(topic.to_string());
+                    match topic {
+                        "connect" => match notification::peer_change(&decoded) {
+                            Some(PeerChange::Connect { id, direction, .. }) => {
+                                assert_eq!(id, inner["id"].as_str().unwrap());
+                                assert_eq!(direction, Direction::parse(inner["direction"].as_str().unwrap()));
+                            }
+                            other => panic!("{release} connect: {other:?}"),
+                        },
+                        "disconnect" => {
+                            assert!(
+                                matches!(notification::peer_change(&decoded), Some(PeerChange::Disconnect { .. })),
+                                "{release}"
+                            )
+                        }
+                        "invoice_creation" | "invoice_payment" => {
+                            let inv = notification::invoice(&decoded).unwrap_or_else(|| panic!("{release} {topic}"));
+                            assert_eq!(inv.label, inner["label"].as_str().unwrap());
+                            assert_eq!(inv.msat, notification::msat(inner.get("msat")));
+                        }
+                        _ => assert!(
+                            notification::peer_change(&decoded).is_none() && notification::invoice(&decoded).is_none()
+                        ),
+                    }
+                }
+            }
+            for topic in ["connect", "disconnect", "invoice_creation", "invoice_payment", "block_added"] {
+                assert!(seen.contains(topic), "{release} recordings have no {topic}");
+            }
+        }
+    }
 }

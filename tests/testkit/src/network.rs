@@ -214,7 +214,8 @@ impl Network {
         let mut cmd = Command::new(&self.lightningd);
         cmd.arg(format!("--lightning-dir={}", dir.display()))
             .args(["--network=regtest", "--developer", "--dev-fast-gossip", "--dev-bitcoind-poll=1"])
-            .args(["--log-level=debug", "--dev-fail-on-subdaemon-fail"])
+            // `developer` turns deprecated APIs off; operators' nodes have them on by default.
+            .args(["--allow-deprecated-apis=true", "--log-level=debug", "--dev-fail-on-subdaemon-fail"])
             .arg(format!("--log-file={}", dir.join("log").display()))
             .arg(format!("--addr=127.0.0.1:{port}"))
             .arg("--disable-plugin=bcli")
