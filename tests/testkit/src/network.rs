@@ -25,8 +25,8 @@ use crate::{wait_until, workspace_bin};
 /// How long a node gets to start, sync, open a channel, … before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// The lightningd to test against, from `LIGHTNINGD`. Without it, prints one line saying the test
-/// was skipped and how to run it, and returns `None`; under CI (`CI=true`) a missing `LIGHTNINGD`
+/// The lightningd to test against, from `LIGHTNINGD`. Without it, prints one line saying the
+/// real-node tests were skipped and how to run them, and returns `None`; under CI (`CI=true`) a missing `LIGHTNINGD`
 /// fails the test instead, so CI can never pass without running them.
 pub fn lightningd_or_skip(test: &str) -> Option<PathBuf> {
     match std::env::var_os("LIGHTNINGD") {
@@ -35,7 +35,12 @@ pub fn lightningd_or_skip(test: &str) -> Option<PathBuf> {
             let how =
                 "LIGHTNINGD=$(../shared/cln/install.sh) cargo test --workspace, or LIGHTNINGD=/path/to/lightningd";
             assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but LIGHTNINGD is not set: {how}");
-            eprintln!("skipped {test}: real-node tests need a Core Lightning build: {how}");
+            // One line per test binary, written past the harness's output capture so it is seen.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                let line = format!("real-node tests skipped (first: {test}): LIGHTNINGD is not set; run {how}\n");
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            });
             None
         }
     }
