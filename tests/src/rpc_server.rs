@@ -42,9 +42,11 @@ impl RpcServer {
         let stop = Arc::new(AtomicBool::new(false));
         let answers = Arc::new(Mutex::new(answers));
         let calls = Arc::new(Mutex::new(Vec::new()));
+        // Without a delay the socket exists when this returns, as lightningd's does once up.
+        let bound = if delay.is_zero() { UnixListener::bind(path).ok() } else { None };
         let thread = {
             let (path, stop, answers, calls) = (path.to_path_buf(), stop.clone(), answers.clone(), calls.clone());
-            thread::spawn(move || serve(&path, delay, &stop, &answers, &calls))
+            thread::spawn(move || serve(&path, bound, delay, &stop, &answers, &calls))
         };
         RpcServer { path: path.to_path_buf(), stop, answers, calls, thread: Some(thread) }
     }
@@ -77,6 +79,7 @@ impl Drop for RpcServer {
 
 fn serve(
     path: &Path,
+    bound: Option<UnixListener>,
     delay: Duration,
     stop: &AtomicBool,
     answers: &Mutex<RpcAnswers>,
@@ -89,7 +92,7 @@ fn serve(
         }
         thread::sleep(Duration::from_millis(5));
     }
-    let Ok(listener) = UnixListener::bind(path) else { return };
+    let Some(listener) = bound.or_else(|| UnixListener::bind(path).ok()) else { return };
     if listener.set_nonblocking(true).is_err() {
         return;
     }
