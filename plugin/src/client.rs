@@ -153,7 +153,7 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, log: Lo
             Ok(0) => {
                 // End of what the client sends: gone, or only done sending. Keep the filter
                 // (the sender stays alive) and look again now and then.
-                while !hung_up(&*recv) {
+                while !hung_up(&recv) {
                     tokio::time::sleep(HALF_CLOSED_CHECK).await;
                 }
                 return;
