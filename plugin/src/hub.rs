@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lnwatch_shared::frame::{self, Frame, Hello, Peers};
-use lnwatch_shared::notification;
+use lnwatch_shared::notification::{self, PeerChange};
 use lnwatch_shared::peers::{PeerState, PeerTable};
 use lnwatch_shared::ring::Ring;
 use serde_json::value::RawValue;
@@ -79,6 +79,9 @@ struct State {
     replay: usize,
     peers: PeerTable,
     peers_complete: bool,
+    /// Peer changes seen since the pending `listpeers` was requested, to apply again on top of
+    /// its answer.
+    since_snapshot_request: Option<Vec<(PeerChange, f64)>>,
     info: NodeInfo,
     topics: HashMap<Box<str>, Arc<str>>,
     closed: bool,
@@ -123,6 +126,7 @@ impl Hub {
             replay,
             peers: PeerTable::new(),
             peers_complete: false,
+            since_snapshot_request: None,
             info,
             topics: HashMap::new(),
             closed: false,
@@ -154,8 +158,12 @@ impl Hub {
         let seq = st.next_seq;
         st.next_seq += 1;
         write_event_line(&mut line, seq, time_ms, topic, origin, params, self.redact);
-        if let Some(change) = &change {
-            st.peers.apply(change, time_ms as f64 / 1000.0);
+        if let Some(change) = change {
+            let time = time_ms as f64 / 1000.0;
+            st.peers.apply(&change, time);
+            if let Some(newer) = &mut st.since_snapshot_request {
+                newer.push((change, time));
+            }
         }
         let topic = st.topic(topic);
         st.append(Arc::new(Item::Event { seq, topic, line }));
@@ -168,6 +176,11 @@ impl Hub {
         self.wake.send_replace(end);
     }
 
+    /// Marks the moment `listpeers` is requested: peer changes from here on win over its answer.
+    pub fn snapshot_requested(&self) {
+        self.lock().since_snapshot_request = Some(Vec::new());
+    }
+
     /// Records what `getinfo` and `listpeers` said, and sends every client a fresh `hello` (now
     /// with the node's id) and the resulting peer table.
     pub fn apply_snapshot(&self, node_id: Option<String>, alias: Option<String>, peers: Vec<PeerState>) {
@@ -175,7 +188,8 @@ impl Hub {
             let mut st = self.lock();
             st.info.node_id = node_id;
             st.info.alias = alias;
-            st.peers.apply_snapshot(peers);
+            let newer = st.since_snapshot_request.take().unwrap_or_default();
+            st.peers.apply_snapshot_before(peers, &newer);
             st.peers_complete = true;
             let mut lines = self.hello_line(&st);
             lines.extend_from_slice(&peers_line(&st));

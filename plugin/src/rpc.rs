@@ -60,7 +60,7 @@ pub async fn snapshot(rpc_file: &Path, hub: Arc<Hub>, log: Logger) {
     let mut delay = Duration::from_millis(50);
     let mut failures = 0u32;
     loop {
-        match fetch(rpc_file).await {
+        match fetch(rpc_file, &hub).await {
             Ok((info, peers)) => {
                 let peers = from_listpeers(&peers);
                 if failures > 0 {
@@ -82,8 +82,9 @@ pub async fn snapshot(rpc_file: &Path, hub: Arc<Hub>, log: Logger) {
     }
 }
 
-async fn fetch(rpc_file: &Path) -> io::Result<(Value, Value)> {
+async fn fetch(rpc_file: &Path, hub: &Hub) -> io::Result<(Value, Value)> {
     let info = call(rpc_file, "getinfo", json!({})).await?;
+    hub.snapshot_requested();
     let peers = call(rpc_file, "listpeers", json!({})).await?;
     Ok((info, peers))
 }

@@ -106,6 +106,14 @@ pub enum PeerChange {
     Disconnect { id: String },
 }
 
+impl PeerChange {
+    pub fn id(&self) -> &str {
+        match self {
+            PeerChange::Connect { id, .. } | PeerChange::Disconnect { id } => id,
+        }
+    }
+}
+
 /// The peer change a `connect`/`disconnect` notification describes; `None` for other topics
 /// or a payload without a string `id`.
 pub fn peer_change(n: &Notification<'_>) -> Option<PeerChange> {

@@ -135,6 +135,33 @@ impl PeerTable {
         }
     }
 
+    /// [`apply_snapshot`](Self::apply_snapshot) for a snapshot requested before `newer` were
+    /// observed: they are applied again on top, so events newer than the request win. They
+    /// were already counted when first applied, and the counters survive the snapshot.
+    pub fn apply_snapshot_before(&mut self, snapshot: Vec<PeerState>, newer: &[(PeerChange, f64)]) {
+        self.apply_snapshot(snapshot);
+        for (change, time) in newer {
+            let p = self.entry(change.id());
+            match change {
+                PeerChange::Connect { direction, address, .. } => {
+                    p.connected = true;
+                    p.connects = p.connects.max(1);
+                    if let Some(d) = direction {
+                        p.direction = Some(d.as_str().to_owned());
+                    }
+                    if address.is_some() {
+                        p.address = address.clone();
+                    }
+                }
+                PeerChange::Disconnect { .. } => {
+                    p.connected = false;
+                    p.disconnects = p.disconnects.max(1);
+                }
+            }
+            p.since = Some(*time);
+        }
+    }
+
     /// The table as a list, for a `peers` frame.
     pub fn to_vec(&self) -> Vec<PeerState> {
         self.peers.values().cloned().collect()

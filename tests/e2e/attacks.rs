@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use lnwatch_shared::frame::Frame;
 use lnwatch_sim::SimOptions;
+use lnwatch_sim::rpc_server::RpcAnswers;
 use serde_json::json;
 
 #[path = "support.rs"]
@@ -94,4 +95,29 @@ fn a_client_that_only_stops_sending_keeps_receiving() {
     assert!(!got.contains("\"topic\":\"connect\""), "the subscription still applies: {got}");
     let frames: Vec<Frame> = got.lines().map(|l| lnwatch_shared::frame::decode(l.as_bytes()).unwrap()).collect();
     assert!(matches!(frames[0], Frame::Hello(_)));
+}
+
+#[test]
+fn events_newer_than_the_peer_snapshot_win() {
+    // The node answers slowly; a peer connects after `listpeers` was asked and before its answer
+    // (as at startup, when peers reconnect while the snapshot is retried).
+    let rpc = RpcAnswers {
+        listpeers: json!({"peers":[{"id":"02aa","connected":true,"netaddr":["10.0.0.1:9735"]}]}),
+        answer_delay: Duration::from_millis(700),
+        ..RpcAnswers::default()
+    };
+    let mut ln = node(SimOptions { rpc, ..SimOptions::default() });
+    let sock = ln.default_socket();
+    let (mut c, _, _) = connect(&sock);
+    wait_for("listpeers to be asked", || ln.rpc().calls().iter().any(|m| m == "listpeers"));
+    ln.notify("connect", connect_params("03bb")).unwrap();
+    let frames = c.frames_until(T, |f| matches!(f, Frame::Peers(p) if p.complete)).unwrap();
+    let Some(Frame::Peers(after)) = frames.last() else { unreachable!() };
+    let new = after.peers.iter().find(|p| p.id == "03bb").expect("the newer connect survives the snapshot");
+    assert!(new.connected);
+    assert_eq!(new.connects, 1, "counted once");
+    assert!(after.peers.iter().any(|p| p.id == "02aa" && p.connected), "the snapshot's peers are there too");
+    // A monitor connecting now sees the same table.
+    let (_c2, _, peers) = connect(&sock);
+    assert!(peers.complete && peers.peers.iter().any(|p| p.id == "03bb" && p.connected));
 }

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 pub struct RpcAnswers {
     pub getinfo: Value,
     pub listpeers: Value,
+    /// How long the node takes to answer each call.
+    pub answer_delay: Duration,
 }
 
 impl Default for RpcAnswers {
@@ -24,6 +26,7 @@ impl Default for RpcAnswers {
             getinfo: json!({"id":"0357f749a32bba1cec0c37ffba42352b49eed0ea1e7233f595a1a07038f7a380d0",
                             "alias":"SLEEPYCHIPMUNK","network":"regtest","version":"v25.12.1","blockheight":110}),
             listpeers: json!({"peers":[]}),
+            answer_delay: Duration::ZERO,
         }
     }
 }
@@ -118,6 +121,7 @@ fn answer(stream: UnixStream, answers: &RpcAnswers, calls: &Mutex<Vec<String>>) 
         if let Ok(mut c) = calls.lock() {
             c.push(method.clone());
         }
+        thread::sleep(answers.answer_delay);
         let body = match method.as_str() {
             "getinfo" => json!({"result": answers.getinfo}),
             "listpeers" => json!({"result": answers.listpeers}),
