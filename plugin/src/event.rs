@@ -1,12 +1,12 @@
 //! Turning one notification from lightningd into an `event` frame line, on the hot path.
 //!
-//! `params` is copied byte for byte from lightningd's message; it is only parsed and
-//! re-serialized when redaction may have something to replace.
+//! `params` is copied byte for byte from lightningd's message; redaction replaces only the
+//! secrets' values in that text.
 
 use std::borrow::Cow;
 
 use lnwatch_shared::notification::is_builtin;
-use lnwatch_shared::redact::{may_contain_secret, redact};
+use lnwatch_shared::redact::{REDACTED, may_contain_secret, redact_raw};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -57,14 +57,7 @@ pub fn write_event_line(
     match params {
         None => out.extend_from_slice(b"null"),
         Some(raw) if redact_secrets && may_contain_secret(raw.get().as_bytes()) => {
-            match serde_json::from_str::<serde_json::Value>(raw.get()) {
-                Ok(mut v) => {
-                    redact(&mut v);
-                    let _ = serde_json::to_writer(&mut *out, &v);
-                }
-                // RawValue is always valid JSON; keep a safe answer should that ever change.
-                Err(_) => out.extend_from_slice(b"null"),
-            }
+            out.extend_from_slice(redact_raw(raw.get(), REDACTED).0.as_bytes());
         }
         Some(raw) => out.extend_from_slice(raw.get().as_bytes()),
     }

@@ -16,3 +16,6 @@ pub mod sanitize;
 
 /// Version of the socket protocol spoken by this build (`hello.protocol`).
 pub const PROTOCOL_VERSION: u32 = 1;
+
+#[cfg(test)]
+mod arb;

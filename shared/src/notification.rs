@@ -242,40 +242,11 @@ mod tests {
         assert!(invoice(&decode("invoice_payment", None, &json!({"invoice_payment":{}}))).is_none());
     }
 
-    fn arb_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| json!(n)),
-            "[a-z_]{0,8}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(3, 24, 6, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                proptest::collection::btree_map(
-                    prop_oneof![
-                        Just("id".to_string()),
-                        Just("connect".to_string()),
-                        Just("label".to_string()),
-                        Just("msat".to_string()),
-                        Just("origin".to_string()),
-                        Just("payload".to_string()),
-                        Just("block".to_string()),
-                        "[a-z]{1,6}"
-                    ],
-                    inner,
-                    0..5
-                )
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
-    }
-
     proptest! {
         #[test]
         fn decoders_never_panic(topic in prop_oneof![Just("connect"), Just("disconnect"), Just("block_added"),
                                     Just("invoice_creation"), Just("invoice_payment"), Just("custom")],
-                                params in arb_json()) {
+                                params in crate::arb::json()) {
             let n = decode(topic, None, &params);
             let _ = peer_change(&n);
             let _ = invoice(&n);

@@ -4,6 +4,8 @@
 //! payment preimages (`preimage` or `payment_preimage`). Anyone holding one can prove payment,
 //! so by default they never leave the plugin.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// The value a secret is replaced with.
@@ -39,6 +41,134 @@ pub fn redact_with(value: &mut Value, replacement: &str) -> usize {
     }
 }
 
+/// Replaces the value of every secret key in the JSON text `raw`, at any depth, with
+/// `replacement`, leaving every other byte as it was: numbers past u64, key order, spacing and
+/// escapes are untouched. Returns the text (borrowed when nothing was replaced) and the count.
+///
+/// `raw` should be valid JSON; anything else is scanned without panicking and may come back
+/// partly redacted.
+pub fn redact_raw<'a>(raw: &'a str, replacement: &str) -> (Cow<'a, str>, usize) {
+    let b = raw.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut count = 0;
+    // One entry per open container: true for an object.
+    let mut stack: Vec<bool> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'{' => {
+                stack.push(true);
+                expect_key = true;
+                i += 1;
+            }
+            b'[' => {
+                stack.push(false);
+                expect_key = false;
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+                i += 1;
+            }
+            b',' => {
+                expect_key = stack.last() == Some(&true);
+                i += 1;
+            }
+            b'"' => {
+                let end = string_end(b, i);
+                let is_key = expect_key;
+                expect_key = false;
+                if is_key && is_secret_key_json(raw.get(i..end).unwrap_or_default()) {
+                    let start = skip_colon(b, end);
+                    let stop = value_end(b, start);
+                    out.push_str(raw.get(copied..start).unwrap_or_default());
+                    let _ = serde_json::to_string(replacement).map(|q| out.push_str(&q));
+                    copied = stop;
+                    count += 1;
+                    i = stop;
+                } else {
+                    i = end;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if count == 0 {
+        return (Cow::Borrowed(raw), 0);
+    }
+    out.push_str(raw.get(copied..).unwrap_or_default());
+    (Cow::Owned(out), count)
+}
+
+/// Whether a quoted JSON key (`"…"`, escapes allowed) names a secret.
+fn is_secret_key_json(quoted: &str) -> bool {
+    if quoted.contains('\\') {
+        serde_json::from_str::<String>(quoted).is_ok_and(|k| is_secret_key(&k))
+    } else {
+        quoted.get(1..quoted.len().saturating_sub(1)).is_some_and(is_secret_key)
+    }
+}
+
+/// Index just past the string that opens at `start` (a `"`).
+fn string_end(b: &[u8], start: usize) -> usize {
+    let mut j = start + 1;
+    while let Some(&c) = b.get(j) {
+        match c {
+            b'\\' => j += 2,
+            b'"' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    b.len()
+}
+
+/// Index of the value after a key ending at `i`: past whitespace, the `:`, whitespace.
+fn skip_colon(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|c| c.is_ascii_whitespace() || *c == b':') {
+        i += 1;
+    }
+    i
+}
+
+/// Index just past the value that starts at `i`.
+fn value_end(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => string_end(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = string_end(b, j);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        _ => {
+            let mut j = i;
+            while b.get(j).is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
 /// Cheap pre-check on raw JSON: false means the text cannot contain a secret key, so it can be
 /// relayed without parsing. A `\u` escape could spell a key in disguise, so it also answers true.
 pub fn may_contain_secret(raw: &[u8]) -> bool {
@@ -61,6 +191,42 @@ mod tests {
         assert_eq!(v["invoice_payment"]["label"], "a");
         assert_eq!(v["list"][0]["payment_preimage"], REDACTED);
         assert_eq!(v["list"][1]["x"]["preimage"], REDACTED);
+    }
+
+    #[test]
+    fn raw_redaction_changes_only_the_secrets() {
+        let raw = r#"{"b":123456789012345678901234567890,"a":{"preimage" : "00ff", "z":1.50e3},
+ "l":[{"payment_preimage":{"x":"}\"]"}},{"pre\u0069mage":null,"k":"preimage"}],"preimage":7}"#;
+        let (out, n) = redact_raw(raw, REDACTED);
+        assert_eq!(n, 4);
+        assert_eq!(
+            out,
+            r#"{"b":123456789012345678901234567890,"a":{"preimage" : "<redacted>", "z":1.50e3},
+ "l":[{"payment_preimage":"<redacted>"},{"pre\u0069mage":"<redacted>","k":"preimage"}],"preimage":"<redacted>"}"#
+        );
+        // The same verdict as the structured redaction, on the parsed result.
+        let mut v: Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(redact(&mut v), 4);
+        let (none, zero) = redact_raw(r#"{"label":"preimage","x":[1,2]}"#, REDACTED);
+        assert!(matches!(none, Cow::Borrowed(_)) && zero == 0);
+    }
+
+    #[test]
+    fn raw_redaction_survives_garbage() {
+        for junk in ["", "{", "\"", "{\"preimage\"", "{\"preimage\":", "{\"preimage\":\"ab", "]]}}", "{\"a\\"] {
+            let _ = redact_raw(junk, REDACTED);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn raw_and_structured_redaction_agree(v in crate::arb::json(), pretty in proptest::bool::ANY) {
+            let text = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
+            let (out, n) = redact_raw(&text, REDACTED);
+            let mut expected: Value = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(n, redact(&mut expected));
+            proptest::prop_assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), expected);
+        }
     }
 
     #[test]

@@ -121,3 +121,24 @@ fn events_newer_than_the_peer_snapshot_win() {
     let (_c2, _, peers) = connect(&sock);
     assert!(peers.complete && peers.peers.iter().any(|p| p.id == "03bb" && p.connected));
 }
+
+#[test]
+fn redaction_replaces_only_the_secret() {
+    // Numbers past u64, a key order serde would not keep, spacing and escapes: all must reach
+    // clients as lightningd wrote them, with only the preimage's value replaced.
+    let mut ln = node(SimOptions::default());
+    let (mut c, _, _) = connect(&ln.default_socket());
+    let params = r#"{"invoice_payment":{"z":1,"msat":340282366920938463463374607431768211456,"label":"caf\u00e9","preimage":"2d30add2188ebf03593a2a693d9155f43b3b32839f085a1694b851ec63fac3c3","a":1.50}}"#;
+    let message = format!(r#"{{"jsonrpc":"2.0","method":"invoice_payment","params":{params}}}"#);
+    ln.write_raw(message.as_bytes()).unwrap();
+    ln.write_raw(b"\n\n").unwrap();
+    ln.flush().unwrap();
+    let line = loop {
+        let line = c.next_line(T).unwrap();
+        if seq_of(&line).is_some() {
+            break String::from_utf8(line).unwrap();
+        }
+    };
+    let expected = params.replace("2d30add2188ebf03593a2a693d9155f43b3b32839f085a1694b851ec63fac3c3", "<redacted>");
+    assert!(line.ends_with(&format!(r#""params":{expected}}}"#)), "{line}");
+}
