@@ -95,8 +95,8 @@ pub struct Subscribe {
 /// Why a line was not a frame.
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
-    #[error("line is {0} bytes, over the {MAX_LINE}-byte limit")]
-    TooLong(usize),
+    #[error("line is {len} bytes, over the {limit}-byte limit")]
+    TooLong { len: usize, limit: usize },
     #[error("not a protocol frame: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -128,7 +128,7 @@ pub fn decode_line(line: &[u8]) -> Result<Line<'_>, CodecError> {
     let line = trim_newline(line);
     if line.starts_with(br#"{"type":"event","#) {
         if line.len() > MAX_LINE {
-            return Err(CodecError::TooLong(line.len()));
+            return Err(CodecError::TooLong { len: line.len(), limit: MAX_LINE });
         }
         // Validating UTF-8 once lets serde borrow strings without re-validating each.
         let text = std::str::from_utf8(line).map_err(<serde_json::Error as serde::de::Error>::custom)?;
@@ -147,7 +147,7 @@ pub fn decode_line(line: &[u8]) -> Result<Line<'_>, CodecError> {
 /// Decodes one line (without or with its trailing `\n`).
 pub fn decode(line: &[u8]) -> Result<Frame, CodecError> {
     if line.len() > MAX_LINE {
-        return Err(CodecError::TooLong(line.len()));
+        return Err(CodecError::TooLong { len: line.len(), limit: MAX_LINE });
     }
     Ok(serde_json::from_slice(trim_newline(line))?)
 }
@@ -174,6 +174,9 @@ fn trim_newline(line: &[u8]) -> &[u8] {
 pub struct LineBuf {
     buf: Vec<u8>,
     start: usize,
+    /// `buf[..scanned]` holds no newline past `start`: each byte is searched once, so a long
+    /// line arriving in many reads costs linear time.
+    scanned: usize,
     max_line: usize,
     /// Inside an over-long line: bytes dropped so far.
     discarding: Option<usize>,
@@ -181,13 +184,14 @@ pub struct LineBuf {
 
 impl LineBuf {
     pub fn new(max_line: usize) -> Self {
-        LineBuf { buf: Vec::with_capacity(64 * 1024), start: 0, max_line, discarding: None }
+        LineBuf { buf: Vec::with_capacity(64 * 1024), start: 0, scanned: 0, max_line, discarding: None }
     }
 
     /// Appends bytes read from the stream.
     pub fn extend(&mut self, data: &[u8]) {
         if self.start > 0 {
             self.buf.drain(..self.start);
+            self.scanned = self.scanned.saturating_sub(self.start);
             self.start = 0;
         }
         self.buf.extend_from_slice(data);
@@ -200,27 +204,33 @@ impl LineBuf {
 
     /// The next complete line, without its `\n`.
     pub fn next_line(&mut self) -> Option<Result<&[u8], CodecError>> {
+        let limit = self.max_line;
         loop {
-            let rest = &self.buf[self.start..];
-            match memchr::memchr(b'\n', rest) {
-                Some(i) => {
-                    let begin = self.start;
-                    self.start += i + 1;
+            let from = self.scanned.max(self.start);
+            match memchr::memchr(b'\n', &self.buf[from..]) {
+                Some(at) => {
+                    let (begin, len) = (self.start, from + at - self.start);
+                    self.start = from + at + 1;
+                    self.scanned = self.start;
                     if let Some(dropped) = self.discarding.take() {
-                        return Some(Err(CodecError::TooLong(dropped + i)));
+                        return Some(Err(CodecError::TooLong { len: dropped + len, limit }));
                     }
-                    if i > self.max_line {
-                        return Some(Err(CodecError::TooLong(i)));
+                    if len > limit {
+                        return Some(Err(CodecError::TooLong { len, limit }));
                     }
-                    return Some(Ok(&self.buf[begin..begin + i]));
+                    return Some(Ok(&self.buf[begin..begin + len]));
                 }
-                None if rest.len() > self.max_line => {
-                    *self.discarding.get_or_insert(0) += rest.len();
+                None if self.buf.len() - self.start > limit => {
+                    *self.discarding.get_or_insert(0) += self.buf.len() - self.start;
                     self.buf.clear();
                     self.start = 0;
+                    self.scanned = 0;
                     continue;
                 }
-                None => return None,
+                None => {
+                    self.scanned = self.buf.len();
+                    return None;
+                }
             }
         }
     }
@@ -290,16 +300,41 @@ mod tests {
         assert_eq!(lb.pending(), 1);
     }
 
+    proptest! {
+        #[test]
+        fn line_buf_gives_the_same_lines_however_the_bytes_arrive(
+            text in "[ab\n]{0,200}", cuts in proptest::collection::vec(1usize..40, 0..20), max in 1usize..30,
+        ) {
+            let mut lb = LineBuf::new(max);
+            let mut got: Vec<Result<Vec<u8>, usize>> = Vec::new();
+            let mut rest = text.as_bytes();
+            for cut in cuts.into_iter().chain(std::iter::once(usize::MAX)) {
+                let (now, later) = rest.split_at(cut.min(rest.len()));
+                lb.extend(now);
+                rest = later;
+                while let Some(line) = lb.next_line() {
+                    got.push(line.map(<[u8]>::to_vec).map_err(|e| match e { CodecError::TooLong { len, .. } => len, _ => 0 }));
+                }
+            }
+            // Every complete line, or its length when over the limit.
+            let mut want: Vec<Result<Vec<u8>, usize>> = text.split('\n').map(|l| {
+                if l.len() > max { Err(l.len()) } else { Ok(l.as_bytes().to_vec()) }
+            }).collect();
+            want.pop(); // the text after the last newline is not a line yet
+            prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn line_buf_discards_an_overlong_line_and_recovers() {
         let mut lb = LineBuf::new(4);
         lb.extend(b"0123456789");
         assert!(lb.next_line().is_none());
         lb.extend(b"abc\nok\n");
-        assert!(matches!(lb.next_line(), Some(Err(CodecError::TooLong(13)))));
+        assert!(matches!(lb.next_line(), Some(Err(CodecError::TooLong { len: 13, limit: 4 }))));
         assert_eq!(lb.next_line().unwrap().unwrap(), b"ok");
         lb.extend(b"toolong\nfine\n");
-        assert!(matches!(lb.next_line(), Some(Err(CodecError::TooLong(7)))));
+        assert!(matches!(lb.next_line(), Some(Err(CodecError::TooLong { len: 7, limit: 4 }))));
         assert_eq!(lb.next_line().unwrap().unwrap(), b"fine");
     }
 

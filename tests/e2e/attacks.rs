@@ -142,3 +142,36 @@ fn redaction_replaces_only_the_secret() {
     let expected = params.replace("2d30add2188ebf03593a2a693d9155f43b3b32839f085a1694b851ec63fac3c3", "<redacted>");
     assert!(line.ends_with(&format!(r#""params":{expected}}}"#)), "{line}");
 }
+
+/// CPU seconds a process has used (user + system).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat.rsplit_once(") ").unwrap().1.split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}
+
+#[test]
+fn a_line_past_the_message_limit_is_skipped_in_linear_time_and_named_right() {
+    // 300 MiB without a newline, then a real notification. Searching the whole buffer for a
+    // newline after every read made this quadratic (minutes of CPU, relaying stalled), and the
+    // log named the frame limit (16 MiB) instead of the message limit (256 MiB).
+    let mut ln = node(SimOptions::default());
+    let (mut c, _, _) = connect(&ln.default_socket());
+    let pid = ln.pid().unwrap();
+    let before = cpu_seconds(pid);
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..300 {
+        ln.write_raw(&chunk).unwrap();
+    }
+    ln.write_raw(b"\n\n").unwrap();
+    ln.notify("block_added", json!({"block_added":{"hash":"00","height":1}})).unwrap();
+    ln.flush().unwrap();
+    assert_eq!(next_event(&mut c).topic, "block_added", "relaying goes on after the long line");
+    eprintln!("plugin CPU for a 300 MiB line: {:.2} s", cpu_seconds(pid) - before);
+    wait_for("the skipped line in the node's log", || {
+        ln.logs()
+            .iter()
+            .any(|l| l["params"]["message"].as_str().is_some_and(|m| m.contains("over the 268435456-byte limit")))
+    });
+}
