@@ -65,9 +65,28 @@ pub struct SocketFile {
     id: (u64, u64),
 }
 
+/// What is at the socket's path now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathState {
+    /// The socket this plugin bound.
+    Ours,
+    /// Nothing: somebody deleted it.
+    Missing,
+    /// Something else (another file, another socket): not ours to touch.
+    Replaced,
+}
+
 impl SocketFile {
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn state(&self) -> PathState {
+        match std::fs::symlink_metadata(&self.path) {
+            Ok(m) if (m.dev(), m.ino()) == self.id => PathState::Ours,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => PathState::Missing,
+            _ => PathState::Replaced,
+        }
     }
 }
 

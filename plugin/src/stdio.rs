@@ -87,7 +87,9 @@ struct Running {
     hub: Arc<Hub>,
     tasks: JoinSet<()>,
     clients: Arc<tokio::sync::Mutex<JoinSet<()>>>,
-    _socket: SocketFile,
+    /// Shared with the accept task, which replaces it when it recreates a deleted socket;
+    /// removed from the disk when the last holder drops it.
+    _socket: Arc<std::sync::Mutex<SocketFile>>,
 }
 
 struct Plugin {
@@ -220,8 +222,9 @@ impl Plugin {
         };
         let hub = Arc::new(Hub::new(config.replay, config.client_queue, config.redact, info));
         let clients = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
+        let socket = Arc::new(std::sync::Mutex::new(socket));
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(listener, hub.clone(), clients.clone(), self.log.clone()));
+        tasks.spawn(accept(listener, socket.clone(), hub.clone(), clients.clone(), self.log.clone()));
         tasks.spawn({
             let (rpc_file, hub, log) = (config.rpc_file.clone(), hub.clone(), self.log.clone());
             async move { rpc::snapshot(&rpc_file, hub, log).await }
@@ -264,20 +267,72 @@ impl Plugin {
     }
 }
 
-async fn accept(listener: Listener, hub: Arc<Hub>, clients: Arc<tokio::sync::Mutex<JoinSet<()>>>, log: Logger) {
+/// How often the socket's path is checked for having been deleted or replaced.
+const SOCKET_CHECK: Duration = Duration::from_secs(1);
+
+async fn accept(
+    mut listener: Listener,
+    socket: Arc<std::sync::Mutex<SocketFile>>,
+    hub: Arc<Hub>,
+    clients: Arc<tokio::sync::Mutex<JoinSet<()>>>,
+    log: Logger,
+) {
+    let mut check = tokio::time::interval(SOCKET_CHECK);
+    // The last problem reported about the path, so it is said once, not every second.
+    let mut reported: Option<String> = None;
     loop {
-        match listener.accept().await {
-            Ok(stream) => {
-                let mut set = clients.lock().await;
-                // Reap finished clients so the set does not grow with uptime.
-                while set.try_join_next().is_some() {}
-                set.spawn(client::serve(stream, hub.clone(), log.clone()));
-                log.debug(format!("client connected ({} connected)", set.len()));
-            }
-            Err(e) => {
-                log.unusual(format!("accept failed: {e}"));
-                tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(stream) => {
+                    let mut set = clients.lock().await;
+                    // Reap finished clients so the set does not grow with uptime.
+                    while set.try_join_next().is_some() {}
+                    set.spawn(client::serve(stream, hub.clone(), log.clone()));
+                    log.debug(format!("client connected ({} connected)", set.len()));
+                }
+                Err(e) => {
+                    log.unusual(format!("accept failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = check.tick() => {
+                if let Some(relistened) = keep_socket(&socket, &mut reported, &log) {
+                    listener = relistened;
+                }
             }
         }
     }
+}
+
+/// Recreates the socket if somebody deleted it (under the same claim rules as at `init`);
+/// says once, in the node's log, why new clients cannot connect when it cannot.
+fn keep_socket(socket: &std::sync::Mutex<SocketFile>, reported: &mut Option<String>, log: &Logger) -> Option<Listener> {
+    let mut file = socket.lock().unwrap_or_else(|e| e.into_inner());
+    let path = file.path().to_path_buf();
+    let problem = match file.state() {
+        socket::PathState::Ours => None,
+        socket::PathState::Missing => match socket::bind(&path) {
+            Ok((listener, new_file)) => {
+                // The old file is gone, and the new one may reuse its inode number: dropping
+                // the old record could remove the new socket.
+                std::mem::forget(std::mem::replace(&mut *file, new_file));
+                log.info(format!("socket {} was deleted; listening again", path.display()));
+                *reported = None;
+                return Some(listener);
+            }
+            Err(reason) => Some(format!("socket {} was deleted and cannot be recreated: {reason}", path.display())),
+        },
+        socket::PathState::Replaced => Some(format!(
+            "socket {} was replaced by something else; leaving it alone, so new clients cannot connect \
+             (remove it and lnwatch-plugin listens again, or restart the plugin)",
+            path.display()
+        )),
+    };
+    if problem != *reported {
+        if let Some(p) = &problem {
+            log.unusual(p);
+        }
+        *reported = problem;
+    }
+    None
 }

@@ -4,6 +4,7 @@
 //! a deleted socket never recreated.
 
 use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -174,4 +175,40 @@ fn a_line_past_the_message_limit_is_skipped_in_linear_time_and_named_right() {
             .iter()
             .any(|l| l["params"]["message"].as_str().is_some_and(|m| m.contains("over the 268435456-byte limit")))
     });
+}
+
+#[test]
+fn a_deleted_socket_is_recreated_and_a_replaced_one_left_alone() {
+    let mut ln = node(SimOptions::default());
+    let sock = ln.default_socket();
+    let (mut old, _, _) = connect(&sock);
+    std::fs::remove_file(&sock).unwrap();
+    wait_for("the socket to be recreated", || sock.exists());
+    let (mut new, hello, _) = connect(&sock);
+    assert_eq!(std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777, 0o600, "same claim rules");
+    ln.notify("block_added", json!({"block_added":{"hash":"00","height":5}})).unwrap();
+    assert_eq!(next_event(&mut new).seq, hello.next_seq);
+    assert_eq!(next_event(&mut old).topic, "block_added", "connected clients never noticed");
+    wait_for("the node to be told", || {
+        ln.logs()
+            .iter()
+            .any(|l| l["params"]["message"].as_str().is_some_and(|m| m.contains("was deleted; listening again")))
+    });
+
+    // Something else at the path is not the plugin's to remove: it says so, once.
+    std::fs::remove_file(&sock).unwrap();
+    std::fs::write(&sock, "an operator's file").unwrap();
+    wait_for("the node to be told", || {
+        ln.logs()
+            .iter()
+            .any(|l| l["params"]["message"].as_str().is_some_and(|m| m.contains("replaced by something else")))
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(std::fs::read_to_string(&sock).unwrap(), "an operator's file");
+    let said =
+        ln.logs().iter().filter(|l| l["params"]["message"].as_str().is_some_and(|m| m.contains("replaced"))).count();
+    assert_eq!(said, 1, "said once, not every second");
+    ln.shutdown().unwrap();
+    assert!(ln.wait_exit(T).is_some());
+    assert_eq!(std::fs::read_to_string(&sock).unwrap(), "an operator's file", "kept at exit too");
 }
