@@ -34,7 +34,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("hub publish (mix)", |b| {
-        let hub = Hub::new(1000, 10_000, true, NodeInfo::default());
+        let hub = Hub::new(1000, 10_000, 64 << 20, true, NodeInfo::default());
         b.iter(|| {
             for (topic, params) in &mix {
                 black_box(hub.publish(topic, None, Some(params)));

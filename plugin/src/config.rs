@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::manifest::{DEFAULT_CLIENT_QUEUE, DEFAULT_REPLAY, DEFAULT_SOCKET};
+use crate::manifest::{DEFAULT_BUFFER_MB, DEFAULT_CLIENT_QUEUE, DEFAULT_REPLAY, DEFAULT_SOCKET};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -12,6 +12,8 @@ pub struct Config {
     pub socket: PathBuf,
     pub replay: usize,
     pub client_queue: usize,
+    /// Bytes the event log may hold.
+    pub buffer_bytes: usize,
     pub redact: bool,
     pub log: bool,
     /// The node's JSON-RPC socket.
@@ -44,6 +46,7 @@ pub fn from_init(params: &Value, cwd: &Path) -> Result<Config, String> {
         socket: lightning_dir.join(socket),
         replay: int_option(options, "lnwatch-replay", DEFAULT_REPLAY, 0)?,
         client_queue: int_option(options, "lnwatch-client-queue", DEFAULT_CLIENT_QUEUE, 1)?,
+        buffer_bytes: int_option(options, "lnwatch-buffer-mb", DEFAULT_BUFFER_MB, 1)?.saturating_mul(1 << 20),
         redact: bool_option(options, "lnwatch-redact", true)?,
         log: bool_option(options, "lnwatch-log", false)?,
         rpc_file: network_dir.join(rpc_file),

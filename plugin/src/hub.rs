@@ -5,7 +5,8 @@
 //! keeps a cursor into it. Publishing never waits; a client whose cursor falls behind the oldest
 //! entry lost those entries and is told so with a `gap` frame. Clients are woken once per batch
 //! the stdin loop reads, not once per event, so a burst costs one socket write per client per
-//! batch. Memory is bounded by the log's capacity whatever the clients do.
+//! batch. Memory is bounded by the log's capacity, in entries and in bytes, whatever the clients
+//! do.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -33,6 +34,15 @@ pub enum Item {
 }
 
 pub type Shared = Arc<Item>;
+
+impl Item {
+    /// Bytes of the frame line(s).
+    pub fn bytes(&self) -> usize {
+        match self {
+            Item::Event { line, .. } | Item::Control(line) => line.len(),
+        }
+    }
+}
 
 /// Topic names kept for sharing; past this, names are allocated per event.
 const MAX_TOPIC_NAMES: usize = 256;
@@ -74,6 +84,9 @@ pub struct NodeInfo {
 struct State {
     next_seq: u64,
     log: Ring<Shared>,
+    /// Bytes of the lines in `log`, kept under `max_bytes` (the newest entry always stays).
+    bytes: usize,
+    max_bytes: usize,
     /// Log position of `log[0]`.
     first: u64,
     replay: usize,
@@ -93,8 +106,15 @@ impl State {
     }
 
     fn append(&mut self, item: Shared) {
-        if self.log.push(item).is_some() {
+        self.bytes += item.bytes();
+        if let Some(old) = self.log.push(item) {
             self.first += 1;
+            self.bytes -= old.bytes();
+        }
+        while self.bytes > self.max_bytes && self.log.len() > 1 {
+            let Some(old) = self.log.pop_oldest() else { break };
+            self.first += 1;
+            self.bytes -= old.bytes();
         }
     }
 
@@ -118,10 +138,12 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(replay: usize, client_queue: usize, redact: bool, info: NodeInfo) -> Hub {
+    pub fn new(replay: usize, client_queue: usize, max_bytes: usize, redact: bool, info: NodeInfo) -> Hub {
         let state = State {
             next_seq: 1,
             log: Ring::new(replay.max(client_queue).max(1)),
+            bytes: 0,
+            max_bytes,
             first: 0,
             replay,
             peers: PeerTable::new(),
@@ -267,7 +289,7 @@ mod tests {
 
     #[test]
     fn replay_is_the_newest_events_and_live_continues_after_it() {
-        let hub = Hub::new(2, 4, true, NodeInfo::default());
+        let hub = Hub::new(2, 4, usize::MAX, true, NodeInfo::default());
         for _ in 0..3 {
             hub.publish("block_added", None, Some(&raw("{}")));
         }
@@ -280,8 +302,26 @@ mod tests {
     }
 
     #[test]
+    fn the_log_keeps_to_its_byte_budget() {
+        let hub = Hub::new(100, 100, 1000, true, NodeInfo::default());
+        let a = hub.attach();
+        let big = raw(&format!("\"{}\"", "x".repeat(300)));
+        for _ in 0..10 {
+            hub.publish("x", None, Some(&big));
+        }
+        let b = hub.read(a.cursor, 100);
+        assert!(b.lagged);
+        assert!(b.items.iter().map(|i| i.bytes()).sum::<usize>() <= 1000);
+        assert_eq!(seqs(&b).last(), Some(&10));
+        // One entry past the budget on its own is still kept: the newest always is.
+        let huge = raw(&format!("\"{}\"", "x".repeat(5000)));
+        hub.publish("x", None, Some(&huge));
+        assert_eq!(seqs(&hub.read(b.cursor, 100)), [11]);
+    }
+
+    #[test]
     fn a_client_behind_the_log_is_told_it_lagged() {
-        let hub = Hub::new(0, 3, true, NodeInfo::default());
+        let hub = Hub::new(0, 3, usize::MAX, true, NodeInfo::default());
         let a = hub.attach();
         for _ in 0..5 {
             hub.publish("x", None, None);

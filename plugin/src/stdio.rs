@@ -220,7 +220,7 @@ impl Plugin {
             network: config.network.clone(),
             ..NodeInfo::default()
         };
-        let hub = Arc::new(Hub::new(config.replay, config.client_queue, config.redact, info));
+        let hub = Arc::new(Hub::new(config.replay, config.client_queue, config.buffer_bytes, config.redact, info));
         let clients = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
         let socket = Arc::new(std::sync::Mutex::new(socket));
         let mut tasks = JoinSet::new();

@@ -6,39 +6,12 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 /// The value a secret is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
 /// Whether an object key names a secret.
 pub fn is_secret_key(key: &str) -> bool {
     key == "preimage" || key == "payment_preimage"
-}
-
-/// Replaces the value of every secret key, at any depth, with [`REDACTED`]. Returns how many
-/// values were replaced.
-pub fn redact(value: &mut Value) -> usize {
-    redact_with(value, REDACTED)
-}
-
-/// Like [`redact`], with another stand-in (a viewer hiding secrets it was sent).
-pub fn redact_with(value: &mut Value, replacement: &str) -> usize {
-    match value {
-        Value::Object(map) => map
-            .iter_mut()
-            .map(|(k, v)| {
-                if is_secret_key(k) {
-                    *v = Value::String(replacement.to_owned());
-                    1
-                } else {
-                    redact_with(v, replacement)
-                }
-            })
-            .sum(),
-        Value::Array(items) => items.iter_mut().map(|v| redact_with(v, replacement)).sum(),
-        _ => 0,
-    }
 }
 
 /// Replaces the value of every secret key in the JSON text `raw`, at any depth, with
@@ -180,7 +153,32 @@ pub fn may_contain_secret(raw: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    // The structured redaction: the reference `redact_raw` is checked against.
+    /// Replaces the value of every secret key, at any depth, with [`REDACTED`]. Returns how many
+    /// values were replaced.
+    fn redact(value: &mut Value) -> usize {
+        redact_with(value, REDACTED)
+    }
+
+    fn redact_with(value: &mut Value, replacement: &str) -> usize {
+        match value {
+            Value::Object(map) => map
+                .iter_mut()
+                .map(|(k, v)| {
+                    if is_secret_key(k) {
+                        *v = Value::String(replacement.to_owned());
+                        1
+                    } else {
+                        redact_with(v, replacement)
+                    }
+                })
+                .sum(),
+            Value::Array(items) => items.iter_mut().map(|v| redact_with(v, replacement)).sum(),
+            _ => 0,
+        }
+    }
 
     #[test]
     fn redacts_at_any_depth() {

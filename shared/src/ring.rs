@@ -70,6 +70,13 @@ impl<T> Ring<T> {
         self.items.clear();
     }
 
+    /// Removes and returns the oldest item (counted as evicted).
+    pub fn pop_oldest(&mut self) -> Option<T> {
+        let out = self.items.pop_front();
+        self.evicted += u64::from(out.is_some());
+        out
+    }
+
     /// Removes and returns every item, oldest first.
     pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         self.items.drain(..)

@@ -212,3 +212,27 @@ fn a_deleted_socket_is_recreated_and_a_replaced_one_left_alone() {
     assert!(ln.wait_exit(T).is_some());
     assert_eq!(std::fs::read_to_string(&sock).unwrap(), "an operator's file", "kept at exit too");
 }
+
+#[test]
+fn huge_events_are_held_to_the_byte_budget() {
+    // 20 events of 5 MB with a client that never reads: the count limits (1,000 replayed,
+    // 10,000 queued) would keep all 100 MB; the byte budget keeps 16.
+    let mut ln = node(SimOptions::default().option("lnwatch-buffer-mb", 16));
+    let sock = ln.default_socket();
+    let (_stalled, _, _) = connect(&sock);
+    let blob = "x".repeat(5 << 20);
+    for i in 0..20 {
+        ln.notify("mystery", json!({"mystery":{"i":i,"blob":blob}})).unwrap();
+    }
+    ln.flush().unwrap();
+    wait_for("the plugin to read every event", || connect(&sock).1.next_seq > 20);
+    let hwm_mib = vm_hwm_kib(ln.pid().unwrap()) / 1024;
+    eprintln!("plugin peak RSS with 20 events of 5 MB: {hwm_mib} MiB");
+    assert!(hwm_mib < 64, "plugin peak RSS {hwm_mib} MiB with a 16 MiB buffer");
+    // A new client is replayed what fits in the budget, newest last.
+    let (mut late, _, _) = connect(&sock);
+    let replayed: Vec<u64> =
+        std::iter::from_fn(|| late.next_line(Duration::from_secs(2)).ok()).filter_map(|l| seq_of(&l)).collect();
+    assert!(!replayed.is_empty() && replayed.len() <= 4, "{replayed:?}");
+    assert_eq!(replayed.last(), Some(&20));
+}

@@ -23,7 +23,17 @@ fn manifest_declares_wildcard_options_and_dynamic() {
     assert_eq!(m["dynamic"], json!(true));
     assert_eq!(m["nonnumericids"], json!(true));
     let names: Vec<&str> = m["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lnwatch-socket", "lnwatch-replay", "lnwatch-client-queue", "lnwatch-redact", "lnwatch-log"]);
+    assert_eq!(
+        names,
+        [
+            "lnwatch-socket",
+            "lnwatch-replay",
+            "lnwatch-client-queue",
+            "lnwatch-buffer-mb",
+            "lnwatch-redact",
+            "lnwatch-log"
+        ]
+    );
     ln.check().unwrap();
 }
 

@@ -163,3 +163,81 @@ fn the_demo_runs_with_no_node() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The pid of the program a tmux pane runs (itself, or the first child of its shell).
+fn pane_program(tmux: &Tmux) -> u32 {
+    let out = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+    let pane: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let comm = std::fs::read_to_string(format!("/proc/{pane}/comm")).unwrap_or_default();
+    if comm.trim() == "lnwatch" {
+        return pane;
+    }
+    let kids = Command::new("pgrep").args(["-P", &pane.to_string()]).output().unwrap();
+    String::from_utf8_lossy(&kids.stdout).lines().next().expect("a child").trim().parse().unwrap()
+}
+
+fn vm_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn secrets_the_plugin_did_not_redact_stay_hidden_everywhere_until_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SimOptions { lightning_dir: Some(dir.path().to_path_buf()), ..SimOptions::default() }
+        .option("lnwatch-redact", false);
+    let mut ln = Lightningd::in_process(opts).expect("plugin");
+    ln.start().expect("plugin starts");
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --lightning-dir {}", dir.path().display()), 160, 40);
+    tmux.wait_for("the monitor", |s| s.contains("● connected"));
+    // Where the summaries fall back to raw JSON: a custom topic (v25.09+ shape), an unknown
+    // built-in-looking topic, and a legacy custom payload (before v25.09).
+    let secret = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
+    ln.notify_custom("swap_done", "swapper", json!({"swap_done":{"preimage":secret,"amount":"1btc"}})).unwrap();
+    ln.notify("mystery", json!({"mystery":{"payment_preimage":secret}})).unwrap();
+    ln.notify("old_custom", json!({"origin":"legacy","payload":{"preimage":secret,"k":"v"}})).unwrap();
+    let s = tmux
+        .wait_for("the three events", |s| s.contains("swap_done") && s.contains("mystery") && s.contains("old_custom"));
+    assert!(!s.contains("5ec7e75e"), "a preimage on screen without s: {s}");
+    assert!(s.contains("••••"), "{s}");
+    // Searching for it finds nothing while hidden…
+    tmux.keys(&["/", "5ec7e75e", "Enter"]);
+    let s = tmux.wait_for("the filter", |s| s.contains("filter: 5ec7e75e"));
+    assert!(!s.contains("swap_done") || !has_line(&s, &["swap_done", "swapper"]), "{s}");
+    assert!(s.contains("hidden by filter"), "{s}");
+    // …and both show once s is pressed. (Escape then s at once would read as Alt-s.)
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter cleared", |s| !s.contains("hidden by filter"));
+    tmux.keys(&["s"]);
+    let s = tmux.wait_for("the secrets shown", |s| has_line(s, &["swap_done", "5ec7e75e"]));
+    assert!(has_line(&s, &["mystery", "5ec7e75e"]) && has_line(&s, &["old_custom", "5ec7e75e"]), "{s}");
+    tmux.keys(&["/", "5ec7e75e", "Enter"]);
+    let s = tmux.wait_for("the secrets found", |s| s.contains("filter: 5ec7e75e"));
+    assert!(!s.contains("hidden by filter"), "{s}");
+}
+
+#[test]
+fn huge_events_cost_the_history_budget_not_their_size() {
+    // Twenty events of 5 MB: kept raw they would hold ~100 MB; the budget is 16 MiB.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ln = node(dir.path());
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux =
+        Tmux::start(&format!("NO_COLOR=1 {bin} --history-mb 16 --lightning-dir {}", dir.path().display()), 120, 40);
+    tmux.wait_for("the monitor", |s| s.contains("● connected"));
+    let blob = "x".repeat(5 << 20);
+    for i in 0..20 {
+        ln.notify("mystery", json!({"mystery":{"i":i,"blob":blob}})).unwrap();
+    }
+    ln.notify("block_added", json!({"block_added":{"hash":"00ab","height":424_242}})).unwrap();
+    tmux.wait_for("the last event", |s| s.contains("height 424242"));
+    let pid = pane_program(&tmux);
+    let rss_mib = vm_kib(pid, "VmRSS:") / 1024;
+    eprintln!("lnwatch RSS after 20 events of 5 MB, --history-mb 16: {rss_mib} MiB");
+    assert!(rss_mib < 64, "lnwatch holds {rss_mib} MiB");
+    // Still responsive to keys: the view moves.
+    tmux.keys(&["k"]);
+    tmux.wait_for("the scrolled view", |s| s.contains("scrolled (G follows)"));
+}

@@ -5,12 +5,11 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use lnwatch_shared::frame::{Frame, Hello, Line, decode_line};
-use lnwatch_shared::notification::{self, InvoiceNote};
+use lnwatch_shared::notification::InvoiceNote;
 use lnwatch_shared::peers::PeerTable;
 use lnwatch_shared::ring::Ring;
-use serde_json::Value;
 
-use crate::store::{Ev, Store, TextFilter, View};
+use crate::store::{Ev, Note, Store, TextFilter, View};
 
 /// One decoded line from the socket, owned, ready to be applied.
 #[derive(Debug)]
@@ -62,8 +61,16 @@ impl Pane {
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help,
-    Detail { ev: Arc<Ev>, scroll: u16 },
-    TopicPicker { cursor: usize },
+    /// `lines`: the event's JSON, pretty and sanitized, made when opened or when secrets are
+    /// shown or hidden, never per frame.
+    Detail {
+        ev: Arc<Ev>,
+        scroll: u16,
+        lines: Arc<[String]>,
+    },
+    TopicPicker {
+        cursor: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -333,19 +340,12 @@ impl App {
 
     /// Peer and invoice state carried by an event.
     fn derive(&mut self, ev: &Ev) {
-        let topic = &*ev.topic;
-        if !matches!(topic, "connect" | "disconnect" | "invoice_creation" | "invoice_payment") {
-            return;
-        }
-        let Ok(params) = serde_json::from_str::<Value>(&ev.params) else { return };
-        let n = notification::decode(topic, ev.origin.as_deref(), &params);
-        if let Some(change) = notification::peer_change(&n)
-            && ev.seq > self.peers_seq
-        {
-            self.peers.apply(&change, ev.time);
-        }
-        if let Some(inv) = notification::invoice(&n) {
-            self.invoice(inv, ev.time);
+        match &ev.note {
+            Some(Note::Peer(change)) if ev.seq > self.peers_seq => {
+                self.peers.apply(change, ev.time);
+            }
+            Some(Note::Invoice(inv)) => self.invoice(inv.clone(), ev.time),
+            _ => {}
         }
     }
 
@@ -417,7 +417,7 @@ impl App {
                     self.overlay = Some(Overlay::Help);
                 }
             }
-            Some(Overlay::Detail { ev, scroll }) => self.detail_key(k, ev, scroll),
+            Some(Overlay::Detail { ev, scroll, lines }) => self.detail_key(k, ev, scroll, lines),
             Some(Overlay::TopicPicker { cursor }) => self.picker_key(k, cursor),
             None => self.main_key(k),
         }
@@ -445,12 +445,16 @@ impl App {
         }
     }
 
+    fn detail_lines(&self, ev: &Ev) -> Arc<[String]> {
+        ev.pretty(self.show_secrets).lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
+    }
+
     fn set_filter(&mut self, text: &str) {
         self.filter.set(text);
         self.view_dirty = true;
     }
 
-    fn detail_key(&mut self, k: KeyEvent, ev: Arc<Ev>, scroll: u16) {
+    fn detail_key(&mut self, k: KeyEvent, ev: Arc<Ev>, scroll: u16, mut lines: Arc<[String]>) {
         let scroll = match k.code {
             KeyCode::Char('q') | KeyCode::Esc | KeyCode::Enter => return,
             KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
@@ -460,11 +464,12 @@ impl App {
             KeyCode::Char('g') | KeyCode::Home => 0,
             KeyCode::Char('s') => {
                 self.toggle_secrets();
+                lines = self.detail_lines(&ev);
                 scroll
             }
             _ => scroll,
         };
-        self.overlay = Some(Overlay::Detail { ev, scroll });
+        self.overlay = Some(Overlay::Detail { ev, scroll, lines });
     }
 
     fn picker_key(&mut self, k: KeyEvent, cursor: usize) {
@@ -506,6 +511,8 @@ impl App {
             self.set_notice("preimages are redacted by the plugin (lnwatch-redact=true); nothing to show");
         }
         self.show_secrets = !self.show_secrets;
+        self.filter.reveal_secrets(self.show_secrets);
+        self.view_dirty = true;
     }
 
     fn main_key(&mut self, k: KeyEvent) {
@@ -550,7 +557,8 @@ impl App {
         match self.focus {
             Pane::Events => {
                 if let Some(ev) = self.selected_event().cloned() {
-                    self.overlay = Some(Overlay::Detail { ev, scroll: 0 });
+                    let lines = self.detail_lines(&ev);
+                    self.overlay = Some(Overlay::Detail { ev, scroll: 0, lines });
                 }
             }
             Pane::Topics => {

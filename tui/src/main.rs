@@ -35,6 +35,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     let demo = if cli.demo { Some(demo::Demo::start()?) } else { None };
     let socket = demo.as_ref().map_or_else(|| cli.socket_path(), |d| d.socket());
     let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
+    app.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
 
     let (tx, mut rx) = mpsc::channel(256);

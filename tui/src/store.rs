@@ -1,5 +1,8 @@
 //! Event storage: a bounded ring per topic (a flood of one topic never pushes out the rare
 //! ones), topic counts and on/off state, and the merged, filtered list the events pane shows.
+//! Memory is bounded twice: by a count per topic and by a byte budget for all of them, so a
+//! few huge events cannot hold more than the budget; past it the heaviest topic gives up its
+//! oldest events first.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -7,14 +10,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lnwatch_shared::frame::EventRef;
+use lnwatch_shared::notification::{self, InvoiceNote, PeerChange};
+use lnwatch_shared::redact::{may_contain_secret, redact_raw};
 use lnwatch_shared::ring::Ring;
+use serde_json::Value;
+
+use crate::summary;
 
 /// Distinct topics kept apart; past this (a misbehaving plugin inventing names), events are
 /// filed under [`OVERFLOW_TOPIC`] so memory stays bounded.
 pub const MAX_TOPICS: usize = 256;
 pub const OVERFLOW_TOPIC: &str = "(other topics)";
 
-/// One stored event. `params` stays raw JSON text: it is parsed only for the rows on screen.
+/// What hidden secrets are replaced with on screen.
+pub const HIDDEN: &str = "•••• (s shows)";
+
+/// One stored event, decoded and summarized once, when it arrives (off the UI thread).
 #[derive(Debug)]
 pub struct Ev {
     /// Arrival order in this viewer, set by [`Store::push`]: seqs start again when the plugin
@@ -24,13 +35,52 @@ pub struct Ev {
     pub time: f64,
     pub topic: Arc<str>,
     pub origin: Option<Box<str>>,
+    /// `params` as the plugin sent them; parsed again only for the detail view.
     pub params: Box<str>,
+    /// The events pane's line, secrets hidden.
+    summary: Box<str>,
+    /// Only for events that carry secrets (when the plugin does not redact).
+    secrets: Option<Box<Secrets>>,
+    /// The peer or invoice change the event carries.
+    pub note: Option<Note>,
     /// Text-filter memo: `generation << 1 | matched`, so each event is tested once per filter.
     memo: AtomicU64,
 }
 
+#[derive(Debug)]
+struct Secrets {
+    /// The summary with the secrets in it.
+    summary: Box<str>,
+    /// `params` with the secrets replaced: what the text filter searches while they are hidden.
+    params_hidden: Box<str>,
+}
+
+/// State an event changes besides the event list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    Peer(PeerChange),
+    Invoice(InvoiceNote),
+}
+
 impl Ev {
     pub fn new(seq: u64, time: f64, topic: Arc<str>, origin: Option<&str>, params: &str) -> Ev {
+        let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
+        let n = notification::decode(&topic, origin, &value);
+        let note =
+            notification::peer_change(&n).map(Note::Peer).or_else(|| notification::invoice(&n).map(Note::Invoice));
+        let shown = summary::line(&n);
+        let hidden = may_contain_secret(params.as_bytes())
+            .then(|| redact_raw(params, HIDDEN))
+            .filter(|(_, replaced)| *replaced > 0)
+            .map(|(text, _)| text.into_owned());
+        let (summary, secrets) = match hidden {
+            None => (shown, None),
+            Some(params_hidden) => {
+                let value: Value = serde_json::from_str(&params_hidden).unwrap_or(Value::Null);
+                let hidden = summary::line(&notification::decode(&topic, origin, &value));
+                (hidden, Some(Box::new(Secrets { summary: shown.into(), params_hidden: params_hidden.into() })))
+            }
+        };
         Ev {
             order: 0,
             seq,
@@ -38,6 +88,9 @@ impl Ev {
             topic,
             origin: origin.map(Into::into),
             params: params.into(),
+            summary: summary.into(),
+            secrets,
+            note,
             memo: AtomicU64::new(0),
         }
     }
@@ -45,6 +98,34 @@ impl Ev {
     /// From a decoded `event` line; the topic is attached by the store.
     pub fn from_ref(e: &EventRef<'_>, topic: Arc<str>) -> Ev {
         Ev::new(e.seq, e.time, topic, e.origin.as_deref(), e.params.map_or("null", |p| p.get()))
+    }
+
+    /// The events pane's line for this event.
+    pub fn summary(&self, show_secrets: bool) -> &str {
+        match &self.secrets {
+            Some(s) if show_secrets => &s.summary,
+            _ => &self.summary,
+        }
+    }
+
+    /// The JSON text a search sees.
+    fn searchable(&self, show_secrets: bool) -> &str {
+        match &self.secrets {
+            Some(s) if !show_secrets => &s.params_hidden,
+            _ => &self.params,
+        }
+    }
+
+    /// The detail view: `params` pretty-printed, secrets hidden unless shown.
+    pub fn pretty(&self, show_secrets: bool) -> String {
+        let value: Value = serde_json::from_str(self.searchable(show_secrets)).unwrap_or(Value::Null);
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+
+    /// What the event costs in memory, roughly: its texts and a fixed overhead.
+    pub fn bytes(&self) -> usize {
+        let secrets = self.secrets.as_ref().map_or(0, |s| s.summary.len() + s.params_hidden.len());
+        std::mem::size_of::<Ev>() + self.params.len() + self.summary.len() + secrets
     }
 }
 
@@ -54,6 +135,8 @@ pub struct TextFilter {
     text: String,
     needle: Vec<u8>,
     invert: bool,
+    /// Whether secrets are on screen: hidden ones must not match either.
+    reveal: bool,
     generation: u64,
 }
 
@@ -78,6 +161,12 @@ impl TextFilter {
         self.generation += 1;
     }
 
+    /// Secrets shown or hidden: what an event's text holds changes.
+    pub fn reveal_secrets(&mut self, reveal: bool) {
+        self.reveal = reveal;
+        self.generation += 1;
+    }
+
     /// Whether the filter passes something whose text is `texts` (any of them may match).
     pub fn matches_texts(&self, texts: &[&str]) -> bool {
         if self.needle.is_empty() {
@@ -97,7 +186,7 @@ impl TextFilter {
         if memo >> 1 == self.generation {
             return memo & 1 == 1;
         }
-        let matched = self.matches_texts(&[&ev.topic, ev.origin.as_deref().unwrap_or(""), &ev.params]);
+        let matched = self.matches_texts(&[&ev.topic, ev.origin.as_deref().unwrap_or(""), ev.searchable(self.reveal)]);
         ev.memo.store(self.generation << 1 | matched as u64, Ordering::Relaxed);
         matched
     }
@@ -110,12 +199,8 @@ pub struct Topic {
     pub count: u64,
     pub enabled: bool,
     events: Ring<Arc<Ev>>,
-}
-
-impl Topic {
-    pub fn stored(&self) -> usize {
-        self.events.len()
-    }
+    /// [`Ev::bytes`] of `events`.
+    bytes: usize,
 }
 
 /// What a merged view holds and hides.
@@ -126,18 +211,41 @@ pub struct View {
     pub hidden_by_text: usize,
 }
 
+/// Default byte budget for stored events (`--history-mb`).
+pub const DEFAULT_HISTORY_BYTES: usize = 256 << 20;
+
 #[derive(Debug)]
 pub struct Store {
     topics: BTreeMap<Arc<str>, Topic>,
     arrivals: u64,
     history: usize,
+    max_bytes: usize,
+    bytes: usize,
     /// Topics switched off before they were first seen (`--topics`).
     initially_enabled: Option<Vec<String>>,
 }
 
 impl Store {
     pub fn new(history: usize, initial_topics: Option<Vec<String>>) -> Store {
-        Store { topics: BTreeMap::new(), arrivals: 0, history, initially_enabled: initial_topics }
+        Store {
+            topics: BTreeMap::new(),
+            arrivals: 0,
+            history,
+            max_bytes: DEFAULT_HISTORY_BYTES,
+            bytes: 0,
+            initially_enabled: initial_topics,
+        }
+    }
+
+    /// Sets the byte budget for stored events (dropping the heaviest topics' oldest if over it).
+    pub fn set_max_bytes(&mut self, max_bytes: usize) {
+        self.max_bytes = max_bytes;
+        self.shed();
+    }
+
+    /// What the stored events cost, as counted against the budget.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Topics in display order (by name).
@@ -159,7 +267,7 @@ impl Store {
             return k.clone();
         }
         let enabled = self.initially_enabled.as_ref().is_none_or(|t| t.iter().any(|t| **t == *name));
-        let entry = Topic { name: name.clone(), count: 0, enabled, events: Ring::new(self.history) };
+        let entry = Topic { name: name.clone(), count: 0, enabled, events: Ring::new(self.history), bytes: 0 };
         self.topics.insert(name.clone(), entry);
         name
     }
@@ -175,7 +283,23 @@ impl Store {
             // Share the store's name, whatever the decoder allocated.
             ev.topic = t.name.clone();
             t.count += 1;
-            t.events.push(Arc::new(ev));
+            let size = ev.bytes();
+            t.bytes += size;
+            self.bytes += size;
+            if let Some(old) = t.events.push(Arc::new(ev)) {
+                t.bytes -= old.bytes();
+                self.bytes -= old.bytes();
+            }
+        }
+        self.shed();
+    }
+
+    fn shed(&mut self) {
+        while self.bytes > self.max_bytes {
+            let Some(t) = self.topics.values_mut().max_by_key(|t| t.bytes) else { return };
+            let Some(old) = t.events.pop_oldest() else { return };
+            t.bytes -= old.bytes();
+            self.bytes -= old.bytes();
         }
     }
 
@@ -194,7 +318,11 @@ impl Store {
     }
 
     pub fn clear_events(&mut self) {
-        self.topics.values_mut().for_each(|t| t.events.clear());
+        self.topics.values_mut().for_each(|t| {
+            t.events.clear();
+            t.bytes = 0;
+        });
+        self.bytes = 0;
     }
 
     pub fn reset_counts(&mut self) {
@@ -323,6 +451,24 @@ mod tests {
         }
         assert_eq!(s.topics().len(), MAX_TOPICS + 1);
         assert_eq!(&*s.intern("yet-another"), OVERFLOW_TOPIC);
+    }
+
+    #[test]
+    fn a_byte_budget_bounds_big_events_and_spares_rare_topics() {
+        let mut s = Store::new(1000, None);
+        let big = format!(r#"{{"blob":"{}"}}"#, "x".repeat(100_000));
+        push(&mut s, 1, "invoice_payment", r#"{"invoice_payment":{"label":"coffee"}}"#);
+        s.set_max_bytes(1_000_000);
+        for seq in 2..=40 {
+            push(&mut s, seq, "mystery", &big);
+        }
+        assert!(s.bytes() <= 1_000_000, "{}", s.bytes());
+        let v = s.view(None, &TextFilter::default());
+        assert_eq!(v.events.first().map(|e| e.seq), Some(1), "the small rare event stays");
+        assert_eq!(v.events.last().map(|e| e.seq), Some(40), "the newest big one stays");
+        assert!(v.events.len() < 12);
+        s.clear_events();
+        assert_eq!(s.bytes(), 0);
     }
 
     #[test]

@@ -165,9 +165,25 @@ pub fn summarize(n: &Notification<'_>) -> String {
 /// The summary of a relayed event given its raw `params` text.
 pub fn summarize_raw(topic: &str, origin: Option<&str>, params: &str) -> String {
     let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
-    let mut out = summarize(&notification::decode(topic, origin, &value));
-    if let Some(o) = origin {
+    line(&notification::decode(topic, origin, &value))
+}
+
+/// Longest summary kept: a list row shows one line; the detail view has the rest.
+const MAX_LINE: usize = 1024;
+
+/// The events pane's line: the summary, after the emitting plugin's name, cut to [`MAX_LINE`].
+pub fn line(n: &Notification<'_>) -> String {
+    let mut out = summarize(n);
+    if let Some(o) = n.origin {
         out = format!("[{o}] {out}");
+    }
+    if out.len() > MAX_LINE {
+        let mut cut = MAX_LINE;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push('…');
     }
     out
 }

@@ -1,21 +1,17 @@
 //! Drawing: `render(&App, &mut Frame)` reads the state and never changes it.
 
 use lnwatch_shared::peers::format_address;
-use lnwatch_shared::redact::{REDACTED, redact_with};
+use lnwatch_shared::redact::REDACTED;
 use lnwatch_shared::sanitize::{one_line, sanitize};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
-use serde_json::Value;
 
 use crate::app::{App, Conn, Overlay, Pane};
 use crate::store::Ev;
-use crate::summary::{sat, short_id, summarize_raw};
-
-/// Shown in place of a preimage the viewer hides.
-const HIDDEN: &str = "•••• (s shows)";
+use crate::summary::{sat, short_id};
 
 struct Theme {
     color: bool,
@@ -75,7 +71,7 @@ pub fn render(app: &App, f: &mut Frame) {
 
     match &app.overlay {
         Some(Overlay::Help) => help(f, area, &theme),
-        Some(Overlay::Detail { ev, scroll }) => detail(app, f, area, ev, *scroll, &theme),
+        Some(Overlay::Detail { ev, scroll, lines }) => detail(f, area, ev, lines, *scroll, &theme),
         Some(Overlay::TopicPicker { cursor }) => picker(app, f, area, *cursor, &theme),
         None => {}
     }
@@ -225,14 +221,14 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .iter()
         .enumerate()
         .map(|(i, ev)| {
-            let summary = summarize_raw(&ev.topic, ev.origin.as_deref(), &ev.params);
+            let summary = ev.summary(app.show_secrets);
             let mut cells = Vec::with_capacity(4);
             if with_time {
                 cells.push(Cell::from(clock(ev.time)));
             }
             cells.push(Cell::from(ev.seq.to_string()));
             cells.push(Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)));
-            cells.push(Cell::from(one_line(&summary, summary_w)));
+            cells.push(Cell::from(one_line(summary, summary_w)));
             let row = Row::new(cells);
             if Some(start + i) == selected && (focused || !app.events_cursor.follow) {
                 row.style(t.selected(focused))
@@ -384,20 +380,9 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-/// The event's `params` as pretty JSON (seq, topic, time and origin are in the title), secrets
-/// hidden unless shown, every line sanitized.
-pub fn detail_text(app: &App, ev: &Ev) -> Vec<String> {
-    let mut params: Value = serde_json::from_str(&ev.params).unwrap_or(Value::Null);
-    if !app.show_secrets {
-        redact_with(&mut params, HIDDEN);
-    }
-    let pretty = serde_json::to_string_pretty(&params).unwrap_or_default();
-    pretty.lines().map(|l| sanitize(l).into_owned()).collect()
-}
-
-fn detail(app: &App, f: &mut Frame, area: Rect, ev: &Ev, scroll: u16, t: &Theme) {
+fn detail(f: &mut Frame, area: Rect, ev: &Ev, lines: &[String], scroll: u16, t: &Theme) {
     let r = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2).max(3));
-    let lines: Vec<Line> = detail_text(app, ev).into_iter().map(Line::from).collect();
+    let lines: Vec<Line> = lines.iter().map(|l| Line::from(l.as_str())).collect();
     let origin = ev.origin.as_deref().map(|o| format!(" · from {}", one_line(o, 24))).unwrap_or_default();
     let title = format!("seq {} · {} · {} UTC{origin}", ev.seq, one_line(&ev.topic, 30), clock(ev.time));
     f.render_widget(Clear, r);

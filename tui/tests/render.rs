@@ -171,14 +171,14 @@ fn secrets_are_hidden_until_asked_for() {
     a.update(key('g'));
     a.update(code(KeyCode::Enter));
     a.prepare();
-    let Some(lnwatch::app::Overlay::Detail { ev, .. }) = &a.overlay else { panic!() };
+    let Some(lnwatch::app::Overlay::Detail { ev, lines, .. }) = &a.overlay else { panic!() };
     assert_eq!(&*ev.topic, "invoice_creation");
-    let hidden = lnwatch::ui::detail_text(&a, ev).join("\n");
+    let hidden = lines.join("\n");
     assert!(!hidden.contains("2d30add2"), "{hidden}");
     assert!(hidden.contains("s shows"));
     a.update(key('s'));
-    let Some(lnwatch::app::Overlay::Detail { ev, .. }) = &a.overlay else { panic!() };
-    assert!(lnwatch::ui::detail_text(&a, ev).join("\n").contains("2d30add2"));
+    let Some(lnwatch::app::Overlay::Detail { lines, .. }) = &a.overlay else { panic!() };
+    assert!(lines.join("\n").contains("2d30add2"));
 }
 
 mod arbitrary_payloads {
