@@ -236,3 +236,109 @@ fn huge_events_are_held_to_the_byte_budget() {
     assert!(!replayed.is_empty() && replayed.len() <= 4, "{replayed:?}");
     assert_eq!(replayed.last(), Some(&20));
 }
+
+/// What one client connection saw, checked as it goes: every event is the one after the
+/// previous, or a `gap` frame accounts for exactly the seqs skipped.
+struct Session {
+    last: u64,
+    delivered: u64,
+    missed: u64,
+    first: u64,
+}
+
+impl Session {
+    fn new(next_seq: u64) -> Session {
+        Session { last: next_seq - 1, delivered: 0, missed: 0, first: next_seq }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        match lnwatch_shared::frame::decode(line).unwrap() {
+            Frame::Event(e) => {
+                assert_eq!(e.seq, self.last + 1, "out of order, repeated or lost without a gap frame");
+                self.last = e.seq;
+                self.delivered += 1;
+            }
+            Frame::Gap(g) => {
+                assert_eq!(g.next_seq, self.last + 1 + g.missed, "the gap counts exactly the seqs skipped");
+                self.missed += g.missed;
+                self.last = g.next_seq - 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+mod loss_accounting {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One client's behaviour: read this many lines, then stall or hang up and come back.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Read(u16),
+        Stall(u8),
+        Reconnect,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (1u16..2000).prop_map(Step::Read),
+            2 => (1u8..30).prop_map(Step::Stall),
+            1 => Just(Step::Reconnect),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3, ..ProptestConfig::default() })]
+
+        /// Under random stalls and reconnects, for every client connection: delivered + missed
+        /// = the events sent while it was connected, in order, none twice.
+        #[test]
+        fn delivered_plus_missed_is_sent(plans in proptest::collection::vec(proptest::collection::vec(step(), 1..8), 6)) {
+            const N: u64 = 10_000;
+            let mut ln = node(SimOptions::default().option("lnwatch-replay", 0).option("lnwatch-client-queue", 300));
+            let sock = ln.default_socket();
+            let clients: Vec<_> = plans.into_iter().map(|mut plan| {
+                plan.push(Step::Read(2000)); // every plan reads on, or it would never finish
+                let sock = sock.clone();
+                let (c, hello, _) = connect(&sock);
+                std::thread::spawn(move || {
+                    let mut sessions = vec![Session::new(hello.next_seq)];
+                    let mut c = c;
+                    for step in plan.iter().cycle() {
+                        let s = sessions.last_mut().unwrap();
+                        match step {
+                            Step::Read(n) => for _ in 0..*n {
+                                let Ok(line) = c.next_line(T) else { return sessions };
+                                s.line(&line);
+                                if s.last >= N { return sessions; }
+                            },
+                            Step::Stall(ms) => std::thread::sleep(Duration::from_millis(u64::from(*ms))),
+                            Step::Reconnect => {
+                                let (fresh, hello, _) = connect(&sock);
+                                c = fresh;
+                                sessions.push(Session::new(hello.next_seq));
+                            }
+                        }
+                    }
+                    sessions
+                })
+            }).collect();
+            for h in 1..=N {
+                ln.notify("block_added", json!({"block_added":{"hash":"00","height":h}})).unwrap();
+            }
+            ln.flush().unwrap();
+            for client in clients {
+                let sessions = client.join().expect("every line checked");
+                for s in &sessions[..sessions.len() - 1] {
+                    prop_assert_eq!(s.delivered + s.missed, s.last + 1 - s.first);
+                }
+                // The last connection stays to the end: it accounts for everything since it began.
+                let end = sessions.last().unwrap();
+                prop_assert_eq!(end.last, N);
+                prop_assert_eq!(end.delivered + end.missed, N + 1 - end.first);
+            }
+            ln.check().unwrap();
+        }
+    }
+}
