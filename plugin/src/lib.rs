@@ -14,4 +14,4 @@ pub mod rpc;
 pub mod socket;
 pub mod stdio;
 
-pub use stdio::{Exit, PluginEnv, run};
+pub use stdio::{Exit, Incoming, PluginEnv, run};

@@ -55,20 +55,34 @@ pub enum Exit {
 
 /// Longest message accepted from lightningd. Its messages are at most a few MiB; this only
 /// bounds memory should something else be writing to stdin.
-const MAX_MESSAGE: usize = 256 * 1024 * 1024;
+pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 /// How long clients get to drain their queues when the plugin stops.
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
 
+/// One message from lightningd, fields borrowed from its line.
 #[derive(Deserialize)]
-struct Incoming<'a> {
+pub struct Incoming<'a> {
     #[serde(borrow)]
-    id: Option<&'a RawValue>,
+    pub id: Option<&'a RawValue>,
     #[serde(borrow)]
-    method: Option<Cow<'a, str>>,
+    pub method: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    origin: Option<&'a RawValue>,
+    pub origin: Option<&'a RawValue>,
     #[serde(borrow)]
-    params: Option<&'a RawValue>,
+    pub params: Option<&'a RawValue>,
+}
+
+impl<'a> Incoming<'a> {
+    /// Parses one line from lightningd.
+    pub fn parse(line: &'a [u8]) -> Result<Incoming<'a>, serde_json::Error> {
+        // Validating UTF-8 once up front lets serde skip re-validating every string it borrows.
+        std::str::from_utf8(line).map_err(serde::de::Error::custom).and_then(serde_json::from_str)
+    }
+
+    /// The emitting plugin of a custom notification (v25.09+: top level).
+    pub fn origin(&self) -> Option<Cow<'a, str>> {
+        self.origin.and_then(|o| serde_json::from_str::<Cow<'a, str>>(o.get()).ok())
+    }
 }
 
 #[derive(Serialize)]
@@ -144,9 +158,7 @@ where
 
 impl Plugin {
     fn handle(&mut self, line: &[u8]) -> Option<Exit> {
-        // Validating UTF-8 once up front lets serde skip re-validating every string it borrows.
-        let parsed = std::str::from_utf8(line).map_err(serde::de::Error::custom).and_then(serde_json::from_str);
-        let msg: Incoming<'_> = match parsed {
+        let msg = match Incoming::parse(line) {
             Ok(m) => m,
             Err(e) => {
                 self.log.unusual(format!("skipped a message from lightningd that is not JSON-RPC: {e}"));
@@ -155,10 +167,7 @@ impl Plugin {
         };
         match (msg.id, msg.method.as_deref()) {
             (Some(id), Some(method)) => self.request(id, method, msg.params),
-            (None, Some(method)) => {
-                let origin = msg.origin.and_then(|o| serde_json::from_str::<Cow<'_, str>>(o.get()).ok());
-                self.notification(method, origin.as_deref(), msg.params)
-            }
+            (None, Some(method)) => self.notification(method, msg.origin().as_deref(), msg.params),
             // A reply to a request: the plugin sends none on stdout.
             _ => None,
         }
@@ -239,7 +248,7 @@ impl Plugin {
             self.dropped_before_init += 1;
             return (method == "shutdown").then_some(Exit::Shutdown);
         };
-        if method == "log" && !running.config.log {
+        if method == "log" && (!running.config.log || (running.config.redact && params.is_some_and(is_io_log))) {
             return None;
         }
         running.hub.publish(method, origin, params);
@@ -265,6 +274,28 @@ impl Plugin {
         }
         self.outbox.close().await;
     }
+}
+
+/// Whether a `log` notification is an `io` line: a hex dump of wire messages, where a
+/// preimage (in `update_fulfill_htlc`) cannot be told from the bytes around it, so with
+/// redaction on such lines are dropped rather than scrubbed.
+fn is_io_log(params: &RawValue) -> bool {
+    #[derive(Deserialize)]
+    struct Level<'a> {
+        #[serde(borrow)]
+        level: Option<Cow<'a, str>>,
+    }
+    #[derive(Deserialize)]
+    struct Log<'a> {
+        #[serde(borrow)]
+        log: Option<Level<'a>>,
+        #[serde(borrow)]
+        level: Option<Cow<'a, str>>,
+    }
+    serde_json::from_str::<Log<'_>>(params.get())
+        .ok()
+        .and_then(|l| l.log.and_then(|i| i.level).or(l.level))
+        .is_some_and(|level| level == "io")
 }
 
 /// How often the socket's path is checked for having been deleted or replaced.

@@ -342,3 +342,23 @@ mod loss_accounting {
         }
     }
 }
+
+#[test]
+fn the_socket_is_owner_only_from_its_first_instant() {
+    // Under the most permissive umask, the socket must still be 0600, and must have been
+    // created so (mode set on the socket before bind), not chmod-ed afterwards: a chmod after
+    // creation would leave its change time later than its birth time.
+    let dir = tempfile::tempdir().unwrap();
+    let wrapper = dir.path().join("plugin-umask-000");
+    std::fs::write(&wrapper, format!("#!/bin/sh\numask 000\nexec {} \"$@\"\n", plugin_bin().display())).unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut ln = lnwatch_sim::Lightningd::spawn(&wrapper, SimOptions::default()).unwrap();
+    ln.start().unwrap();
+    let meta = std::fs::metadata(ln.default_socket()).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    use std::os::unix::fs::MetadataExt;
+    let born = meta.created().expect("this filesystem records birth times");
+    let changed = std::time::UNIX_EPOCH + Duration::new(meta.ctime() as u64, meta.ctime_nsec() as u32);
+    assert_eq!(born, changed, "the socket's mode was changed after it was created");
+    ln.check().unwrap();
+}

@@ -353,6 +353,19 @@ fn log_topic_is_dropped_unless_asked_for() {
 }
 
 #[test]
+fn io_log_lines_are_dropped_while_redacting() {
+    // `io` lines are hex dumps of wire messages: update_fulfill_htlc carries a preimage there.
+    for (redact, expect) in [(true, "block_added"), (false, "log")] {
+        let mut ln = node(SimOptions::default().option("lnwatch-log", true).option("lnwatch-redact", redact));
+        let (mut c, _, _) = connect(&ln.default_socket());
+        let io = json!({"log":{"level":"io","source":"channeld-02aa chan#1","log":"[OUT] 0082a1b2c3"}});
+        ln.notify("log", io).unwrap();
+        ln.notify("block_added", json!({"block_added":{"hash":"00","height":1}})).unwrap();
+        assert_eq!(next_event(&mut c).topic, expect, "redact={redact}");
+    }
+}
+
+#[test]
 fn stale_socket_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("notif.sock");
