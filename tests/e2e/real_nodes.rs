@@ -7,10 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use lnwatch_shared::frame::{Frame, Hello};
-use lnwatch_testkit::network::{Network, NodeSpec, PluginLoad, lightningd_or_skip};
-use lnwatch_testkit::tmux::{Tmux, has_line};
-use lnwatch_testkit::watch::Watcher;
-use lnwatch_testkit::{wait_until, workspace_bin};
+use lnwatch_tests::network::{Network, NodeSpec, PluginLoad, lightningd_or_skip};
+use lnwatch_tests::tmux::{Tmux, has_line};
+use lnwatch_tests::watch::Watcher;
+use lnwatch_tests::{wait_until, workspace_bin};
 use serde_json::{Value, json};
 
 const L1: usize = 0;
@@ -290,8 +290,8 @@ fn chain_backend_shares_the_chain_with_the_miner() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
 
-    use lnwatch_testkit::backend::CHAIN_DIR_ENV;
-    use lnwatch_testkit::chain::{Chain, address_script};
+    use lnwatch_tests::backend::CHAIN_DIR_ENV;
+    use lnwatch_tests::chain::{Chain, address_script};
 
     let dir = tempfile::tempdir().unwrap();
     let chain = Chain::open(dir.path()).unwrap();

@@ -1,17 +1,48 @@
-//! lnwatch-sim: a simulated lightningd for tests, the demo and benchmarks.
+//! lnwatch-tests: the system tests' support (the tests themselves are in `e2e/`, the
+//! benchmark tool in `src/bin`).
 //!
-//! - [`lightningd`]: drives `lnwatch-plugin` (the real binary, or the library in-process) over
-//!   stdin/stdout exactly as lightningd does, and fails loudly on anything lightningd would kill
-//!   the plugin for.
-//! - [`rpc_server`]: a fake `lightning-rpc` socket answering `getinfo` and `listpeers`.
-//! - [`fixtures`]: real traffic recorded from lightningd v25.12.1, embedded.
-//! - [`client`]: a blocking socket client for the relay protocol.
+//! - [`client`]: a blocking client of the relay's socket protocol.
+//! - [`chain`] and [`backend`]: a regtest chain in a directory, mined by the test and served to
+//!   real lightningd nodes by `lnwatch-regtest-chain`, their Bitcoin backend (there is no
+//!   bitcoind); [`plugin_io`] is the plugin protocol of that binary and of `lnwatch-recorder`.
+//! - [`network`]: real lightningd nodes on that chain (pyln-testing's `NodeFactory`, in Rust),
+//!   reached with [`rpc`], their `notif.sock` read with [`watch`].
+//! - [`tmux`]: the terminal a person would use, for the monitor's tests.
 
+pub mod backend;
+pub mod chain;
 pub mod client;
-pub mod fixtures;
-pub mod lightningd;
-pub mod rpc_server;
-pub mod scenario;
-pub mod workload;
+pub mod network;
+pub mod plugin_io;
+pub mod rpc;
+pub mod tmux;
+pub mod watch;
 
-pub use lightningd::{Lightningd, SimError, SimOptions};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Polls `f` until it returns `Some`, every 50 ms; panics naming `what` after `timeout`.
+pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A binary of this workspace, next to the running test's own directory (`target/<profile>/`).
+/// `cargo test --workspace` builds them all before any test runs.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test>-<hash> → target/<profile>/<name>
+    let path = exe.parent().and_then(|deps| deps.parent()).map(|dir| dir.join(name)).unwrap_or_default();
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace`)",
+        path.display()
+    );
+    path
+}

@@ -106,5 +106,24 @@ fn render(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(tui, ingest, render);
+/// One frame with a 5 MB event among the visible rows: what each redraw costs when such an
+/// event is on screen (the tick redraws once a second even when idle).
+fn huge_event(c: &mut Criterion) {
+    let mut app = App::new("s".into(), 1000, None, 0.0);
+    let mut dec = Decoder::default();
+    let blob = format!(r#"{{"mystery":{{"blob":"{}"}}}}"#, "x".repeat(5 << 20));
+    let line = format!(r#"{{"type":"event","seq":1,"time":1.0,"topic":"mystery","origin":null,"params":{blob}}}"#);
+    app.update(Msg::Batch(vec![dec.decode(line.as_bytes())]));
+    app.prepare();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut g = c.benchmark_group("tui");
+    g.bench_function("frame 120x40 with a 5 MB event on screen", |b| {
+        b.iter(|| {
+            terminal.draw(|f| lnwatch::ui::render(&app, f)).expect("draw");
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(tui, ingest, render, huge_event);
 criterion_main!(tui);

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lnwatch_sim::client::Client;
 use lnwatch_sim::{Lightningd, SimOptions, workload};
+use lnwatch_tests::client::Client;
 use serde_json::json;
 
 fn sibling_binary(name: &str) -> PathBuf {
@@ -252,9 +252,7 @@ fn tui_idle(secs: u64) {
 }
 
 fn start_plugin(opts: SimOptions) -> Lightningd {
-    let mut ln = Lightningd::spawn(&sibling_binary("lnwatch-plugin"), opts).expect("spawn plugin");
-    ln.start().expect("start");
-    ln
+    spawn(&sibling_binary("lnwatch-plugin"), opts)
 }
 
 /// Peak RSS of the plugin (with a stalled client) and of the real `lnwatch` after `n` events.
@@ -330,6 +328,94 @@ fn tui_rate(rates: &[u64], secs: u64) {
     }
 }
 
+/// The hardening faults' scenarios, run against the binaries in `dirs` (this build's first,
+/// then e.g. a baseline built from an older commit: `LNWATCH_BENCH_BASELINE=DIR`).
+fn faults(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let plugin = dir.join("lnwatch-plugin");
+        let lnwatch = dir.join("lnwatch");
+        println!("binaries in {}:", dir.display());
+        // 1: 200 clients stall while 20,000 events of 4 KB arrive, then resume one by one.
+        {
+            let mut ln = spawn(&plugin, SimOptions::default().option("lnwatch-client-queue", 2000));
+            let sock = ln.default_socket();
+            let mut clients: Vec<Client> = (0..200).map(|_| Client::connect(&sock).expect("client")).collect();
+            let pad = "x".repeat(4000);
+            for h in 0..20_000 {
+                ln.notify("block_added", json!({"block_added":{"hash":pad,"height":h}})).expect("notify");
+            }
+            ln.flush().expect("flush");
+            for c in &mut clients {
+                while let Ok(line) = c.next_line(Duration::from_secs(10)) {
+                    if event_seq(&line).is_some_and(|s| s >= 20_000) {
+                        break;
+                    }
+                }
+            }
+            let hwm = vm_kib(ln.pid().unwrap_or(0), "VmHWM:") / 1024;
+            println!("  1. 200 stalled clients, 20,000 x 4 KB events: plugin peak RSS {hwm} MiB");
+        }
+        // 2: 1,000 monitors connect, read their hello and quit, on a quiet node.
+        {
+            let ln = spawn(&plugin, SimOptions::default());
+            let sock = ln.default_socket();
+            std::thread::sleep(Duration::from_millis(300));
+            let fds = || std::fs::read_dir(format!("/proc/{}/fd", ln.pid().unwrap_or(0))).map_or(0, |d| d.count());
+            let before = fds();
+            for _ in 0..1000 {
+                let mut c = Client::connect(&sock).expect("client");
+                let _ = c.next_line(Duration::from_secs(5));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            println!("  2. 1,000 connect/hello/close cycles: plugin fds {before} before, {} 200 ms after", fds());
+        }
+        // 6: the monitor idle with a 5 MB event on screen.
+        {
+            let mut ln = spawn(&plugin, SimOptions::default());
+            let sock = ln.default_socket();
+            let tmux = Tmux::run(&format!("exec {} --socket {}", lnwatch.display(), sock.display()));
+            std::thread::sleep(Duration::from_secs(1));
+            ln.notify("mystery", json!({"mystery":{"blob":"x".repeat(5 << 20)}})).expect("notify");
+            std::thread::sleep(Duration::from_secs(3));
+            let pid = tmux.pid();
+            let (t0, c0) = (Instant::now(), cpu_ticks(pid));
+            std::thread::sleep(Duration::from_secs(10));
+            let pct = (cpu_ticks(pid) - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
+            println!("  6. lnwatch idle for 10 s with a 5 MB event on screen: {pct:.1}% of a core");
+        }
+        // 7: a 300 MiB line with no newline, then a notification.
+        {
+            let mut ln = spawn(&plugin, SimOptions::default());
+            let mut c = Client::connect(&ln.default_socket()).expect("client");
+            let pid = ln.pid().unwrap_or(0);
+            let (t0, c0) = (Instant::now(), cpu_ticks(pid));
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..300 {
+                ln.write_raw(&chunk).expect("write");
+            }
+            ln.write_raw(b"\n\n").expect("write");
+            ln.notify("block_added", json!({"block_added":{"hash":"00","height":1}})).expect("notify");
+            ln.flush().expect("flush");
+            while let Ok(line) = c.next_line(Duration::from_secs(600)) {
+                if event_seq(&line).is_some() {
+                    break;
+                }
+            }
+            let cpu = (cpu_ticks(pid) - c0) as f64 / 100.0;
+            println!(
+                "  7. a 300 MiB line, then an event: relayed after {:.2} s, {cpu:.2} s of plugin CPU",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+fn spawn(plugin: &Path, opts: SimOptions) -> Lightningd {
+    let mut ln = Lightningd::spawn(plugin, opts).expect("spawn plugin");
+    ln.start().expect("start");
+    ln
+}
+
 fn compare(n: usize, n_pyln: usize) {
     let floor = floor(n);
     let ours = lnwatch(n, false);
@@ -358,6 +444,11 @@ fn main() {
         "tui-idle" => tui_idle(num(1, 60)),
         "rss" => rss(num(1, 10_000_000) as usize),
         "tui-rate" => tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], num(1, 5)),
+        "faults" => {
+            let mut dirs = vec![sibling_binary("lnwatch").parent().map(Path::to_path_buf).unwrap_or_default()];
+            dirs.extend(std::env::var_os("LNWATCH_BENCH_BASELINE").map(PathBuf::from));
+            faults(&dirs);
+        }
         "all" => {
             compare(1_000_000, 50_000);
             latency(10_000, 10);
@@ -372,7 +463,7 @@ fn main() {
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | faults | all | smoke"
             );
             std::process::exit(2);
         }

@@ -13,7 +13,6 @@ use lnwatch_sim::SimOptions;
 use lnwatch_sim::rpc_server::RpcAnswers;
 use serde_json::json;
 
-#[path = "support.rs"]
 mod support;
 use support::*;
 
@@ -22,7 +21,7 @@ fn open_fds(pid: u32) -> usize {
 }
 
 /// Reads a client's lines until the event with `seq` (or later) has come.
-fn drain_to(c: &mut lnwatch_sim::client::Client, seq: u64) {
+fn drain_to(c: &mut lnwatch_tests::client::Client, seq: u64) {
     loop {
         let line = c.next_line(T).expect("the client is served to the end");
         if seq_of(&line).is_some_and(|s| s >= seq) {

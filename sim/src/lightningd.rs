@@ -1,23 +1,21 @@
-//! The simulated lightningd.
-//!
-//! It does what lightningd does to a plugin (see cln-protocol notes in docs/protocol.md):
-//! starts it with the network dir as cwd and `LIGHTNINGD_PLUGIN=1`/`LIGHTNINGD_VERSION` set,
-//! talks JSON-RPC 2.0 on its stdin/stdout with every message followed by `"\n\n"` and string ids
-//! (`cln:getmanifest#0`), serves `lightning-rpc`, and treats anything on the plugin's stdout
-//! that is not a JSON-RPC 2.0 object as fatal, as lightningd does (it kills the plugin).
+//! The simulated lightningd's conversation with a plugin: JSON-RPC 2.0 on its stdin with every
+//! message followed by `"\n\n"` and string ids (`cln:getmanifest#1`), `getmanifest` and `init`
+//! checked as lightningd checks them, notifications in every shape lightningd sends. The
+//! process is [`PluginProcess`]'s, the directories [`NodeDir`]'s, its stdout is policed by
+//! [`StdoutWatch`], and `lightning-rpc` is served by [`RpcServer`].
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::os::fd::OwnedFd;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use crate::node_dir::NodeDir;
+use crate::plugin_process::{Pipes, PluginProcess};
 use crate::rpc_server::{RpcAnswers, RpcServer};
+use crate::stdout_watch::StdoutWatch;
 
 /// How the simulated node is set up.
 #[derive(Debug, Clone)]
@@ -90,28 +88,12 @@ impl From<io::Error> for SimError {
     }
 }
 
-/// What the plugin wrote that was not a reply.
-#[derive(Debug, Default)]
-struct Seen {
-    logs: Vec<Value>,
-    fatal: Option<String>,
-    stdout_closed: bool,
-}
-
-enum Plugin {
-    Process(Child),
-    InProcess(Option<thread::JoinHandle<()>>),
-}
-
 pub struct Lightningd {
-    _tmp: Option<tempfile::TempDir>,
-    lightning_dir: PathBuf,
-    network_dir: PathBuf,
+    dir: NodeDir,
     opts: SimOptions,
     stdin: Option<BufWriter<Box<dyn Write + Send>>>,
-    replies: mpsc::Receiver<Value>,
-    seen: Arc<Mutex<Seen>>,
-    plugin: Plugin,
+    stdout: StdoutWatch,
+    plugin: PluginProcess,
     next_id: u64,
     rpc: RpcServer,
     /// Option defaults declared in the manifest.
@@ -121,78 +103,25 @@ pub struct Lightningd {
 impl Lightningd {
     /// Starts the plugin binary at `binary` as lightningd would.
     pub fn spawn(binary: &Path, opts: SimOptions) -> Result<Lightningd, SimError> {
-        let (tmp, lightning_dir, network_dir) = dirs(&opts)?;
-        let mut child = Command::new(binary)
-            .current_dir(&network_dir)
-            .env("LIGHTNINGD_PLUGIN", "1")
-            .env("LIGHTNINGD_VERSION", &opts.version)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdin: Box<dyn Write + Send> = Box::new(child.stdin.take().ok_or_else(|| io::Error::other("no stdin"))?);
-        let stdout: Box<dyn Read + Send> = Box::new(child.stdout.take().ok_or_else(|| io::Error::other("no stdout"))?);
-        Ok(Self::attach(tmp, lightning_dir, network_dir, opts, stdin, stdout, Plugin::Process(child)))
+        let dir = NodeDir::new(opts.lightning_dir.as_deref(), &opts.network)?;
+        let (plugin, pipes) = PluginProcess::spawn(binary, dir.network_dir(), &opts.version)?;
+        Ok(Self::attach(dir, opts, plugin, pipes))
     }
 
     /// Runs the plugin library on a thread of this process, over real pipes.
     pub fn in_process(opts: SimOptions) -> Result<Lightningd, SimError> {
-        let (tmp, lightning_dir, network_dir) = dirs(&opts)?;
-        let (plugin_stdin, our_stdin) = io::pipe()?;
-        let (our_stdout, plugin_stdout) = io::pipe()?;
-        let env =
-            lnwatch_plugin::PluginEnv { lightningd_version: Some(opts.version.clone()), cwd: network_dir.clone() };
-        let (in_fd, out_fd): (OwnedFd, OwnedFd) = (plugin_stdin.into(), plugin_stdout.into());
-        let handle = thread::Builder::new().name("lnwatch-plugin".into()).spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else {
-                return;
-            };
-            rt.block_on(async move {
-                let (Ok(input), Ok(output)) = (
-                    tokio::net::unix::pipe::Receiver::from_owned_fd(in_fd),
-                    tokio::net::unix::pipe::Sender::from_owned_fd(out_fd),
-                ) else {
-                    return;
-                };
-                let _ = lnwatch_plugin::run(input, output, env).await;
-            });
-            rt.shutdown_timeout(Duration::from_millis(100));
-        })?;
-        Ok(Self::attach(
-            tmp,
-            lightning_dir,
-            network_dir,
-            opts,
-            Box::new(our_stdin),
-            Box::new(our_stdout),
-            Plugin::InProcess(Some(handle)),
-        ))
+        let dir = NodeDir::new(opts.lightning_dir.as_deref(), &opts.network)?;
+        let (plugin, pipes) = PluginProcess::in_process(dir.network_dir(), &opts.version)?;
+        Ok(Self::attach(dir, opts, plugin, pipes))
     }
 
-    fn attach(
-        tmp: Option<tempfile::TempDir>,
-        lightning_dir: PathBuf,
-        network_dir: PathBuf,
-        opts: SimOptions,
-        stdin: Box<dyn Write + Send>,
-        stdout: Box<dyn Read + Send>,
-        plugin: Plugin,
-    ) -> Lightningd {
-        let seen = Arc::new(Mutex::new(Seen::default()));
-        let (tx, replies) = mpsc::channel();
-        {
-            let seen = seen.clone();
-            thread::spawn(move || watch_stdout(stdout, tx, &seen));
-        }
-        let rpc = RpcServer::start(&network_dir.join("lightning-rpc"), opts.rpc.clone(), opts.rpc_delay);
+    fn attach(dir: NodeDir, opts: SimOptions, plugin: PluginProcess, pipes: Pipes) -> Lightningd {
+        let rpc = RpcServer::start(&dir.network_dir().join("lightning-rpc"), opts.rpc.clone(), opts.rpc_delay);
         Lightningd {
-            _tmp: tmp,
-            lightning_dir,
-            network_dir,
+            dir,
             opts,
-            stdin: Some(BufWriter::with_capacity(256 * 1024, stdin)),
-            replies,
-            seen,
+            stdin: Some(BufWriter::with_capacity(256 * 1024, pipes.stdin)),
+            stdout: StdoutWatch::start(pipes.stdout),
             plugin,
             next_id: 0,
             rpc,
@@ -237,7 +166,7 @@ impl Lightningd {
         let params = json!({
             "options": options,
             "configuration": {
-                "lightning-dir": self.network_dir.to_string_lossy(),
+                "lightning-dir": self.dir.network_dir().to_string_lossy(),
                 "rpc-file": "lightning-rpc",
                 "startup": self.opts.startup,
                 "network": self.opts.network,
@@ -250,19 +179,13 @@ impl Lightningd {
 
     /// Sends a request and waits for its reply (the whole reply object: `result` or `error`).
     pub fn request(&mut self, method: &str, params: Value) -> Result<Value, SimError> {
-        self.next_id += 1;
-        // lightningd's ids: `cln:<method>#N`, prefixed by the caller's id for `plugin start`.
-        let id = if self.opts.startup || method != "getmanifest" {
-            format!("cln:{method}#{}", self.next_id)
-        } else {
-            format!("cli:plugin#28456/cln:{method}#{}", self.next_id)
-        };
+        let id = self.request_id(method);
         self.write_message(&json!({"jsonrpc":"2.0","id":id,"method":method,"params":params}))?;
         self.flush()?;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             self.check()?;
-            match self.replies.recv_timeout(Duration::from_millis(20)) {
+            match self.stdout.replies.recv_timeout(Duration::from_millis(20)) {
                 Ok(reply) if reply["id"] == json!(id) => return Ok(reply),
                 Ok(other) => return Err(SimError::Fatal(format!("reply to an unknown id: {other}"))),
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
@@ -273,6 +196,15 @@ impl Lightningd {
                 }
             }
         }
+    }
+
+    /// lightningd's ids are strings, `cln:<method>#N`. A plugin started with `plugin start` gets
+    /// its `getmanifest` as part of that command, so lightningd prefixes the caller's id
+    /// (`cli:plugin#28456/cln:getmanifest#1`).
+    fn request_id(&mut self, method: &str) -> String {
+        self.next_id += 1;
+        let own = format!("cln:{method}#{}", self.next_id);
+        if !self.opts.startup && method == "getmanifest" { format!("cli:plugin#28456/{own}") } else { own }
     }
 
     fn call(&mut self, method: &str, params: Value) -> Result<Value, SimError> {
@@ -346,33 +278,12 @@ impl Lightningd {
     /// Waits for the plugin to exit. `None` if it is still running after `timeout`.
     /// For an in-process plugin the status is always success.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match &mut self.plugin {
-                Plugin::Process(child) => {
-                    if let Ok(Some(status)) = child.try_wait() {
-                        return Some(status);
-                    }
-                }
-                Plugin::InProcess(handle) => {
-                    if handle.as_ref().is_none_or(|h| h.is_finished()) {
-                        if let Some(h) = handle.take() {
-                            let _ = h.join();
-                        }
-                        return Some(std::os::unix::process::ExitStatusExt::from_raw(0));
-                    }
-                }
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
+        self.plugin.wait_exit(timeout)
     }
 
     /// An error if the plugin has written anything lightningd would have killed it for.
     pub fn check(&self) -> Result<(), SimError> {
-        match self.seen.lock().ok().and_then(|s| s.fatal.clone()) {
+        match self.stdout.fatal() {
             Some(f) => Err(SimError::Fatal(f)),
             None => Ok(()),
         }
@@ -380,34 +291,31 @@ impl Lightningd {
 
     /// `log` notifications received so far.
     pub fn logs(&self) -> Vec<Value> {
-        self.seen.lock().map(|s| s.logs.clone()).unwrap_or_default()
+        self.stdout.logs()
     }
 
     pub fn stdout_closed(&self) -> bool {
-        self.seen.lock().is_ok_and(|s| s.stdout_closed)
+        self.stdout.closed()
     }
 
     /// The plugin's process id (`None` in-process).
     pub fn pid(&self) -> Option<u32> {
-        match &self.plugin {
-            Plugin::Process(c) => Some(c.id()),
-            Plugin::InProcess(_) => None,
-        }
+        self.plugin.pid()
     }
 
     /// `--lightning-dir`: the parent of the network dir.
     pub fn lightning_dir(&self) -> &Path {
-        &self.lightning_dir
+        self.dir.lightning_dir()
     }
 
     /// The network dir: the plugin's cwd and `configuration.lightning-dir`.
     pub fn network_dir(&self) -> &Path {
-        &self.network_dir
+        self.dir.network_dir()
     }
 
     /// Where the plugin puts its socket with the default `lnwatch-socket`.
     pub fn default_socket(&self) -> PathBuf {
-        self.lightning_dir.join("notif.sock")
+        self.dir.lightning_dir().join("notif.sock")
     }
 
     /// The fake `lightning-rpc`.
@@ -419,82 +327,16 @@ impl Lightningd {
 impl Drop for Lightningd {
     fn drop(&mut self) {
         self.close_stdin();
-        if self.wait_exit(Duration::from_secs(3)).is_none()
-            && let Plugin::Process(child) = &mut self.plugin
-        {
-            let _ = child.kill();
-            let _ = child.wait();
+        if self.wait_exit(Duration::from_secs(3)).is_none() {
+            self.plugin.kill();
         }
-    }
-}
-
-fn dirs(opts: &SimOptions) -> io::Result<(Option<tempfile::TempDir>, PathBuf, PathBuf)> {
-    let (tmp, lightning_dir) = match &opts.lightning_dir {
-        Some(d) => (None, d.clone()),
-        None => {
-            let t = tempfile::Builder::new().prefix("lnwatch-sim-").tempdir()?;
-            let d = t.path().to_path_buf();
-            (Some(t), d)
-        }
-    };
-    let network_dir = lightning_dir.join(&opts.network);
-    std::fs::create_dir_all(&network_dir)?;
-    Ok((tmp, lightning_dir, network_dir))
-}
-
-/// Reads the plugin's stdout as lightningd does: a stream of JSON objects, each of which must
-/// carry `"jsonrpc":"2.0"`. Replies go to `replies`; `log` notifications are checked and kept.
-fn watch_stdout(stdout: Box<dyn Read + Send>, replies: mpsc::Sender<Value>, seen: &Mutex<Seen>) {
-    let fatal = |msg: String| {
-        if let Ok(mut s) = seen.lock() {
-            s.fatal.get_or_insert(msg);
-        }
-    };
-    for message in serde_json::Deserializer::from_reader(BufReader::new(stdout)).into_iter::<Value>() {
-        let message = match message {
-            Ok(m) => m,
-            Err(e) => {
-                fatal(format!("Failed to parse RPC JSON response: {e}"));
-                break;
-            }
-        };
-        if message.get("jsonrpc") != Some(&json!("2.0")) {
-            fatal(format!("JSON-RPC message does not contain \"jsonrpc\" field: {message}"));
-            break;
-        }
-        if message.get("id").is_some() {
-            let _ = replies.send(message);
-            continue;
-        }
-        match message.get("method").and_then(Value::as_str) {
-            Some("log") => {
-                let level =
-                    message["params"].get("level").and_then(Value::as_str).unwrap_or("info").to_ascii_lowercase();
-                if !["trace", "debug", "info", "unusual", "broken", "warn", "error"].contains(&level.as_str()) {
-                    fatal(format!("Unknown log level {level}"));
-                    break;
-                }
-                if !message["params"]["message"].is_string() {
-                    fatal("log message must be a string".into());
-                    break;
-                }
-                if let Ok(mut s) = seen.lock() {
-                    s.logs.push(message);
-                }
-            }
-            // lightningd drops undeclared custom notifications with a warning; lnwatch declares
-            // none, so any is a bug worth failing on.
-            other => fatal(format!("undeclared notification {other:?}")),
-        }
-    }
-    if let Ok(mut s) = seen.lock() {
-        s.stdout_closed = true;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::BufReader;
     use std::os::unix::fs::PermissionsExt;
 
     /// A stand-in plugin: a shell script.
@@ -538,11 +380,12 @@ mod tests {
     fn in_process_plugin_relays_over_a_real_socket() {
         let mut ln = Lightningd::in_process(SimOptions::default()).unwrap();
         ln.start().unwrap();
-        let mut c = crate::client::Client::connect(&ln.default_socket()).unwrap();
+        let socket = std::os::unix::net::UnixStream::connect(ln.default_socket()).unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         ln.notify("block_added", json!({"block_added":{"hash":"00","height":1}})).unwrap();
-        let frames =
-            c.frames_until(Duration::from_secs(5), |f| matches!(f, lnwatch_shared::frame::Frame::Event(_))).unwrap();
-        assert!(matches!(&frames[0], lnwatch_shared::frame::Frame::Hello(_)));
+        let mut lines = std::io::BufRead::lines(BufReader::new(socket)).map(|l| l.unwrap());
+        assert!(lines.next().unwrap().starts_with(r#"{"type":"hello""#));
+        assert!(lines.any(|l| l.starts_with(r#"{"type":"event""#)));
         ln.shutdown().unwrap();
         assert!(ln.wait_exit(Duration::from_secs(5)).is_some());
         assert!(!ln.default_socket().exists());

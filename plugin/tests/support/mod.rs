@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lnwatch_shared::frame::{Event, Frame, Hello, Peers};
-use lnwatch_sim::client::Client;
 use lnwatch_sim::{Lightningd, SimOptions};
+use lnwatch_tests::client::Client;
 use serde_json::{Value, json};
 
 pub const T: Duration = Duration::from_secs(10);

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use lnwatch_testkit::plugin_io;
+use lnwatch_tests::plugin_io;
 use serde_json::json;
 
 /// Copies what is read into the recording.

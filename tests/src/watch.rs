@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use crate::client::Client;
 use lnwatch_shared::frame::{self, Event, Frame};
-use lnwatch_sim::client::Client;
 
 use crate::wait_until;
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lnwatch_testkit::tmux::{Tmux, has_colour, has_line};
+use lnwatch_tests::tmux::{Tmux, has_colour, has_line};
 
 use lnwatch_sim::rpc_server::RpcAnswers;
 use lnwatch_sim::{Lightningd, SimOptions};

@@ -5,9 +5,9 @@ use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lnwatch_testkit::backend::{Backend, CHAIN_DIR_ENV};
-use lnwatch_testkit::chain::Chain;
-use lnwatch_testkit::plugin_io;
+use lnwatch_tests::backend::{Backend, CHAIN_DIR_ENV};
+use lnwatch_tests::chain::Chain;
+use lnwatch_tests::plugin_io;
 
 fn main() -> ExitCode {
     let Some(dir) = std::env::var_os(CHAIN_DIR_ENV).map(PathBuf::from) else {

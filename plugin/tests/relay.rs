@@ -11,7 +11,6 @@ use lnwatch_sim::rpc_server::RpcAnswers;
 use lnwatch_sim::{Lightningd, SimError, SimOptions};
 use serde_json::{Value, json};
 
-#[path = "support.rs"]
 mod support;
 use support::*;
 
