@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::manifest::{DEFAULT_BUFFER_MB, DEFAULT_CLIENT_QUEUE, DEFAULT_REPLAY, DEFAULT_SOCKET};
+use crate::options;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -35,58 +35,19 @@ pub fn from_init(params: &Value, cwd: &Path) -> Result<Config, String> {
     // Relative socket paths resolve against the lightning dir, the parent of the network dir.
     let lightning_dir = network_dir.parent().map(Path::to_path_buf).unwrap_or_else(|| network_dir.clone());
 
-    let socket = match options.get("lnwatch-socket") {
-        None | Some(Value::Null) => DEFAULT_SOCKET.to_owned(),
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(other) => return Err(format!("lnwatch-socket must be a non-empty path, got {other}")),
-    };
+    let socket = options::SOCKET.read(options)?;
     let rpc_file = conf.get("rpc-file").and_then(Value::as_str).unwrap_or("lightning-rpc");
 
     Ok(Config {
         socket: lightning_dir.join(socket),
-        replay: int_option(options, "lnwatch-replay", DEFAULT_REPLAY, 0)?,
-        client_queue: int_option(options, "lnwatch-client-queue", DEFAULT_CLIENT_QUEUE, 1)?,
-        buffer_bytes: int_option(options, "lnwatch-buffer-mb", DEFAULT_BUFFER_MB, 1)?.saturating_mul(1 << 20),
-        redact: bool_option(options, "lnwatch-redact", true)?,
-        log: bool_option(options, "lnwatch-log", false)?,
+        replay: options::REPLAY.read(options)?,
+        client_queue: options::CLIENT_QUEUE.read(options)?,
+        buffer_bytes: options::BUFFER_MB.read(options)?.saturating_mul(1 << 20),
+        redact: options::REDACT.read(options)?,
+        log: options::LOG.read(options)?,
         rpc_file: network_dir.join(rpc_file),
         network: conf.get("network").and_then(Value::as_str).map(str::to_owned),
     })
-}
-
-/// Upper bound for the size options: far above any sensible setting, low enough that a typo
-/// cannot make the plugin reserve gigabytes.
-const MAX_COUNT: u64 = 10_000_000;
-
-fn int_option(options: &Value, name: &str, default: u64, min: u64) -> Result<usize, String> {
-    let n = match options.get(name) {
-        None | Some(Value::Null) => default,
-        Some(Value::Number(n)) => {
-            n.as_u64().ok_or_else(|| format!("{name} must be a whole number ≥ {min}, got {n}"))?
-        }
-        // Older lightningd versions pass some option values as strings.
-        Some(Value::String(s)) => {
-            s.trim().parse().map_err(|_| format!("{name} must be a whole number ≥ {min}, got {s:?}"))?
-        }
-        Some(other) => return Err(format!("{name} must be a whole number ≥ {min}, got {other}")),
-    };
-    if !(min..=MAX_COUNT).contains(&n) {
-        return Err(format!("{name} must be between {min} and {MAX_COUNT}, got {n}"));
-    }
-    Ok(n as usize)
-}
-
-fn bool_option(options: &Value, name: &str, default: bool) -> Result<bool, String> {
-    match options.get(name) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) => match s.as_str() {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(format!("{name} must be true or false, got {s:?}")),
-        },
-        Some(other) => Err(format!("{name} must be true or false, got {other}")),
-    }
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@
 //! batch. Memory is bounded by the log's capacity, in entries and in bytes, whatever the clients
 //! do.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lnwatch_shared::frame::{self, Frame, Hello, Peers};
+use lnwatch_shared::interner::Interner;
 use lnwatch_shared::notification::{self, PeerChange};
 use lnwatch_shared::peers::{PeerState, PeerTable};
 use lnwatch_shared::ring::Ring;
@@ -96,7 +96,7 @@ struct State {
     /// its answer.
     since_snapshot_request: Option<Vec<(PeerChange, f64)>>,
     info: NodeInfo,
-    topics: HashMap<Box<str>, Arc<str>>,
+    topics: Interner,
     closed: bool,
 }
 
@@ -116,17 +116,6 @@ impl State {
             self.first += 1;
             self.bytes -= old.bytes();
         }
-    }
-
-    fn topic(&mut self, name: &str) -> Arc<str> {
-        if let Some(t) = self.topics.get(name) {
-            return t.clone();
-        }
-        let t: Arc<str> = name.into();
-        if self.topics.len() < MAX_TOPIC_NAMES {
-            self.topics.insert(name.into(), t.clone());
-        }
-        t
     }
 }
 
@@ -150,7 +139,7 @@ impl Hub {
             peers_complete: false,
             since_snapshot_request: None,
             info,
-            topics: HashMap::new(),
+            topics: Interner::new(MAX_TOPIC_NAMES),
             closed: false,
         };
         // Start time and pid: unique enough to tell plugin runs apart.
@@ -169,11 +158,12 @@ impl Hub {
     /// Returns its seq. Never waits on clients.
     pub fn publish(&self, topic: &str, origin: Option<&str>, params: Option<&RawValue>) -> u64 {
         let time_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-        let change = match topic {
-            "connect" | "disconnect" => params
+        let change = if notification::changes_peers(topic) {
+            params
                 .and_then(|p| serde_json::from_str(p.get()).ok())
-                .and_then(|v| notification::peer_change(&notification::decode(topic, origin, &v))),
-            _ => None,
+                .and_then(|v| notification::peer_change(&notification::decode(topic, origin, &v)))
+        } else {
+            None
         };
         let mut line = Vec::with_capacity(params.map_or(0, |p| p.get().len()) + 112);
         let mut st = self.lock();
@@ -187,7 +177,7 @@ impl Hub {
                 newer.push((change, time));
             }
         }
-        let topic = st.topic(topic);
+        let topic = st.topics.intern(topic);
         st.append(Arc::new(Item::Event { seq, topic, line }));
         seq
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod event;
 pub mod hub;
 pub mod manifest;
+pub mod options;
 pub mod outbox;
 pub mod rpc;
 pub mod socket;

@@ -3,11 +3,7 @@
 use lnwatch_shared::notification::BUILTIN_TOPICS;
 use serde_json::{Value, json};
 
-/// Defaults of the plugin options (names are part of the contract, see docs).
-pub const DEFAULT_SOCKET: &str = "notif.sock";
-pub const DEFAULT_REPLAY: u64 = 1000;
-pub const DEFAULT_CLIENT_QUEUE: u64 = 10_000;
-pub const DEFAULT_BUFFER_MB: u64 = 64;
+use crate::options;
 
 /// `(major, minor)` of a `LIGHTNINGD_VERSION` such as `v25.12.1`, `v23.05-modded`, `v24.11rc2`
 /// or `v0.12.1`. `None` if it does not look like a release version.
@@ -48,20 +44,7 @@ pub fn subscriptions(version: Option<&str>) -> Vec<&'static str> {
 
 pub fn manifest(version: Option<&str>) -> Value {
     json!({
-        "options": [
-            {"name": "lnwatch-socket", "type": "string", "default": DEFAULT_SOCKET,
-             "description": "Unix socket lnwatch clients connect to; relative paths are resolved against the lightning dir"},
-            {"name": "lnwatch-replay", "type": "int", "default": DEFAULT_REPLAY,
-             "description": "Events kept and replayed to each new client"},
-            {"name": "lnwatch-client-queue", "type": "int", "default": DEFAULT_CLIENT_QUEUE,
-             "description": "Events queued per client before a slow client starts missing them"},
-            {"name": "lnwatch-buffer-mb", "type": "int", "default": DEFAULT_BUFFER_MB,
-             "description": "MiB the kept events may take (replay and client queues): past it the oldest go first"},
-            {"name": "lnwatch-redact", "type": "bool", "default": true,
-             "description": "Replace payment preimages with \"<redacted>\" before relaying"},
-            {"name": "lnwatch-log", "type": "bool", "default": false,
-             "description": "Also relay the node's log lines (the log topic)"},
-        ],
+        "options": options::manifest(),
         "rpcmethods": [],
         "subscriptions": subscriptions(version),
         "hooks": [],

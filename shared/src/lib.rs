@@ -1,6 +1,7 @@
 //! lnwatch-shared: what the plugin and the terminal app agree on.
 //!
 //! - [`frame`]: the socket wire protocol (NDJSON frames) and its line codec.
+//! - [`interner`]: topic names shared, not allocated per event.
 //! - [`notification`]: decoding of lightningd notifications across every CLN payload shape.
 //! - [`peers`]: the peer table reducer (snapshot + connect/disconnect).
 //! - [`ring`]: a bounded ring buffer.
@@ -8,6 +9,7 @@
 //! - [`sanitize`]: making network strings safe to print on a terminal.
 
 pub mod frame;
+pub mod interner;
 pub mod notification;
 pub mod peers;
 pub mod redact;

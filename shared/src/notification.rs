@@ -75,11 +75,19 @@ pub fn msat(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-/// Which side opened a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which side opened a connection. On the wire `"in"`/`"out"`; anything else reads as unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     In,
     Out,
+}
+
+impl<'de> serde::Deserialize<'de> for Direction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Direction::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown direction {s:?}")))
+    }
 }
 
 impl Direction {
@@ -114,9 +122,18 @@ impl PeerChange {
     }
 }
 
+/// Whether notifications of `topic` change a peer's connection state: the one place that knows,
+/// so callers can skip parsing everything else.
+pub fn changes_peers(topic: &str) -> bool {
+    matches!(topic, "connect" | "disconnect")
+}
+
 /// The peer change a `connect`/`disconnect` notification describes; `None` for other topics
 /// or a payload without a string `id`.
 pub fn peer_change(n: &Notification<'_>) -> Option<PeerChange> {
+    if !changes_peers(n.topic) {
+        return None;
+    }
     let id = n.body.get("id")?.as_str()?.to_owned();
     match n.topic {
         "connect" => Some(PeerChange::Connect {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::notification::PeerChange;
+use crate::notification::{Direction, PeerChange};
 
 /// What is known of one peer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -13,8 +13,10 @@ use crate::notification::PeerChange;
 pub struct PeerState {
     pub id: String,
     pub connected: bool,
-    /// `"in"`/`"out"` from the last connect; unknown for peers seen only in a snapshot.
-    pub direction: Option<String>,
+    /// From the last connect; unknown for peers seen only in a snapshot (or sent a direction
+    /// this build does not know).
+    #[serde(deserialize_with = "lenient_direction")]
+    pub direction: Option<Direction>,
     /// The `connect` address object, or a `listpeers` `netaddr` string.
     pub address: Option<Value>,
     /// Unix time of the last observed state change; unknown for snapshot-only peers.
@@ -25,6 +27,10 @@ pub struct PeerState {
     pub disconnects: u64,
     /// From `listpeers`, when known.
     pub num_channels: Option<u64>,
+}
+
+fn lenient_direction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Direction>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.as_ref().and_then(Value::as_str).and_then(Direction::parse))
 }
 
 /// Disconnected peers remembered at most; past this the one down longest is forgotten, so a
@@ -81,9 +87,7 @@ impl PeerTable {
                 p.connected = true;
                 p.since = Some(time);
                 p.connects += 1;
-                if let Some(d) = direction {
-                    p.direction = Some(d.as_str().to_owned());
-                }
+                p.direction = (*direction).or(p.direction);
                 if address.is_some() {
                     p.address = address.clone();
                 }
@@ -146,9 +150,7 @@ impl PeerTable {
                 PeerChange::Connect { direction, address, .. } => {
                     p.connected = true;
                     p.connects = p.connects.max(1);
-                    if let Some(d) = direction {
-                        p.direction = Some(d.as_str().to_owned());
-                    }
+                    p.direction = (*direction).or(p.direction);
                     if address.is_some() {
                         p.address = address.clone();
                     }
@@ -231,7 +233,7 @@ mod tests {
         assert!(t.apply(&connect("02aa"), 10.0));
         let p = t.get("02aa").unwrap();
         assert!(p.connected);
-        assert_eq!(p.direction.as_deref(), Some("out"));
+        assert_eq!(p.direction, Some(Direction::Out));
         assert_eq!(p.since, Some(10.0));
         assert_eq!(p.connects, 1);
         assert!(t.apply(&PeerChange::Disconnect { id: "02aa".into() }, 20.0));
@@ -276,7 +278,7 @@ mod tests {
         assert_eq!(t.len(), 2);
         let a = t.get("02aa").unwrap();
         assert_eq!((a.connected, a.connects, a.since), (true, 1, Some(10.0)));
-        assert_eq!(a.direction.as_deref(), Some("out"));
+        assert_eq!(a.direction, Some(Direction::Out));
         assert_eq!(a.address, Some(json!("127.0.0.1:19847")));
         assert_eq!(a.num_channels, Some(1));
         let c = t.get("03cc").unwrap();

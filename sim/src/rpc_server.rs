@@ -34,7 +34,6 @@ impl Default for RpcAnswers {
 pub struct RpcServer {
     path: PathBuf,
     stop: Arc<AtomicBool>,
-    answers: Arc<Mutex<RpcAnswers>>,
     calls: Arc<Mutex<Vec<String>>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -43,7 +42,7 @@ impl RpcServer {
     /// Starts serving at `path` after `delay` (the socket does not exist before).
     pub fn start(path: &Path, answers: RpcAnswers, delay: Duration) -> RpcServer {
         let stop = Arc::new(AtomicBool::new(false));
-        let answers = Arc::new(Mutex::new(answers));
+        let answers = Arc::new(answers);
         let calls = Arc::new(Mutex::new(Vec::new()));
         // Without a delay the socket exists when this returns, as lightningd's does once up.
         let bound = if delay.is_zero() { UnixListener::bind(path).ok() } else { None };
@@ -51,18 +50,12 @@ impl RpcServer {
             let (path, stop, answers, calls) = (path.to_path_buf(), stop.clone(), answers.clone(), calls.clone());
             thread::spawn(move || serve(&path, bound, delay, &stop, &answers, &calls))
         };
-        RpcServer { path: path.to_path_buf(), stop, answers, calls, thread: Some(thread) }
+        RpcServer { path: path.to_path_buf(), stop, calls, thread: Some(thread) }
     }
 
     /// Methods called so far, in order.
     pub fn calls(&self) -> Vec<String> {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
-    }
-
-    pub fn set_answers(&self, answers: RpcAnswers) {
-        if let Ok(mut a) = self.answers.lock() {
-            *a = answers;
-        }
     }
 
     pub fn path(&self) -> &Path {
@@ -85,7 +78,7 @@ fn serve(
     bound: Option<UnixListener>,
     delay: Duration,
     stop: &AtomicBool,
-    answers: &Mutex<RpcAnswers>,
+    answers: &Arc<RpcAnswers>,
     calls: &Arc<Mutex<Vec<String>>>,
 ) {
     let deadline = std::time::Instant::now() + delay;
@@ -102,7 +95,7 @@ fn serve(
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => {
-                let snapshot = answers.lock().map(|a| a.clone()).unwrap_or_default();
+                let snapshot = answers.clone();
                 let calls = calls.clone();
                 thread::spawn(move || answer(stream, &snapshot, &calls));
             }

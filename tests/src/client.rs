@@ -72,8 +72,4 @@ impl Client {
         let f = Frame::Subscribe(Subscribe { topics: topics.map(|t| t.iter().map(|s| s.to_string()).collect()) });
         self.send_line(&frame::encode(&f))
     }
-
-    pub fn stream(&self) -> &UnixStream {
-        &self.writer
-    }
 }

@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lnwatch::app::{App, Decoder, Msg};
+use lnwatch::app::{App, Msg};
+use lnwatch::decode::{Decoder, Received};
 use lnwatch_shared::frame::{self, Event, Frame, Peers};
 use lnwatch_shared::peers::PeerState;
 use ratatui::Terminal;
@@ -34,18 +35,18 @@ fn full_app() -> App {
         .map(|i| PeerState {
             id: format!("02{i:064x}"),
             connected: i % 3 != 0,
-            direction: Some("in".into()),
+            direction: Some(lnwatch_shared::notification::Direction::In),
             address: Some(serde_json::json!({"type":"ipv4","address":"10.0.0.1","port":9735})),
             since: Some(1_763_772_000.0),
             connects: 1,
             ..PeerState::default()
         })
         .collect();
-    app.update(Msg::Batch(vec![lnwatch::app::Incoming::Frame(Frame::Peers(Peers { seq: 0, peers, complete: true }))]));
+    app.update(Msg::Batch(vec![Received::Frame(Frame::Peers(Peers { seq: 0, peers, complete: true }))]));
     let mut dec = Decoder::default();
     let all = lines(60_000);
     for chunk in all.chunks(1000) {
-        app.update(Msg::Batch(chunk.iter().map(|l| dec.decode(l)).collect()));
+        app.update(Msg::Batch(chunk.iter().map(|l| dec.line(l)).collect()));
     }
     app
 }
@@ -63,8 +64,8 @@ fn ingest(c: &mut Criterion) {
             let items = batch
                 .iter()
                 .map(|l| {
-                    let mut inc = dec.decode(l);
-                    if let lnwatch::app::Incoming::Event(e) = &mut inc {
+                    let mut inc = dec.line(l);
+                    if let Received::Event(e) = &mut inc {
                         seq += 1;
                         e.seq = seq;
                     }
@@ -92,8 +93,8 @@ fn render(c: &mut Criterion) {
     let mut seq = 1_000_000u64;
     g.bench_function("frame 120x40 after a new event (view rebuilt)", |b| {
         b.iter(|| {
-            let mut inc = dec.decode(&next);
-            if let lnwatch::app::Incoming::Event(e) = &mut inc {
+            let mut inc = dec.line(&next);
+            if let Received::Event(e) = &mut inc {
                 seq += 1;
                 e.seq = seq;
             }
@@ -113,7 +114,7 @@ fn huge_event(c: &mut Criterion) {
     let mut dec = Decoder::default();
     let blob = format!(r#"{{"mystery":{{"blob":"{}"}}}}"#, "x".repeat(5 << 20));
     let line = format!(r#"{{"type":"event","seq":1,"time":1.0,"topic":"mystery","origin":null,"params":{blob}}}"#);
-    app.update(Msg::Batch(vec![dec.decode(line.as_bytes())]));
+    app.update(Msg::Batch(vec![dec.line(line.as_bytes())]));
     app.prepare();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     let mut g = c.benchmark_group("tui");

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-const AFTER_HELP: &str = "\
+/// `--help`'s text after the options: where the socket is, how to start the plugin, and the
+/// keys, from the key map.
+fn after_help() -> String {
+    format!(
+        "\
 Socket: --socket, else --lightning-dir/notif.sock, else $LNWATCH_SOCKET, else ~/.lightning/notif.sock.
 
 Start the plugin on the node first:
@@ -13,21 +17,14 @@ or add `plugin=/path/to/lnwatch-plugin` to the node's config. It listens on
 <lightning-dir>/notif.sock (option lnwatch-socket).
 
 Keys:
-  q, Ctrl-C        quit (q/Esc close an overlay first)
-  ?                help
-  Tab / Shift-Tab  next / previous pane
-  j k ↑ ↓ PgUp PgDn g G End   move; G/End follows new events again
-  Space            pause / resume (events keep being collected)
-  t                topic picker; 1-9 toggle the first nine topics
-  /                text filter (! inverts); Esc clears
-  Enter            detail of the selected event
-  s                show / hide preimages
-  c                clear the current pane
-
-Set NO_COLOR to disable colours.";
+{}
+Set NO_COLOR to disable colours.",
+        crate::keymap::cli_help()
+    )
+}
 
 #[derive(Debug, Parser)]
-#[command(name = "lnwatch", version, about = "Live terminal monitor for Core Lightning nodes", after_help = AFTER_HELP)]
+#[command(name = "lnwatch", version, about = "Live terminal monitor for Core Lightning nodes")]
 pub struct Cli {
     /// The lnwatch-plugin socket.
     #[arg(long, value_name = "PATH")]
@@ -50,6 +47,13 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Parses the process's arguments (exiting with clap's message on an error or `--help`).
+    pub fn from_env() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().after_help(after_help()).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
     /// The socket to connect to, by the precedence in the help.
     pub fn socket_path(&self) -> PathBuf {
         if let Some(s) = &self.socket {

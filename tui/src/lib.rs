@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod cli;
+pub mod decode;
 pub mod demo;
+pub mod keymap;
 pub mod run;
 pub mod source;
 pub mod store;

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use lnwatch::app::{App, Msg};
@@ -12,7 +11,7 @@ use lnwatch::{demo, now, run, source};
 use tokio::sync::mpsc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -35,7 +34,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     let demo = if cli.demo { Some(demo::Demo::start()?) } else { None };
     let socket = demo.as_ref().map_or_else(|| cli.socket_path(), |d| d.socket());
     let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
-    app.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
+    app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
 
     let (tx, mut rx) = mpsc::channel(256);

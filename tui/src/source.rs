@@ -11,7 +11,8 @@ use lnwatch_shared::frame::{LineBuf, MAX_LINE};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
-use crate::app::{Decoder, Msg, SourceEvent};
+use crate::app::{Msg, SourceEvent};
+use crate::decode::{Decoder, Received};
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const MAX_RETRY: Duration = Duration::from_secs(5);
@@ -64,8 +65,8 @@ async fn read(mut stream: Stream, tx: &mpsc::Sender<Msg>) -> String {
         let mut batch = Vec::new();
         while let Some(line) = lines.next_line() {
             batch.push(match line {
-                Ok(l) => decoder.decode(l),
-                Err(e) => crate::app::Incoming::Bad(e.to_string()),
+                Ok(l) => decoder.line(l),
+                Err(e) => Received::Bad(e.to_string()),
             });
         }
         if !batch.is_empty() && tx.send(Msg::Batch(batch)).await.is_err() {

@@ -221,7 +221,7 @@ pub struct Store {
     history: usize,
     max_bytes: usize,
     bytes: usize,
-    /// Topics switched off before they were first seen (`--topics`).
+    /// The topics shown at start (`--topics`); `None`: all. Others are off when first seen.
     initially_enabled: Option<Vec<String>>,
 }
 
@@ -257,15 +257,17 @@ impl Store {
         self.topics.values().nth(i)
     }
 
-    /// The shared name of `topic`, creating the topic on first sight.
-    pub fn intern(&mut self, topic: &str) -> Arc<str> {
-        if let Some((k, _)) = self.topics.get_key_value(topic) {
+    /// The store's name for `topic`, adding the topic on first sight (it keeps the caller's
+    /// shared name, or files it under [`OVERFLOW_TOPIC`] past [`MAX_TOPICS`]).
+    pub fn add_topic(&mut self, topic: &Arc<str>) -> Arc<str> {
+        if let Some((k, _)) = self.topics.get_key_value(&**topic) {
             return k.clone();
         }
-        let name: Arc<str> = if self.topics.len() >= MAX_TOPICS { OVERFLOW_TOPIC.into() } else { topic.into() };
+        let name: Arc<str> = if self.topics.len() >= MAX_TOPICS { OVERFLOW_TOPIC.into() } else { topic.clone() };
         if let Some((k, _)) = self.topics.get_key_value(&*name) {
             return k.clone();
         }
+        // `--topics` names the ones shown at start; the others start switched off.
         let enabled = self.initially_enabled.as_ref().is_none_or(|t| t.iter().any(|t| **t == *name));
         let entry = Topic { name: name.clone(), count: 0, enabled, events: Ring::new(self.history), bytes: 0 };
         self.topics.insert(name.clone(), entry);
@@ -276,12 +278,8 @@ impl Store {
     pub fn push(&mut self, mut ev: Ev) {
         self.arrivals += 1;
         ev.order = self.arrivals;
-        if !self.topics.contains_key(&*ev.topic) {
-            ev.topic = self.intern(&ev.topic);
-        }
+        ev.topic = self.add_topic(&ev.topic);
         if let Some(t) = self.topics.get_mut(&*ev.topic) {
-            // Share the store's name, whatever the decoder allocated.
-            ev.topic = t.name.clone();
             t.count += 1;
             let size = ev.bytes();
             t.bytes += size;
@@ -442,15 +440,15 @@ mod tests {
     #[test]
     fn initial_topics_and_overflow() {
         let mut s = Store::new(1, Some(vec!["connect".into()]));
-        let (block, connect) = (s.intern("block_added"), s.intern("connect"));
+        let (block, connect) = (s.add_topic(&"block_added".into()), s.add_topic(&"connect".into()));
         assert!(!s.is_enabled(&block));
         assert!(s.is_enabled(&connect));
         let mut s = Store::new(1, None);
         for i in 0..MAX_TOPICS + 10 {
-            s.intern(&format!("t{i}"));
+            s.add_topic(&format!("t{i}").into());
         }
         assert_eq!(s.topics().len(), MAX_TOPICS + 1);
-        assert_eq!(&*s.intern("yet-another"), OVERFLOW_TOPIC);
+        assert_eq!(&*s.add_topic(&"yet-another".into()), OVERFLOW_TOPIC);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 
 use crate::app::{App, Conn, Overlay, Pane};
+use crate::keymap;
 use crate::store::Ev;
 use crate::summary::{sat, short_id};
 
@@ -72,14 +73,14 @@ pub fn render(app: &App, f: &mut Frame) {
     match &app.overlay {
         Some(Overlay::Help) => help(f, area, &theme),
         Some(Overlay::Detail { ev, scroll, lines }) => detail(f, area, ev, lines, *scroll, &theme),
-        Some(Overlay::TopicPicker { cursor }) => picker(app, f, area, *cursor, &theme),
+        Some(Overlay::TopicPicker { cursor }) => picker(app, f, area, cursor.index, &theme),
         None => {}
     }
 }
 
 fn header_line(app: &App, t: &Theme) -> Line<'static> {
     let mut spans = vec![Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD))];
-    match &app.conn {
+    match &app.link.conn {
         Conn::Up { .. } => spans.push(Span::styled("● connected", t.good())),
         Conn::Connecting { attempt } => spans.push(Span::styled(format!("◌ connecting (attempt {attempt})"), t.warn())),
         Conn::Down { since, reason, retry_at } => spans.push(Span::styled(
@@ -92,19 +93,20 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
             t.bad(),
         )),
     }
-    if let Some(p) = &app.paused {
+    if let Some(p) = &app.frozen {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(format!("PAUSED +{}", p.pending), t.warn().add_modifier(Modifier::REVERSED)));
     }
-    if app.missed > 0 {
+    let link = &app.link;
+    if link.missed > 0 {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(format!("⚠ {} missed in {} gaps", app.missed, app.gaps), t.bad()));
+        spans.push(Span::styled(format!("⚠ {} missed in {} gaps", link.missed, link.gaps), t.bad()));
     }
-    if app.bad_lines > 0 {
-        spans.push(Span::styled(format!("  {} unreadable lines", app.bad_lines), t.warn()));
+    if link.bad_lines > 0 {
+        spans.push(Span::styled(format!("  {} unreadable lines", link.bad_lines), t.warn()));
     }
-    spans.push(Span::raw(format!("  {:.1} ev/s", app.rate)));
-    if let Some(h) = &app.hello {
+    spans.push(Span::raw(format!("  {:.1} ev/s", link.rate)));
+    if let Some(h) = &link.hello {
         let node = h.node_id.as_deref().map(short_id).unwrap_or_else(|| "node ?".into());
         let alias = h.alias.as_deref().map(|a| format!(" {}", one_line(a, 32))).unwrap_or_default();
         spans.push(Span::raw(format!(
@@ -115,10 +117,10 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
             one_line(h.lightningd.as_deref().unwrap_or(""), 20)
         )));
     }
-    if app.outages > 0 {
-        spans.push(Span::styled(format!("  outages {}", app.outages), t.dim()));
+    if link.outages > 0 {
+        spans.push(Span::styled(format!("  outages {}", link.outages), t.dim()));
     }
-    spans.push(Span::styled(format!("  {}", sanitize(&app.socket)), t.dim()));
+    spans.push(Span::styled(format!("  {}", sanitize(&link.socket)), t.dim()));
     Line::from(spans)
 }
 
@@ -137,7 +139,7 @@ fn footer_line(app: &App, t: &Theme) -> Line<'static> {
     if app.filter.is_active() {
         spans.push(Span::styled(format!("filter: {}  ", sanitize(app.filter.text())), t.warn()));
     }
-    spans.push(Span::styled(app.hints().to_owned(), t.dim()));
+    spans.push(Span::styled(app.hints(), t.dim()));
     Line::from(spans)
 }
 
@@ -160,9 +162,9 @@ fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         return;
     }
     let focused = app.focus == Pane::Topics;
-    let total: u64 = app.store.topics().map(|x| x.count).sum();
+    let total: u64 = app.data.store.topics().map(|x| x.count).sum();
     let mut rows = vec![Row::new(vec![Cell::from("   all"), Cell::from(total.to_string())])];
-    for (i, topic) in app.store.topics().enumerate() {
+    for (i, topic) in app.data.store.topics().enumerate() {
         let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
         // The mark goes before the name so that it survives truncation.
         let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
@@ -175,17 +177,17 @@ fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         );
     }
     let inner_h = area.height.saturating_sub(3) as usize;
-    let start = window_start(rows.len(), inner_h, Some(app.topics_cursor), false);
+    let start = window_start(rows.len(), inner_h, Some(app.topics.cursor.index), false);
     let rows: Vec<Row> = rows
         .into_iter()
         .enumerate()
         .skip(start)
         .take(inner_h)
-        .map(|(i, r)| if i == app.topics_cursor { r.style(t.selected(focused)) } else { r })
+        .map(|(i, r)| if i == app.topics.cursor.index { r.style(t.selected(focused)) } else { r })
         .collect();
     let table = Table::new(rows, [Constraint::Min(6), Constraint::Length(7)])
         .header(Row::new(vec!["topic", "count"]).style(t.dim()))
-        .block(block(format!("Topics {}", app.store.topics().len()), focused, t));
+        .block(block(format!("Topics {}", app.data.store.topics().len()), focused, t));
     f.render_widget(table, area);
 }
 
@@ -195,7 +197,7 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     }
     let focused = app.focus == Pane::Events;
     let view = app.view();
-    let which = app.selected_topic.as_deref().map(sanitize).map(|s| s.into_owned()).unwrap_or_else(|| "all".into());
+    let which = app.topics.selected.as_deref().map(sanitize).map(|s| s.into_owned()).unwrap_or_else(|| "all".into());
     let mut title = format!("Events [{which}] {}", view.events.len());
     if view.hidden_by_topics > 0 {
         title.push_str(&format!(" · {} hidden by topics", view.hidden_by_topics));
@@ -203,12 +205,12 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     if view.hidden_by_text > 0 {
         title.push_str(&format!(" · {} hidden by filter", view.hidden_by_text));
     }
-    if !app.events_cursor.follow && !view.events.is_empty() {
+    if !app.events.cursor.follow && !view.events.is_empty() {
         title.push_str(" · scrolled (G follows)");
     }
     let inner_h = area.height.saturating_sub(3) as usize;
-    let selected = app.events_cursor.selected(view.events.len());
-    let start = window_start(view.events.len(), inner_h, selected, app.events_cursor.follow);
+    let selected = app.events.cursor.selected(view.events.len());
+    let start = window_start(view.events.len(), inner_h, selected, app.events.cursor.follow);
     let shown = &view.events[start..(start + inner_h).min(view.events.len())];
     // Columns shrink with the pane; the summary gets what is left.
     let inner_w = area.width.saturating_sub(2);
@@ -230,7 +232,7 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             cells.push(Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)));
             cells.push(Cell::from(one_line(summary, summary_w)));
             let row = Row::new(cells);
-            if Some(start + i) == selected && (focused || !app.events_cursor.follow) {
+            if Some(start + i) == selected && (focused || !app.events.cursor.follow) {
                 row.style(t.selected(focused))
             } else {
                 row
@@ -266,11 +268,11 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let peers = app.peers_sorted();
     let up = peers.iter().filter(|p| p.connected).count();
     let mut title = format!("Peers {up}/{} connected", peers.len());
-    if !app.peers_complete {
+    if !app.link.peers_complete {
         title.push_str(" · waiting for listpeers");
     }
     let inner_h = area.height.saturating_sub(3) as usize;
-    let selected = app.peers_cursor.selected(peers.len());
+    let selected = app.peers.cursor.selected(peers.len());
     let start = window_start(peers.len(), inner_h, selected.filter(|_| focused), false);
     // Narrow panes drop the address, then the direction, before squeezing the id.
     let inner_w = area.width.saturating_sub(2);
@@ -285,7 +287,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
             let mut cells = vec![Cell::from(dot).style(style), Cell::from(one_line(&short_id(&p.id), 10))];
             if with_dir {
-                cells.push(Cell::from(p.direction.as_deref().map(|d| one_line(d, 3)).unwrap_or_else(|| "-".into())));
+                cells.push(Cell::from(p.direction.map_or("-", |d| d.as_str())));
             }
             if with_addr {
                 cells.push(Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 40)));
@@ -334,8 +336,8 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
     let inner_h = area.height.saturating_sub(3) as usize;
-    let selected = app.invoices_cursor.selected(invoices.len());
-    let start = window_start(invoices.len(), inner_h, selected, app.invoices_cursor.follow);
+    let selected = app.invoices.cursor.selected(invoices.len());
+    let start = window_start(invoices.len(), inner_h, selected, app.invoices.cursor.follow);
     let inner_w = area.width.saturating_sub(2);
     let (with_time, with_preimage) = (inner_w >= 40, inner_w >= 50);
     let rows: Vec<Row> = invoices
@@ -392,26 +394,13 @@ fn detail(f: &mut Frame, area: Rect, ev: &Ev, lines: &[String], scroll: u16, t: 
     );
 }
 
-const HELP: &[(&str, &str)] = &[
-    ("q, Ctrl-C", "quit (q/Esc close an overlay first)"),
-    ("?", "this help"),
-    ("Tab / Shift-Tab", "next / previous pane"),
-    ("j k ↑ ↓", "move"),
-    ("PgUp PgDn g", "page up / down, first row"),
-    ("G, End", "last row; the events pane follows new events again"),
-    ("Space", "pause / resume: the view freezes, events are still collected"),
-    ("t", "topic picker: toggle topics on/off"),
-    ("1 – 9", "toggle the first nine topics"),
-    ("/", "text filter on events and invoices (! inverts); Esc clears"),
-    ("Enter", "event detail (events pane); topic on/off (topics pane)"),
-    ("s", "show / hide preimages (when the plugin does not redact them)"),
-    ("c", "clear the current pane"),
-];
-
 fn help(f: &mut Frame, area: Rect, t: &Theme) {
-    let r = centered(area, 76, HELP.len() as u16 + 4);
-    let rows: Vec<Row> =
-        HELP.iter().map(|(k, v)| Row::new(vec![Cell::from(*k).style(t.warn()), Cell::from(*v)])).collect();
+    let keys = keymap::help();
+    let r = centered(area, 76, keys.len() as u16 + 4);
+    let rows: Vec<Row> = keys
+        .iter()
+        .map(|(k, v)| Row::new(vec![Cell::from(k.as_str()).style(t.warn()), Cell::from(v.as_str())]))
+        .collect();
     f.render_widget(Clear, r);
     f.render_widget(
         Table::new(rows, [Constraint::Length(16), Constraint::Min(10)]).block(block(
@@ -424,11 +413,12 @@ fn help(f: &mut Frame, area: Rect, t: &Theme) {
 }
 
 fn picker(app: &App, f: &mut Frame, area: Rect, cursor: usize, t: &Theme) {
-    let n = app.store.topics().len();
+    let n = app.data.store.topics().len();
     let r = centered(area, 44, n as u16 + 2);
     let inner_h = r.height.saturating_sub(2) as usize;
     let start = window_start(n, inner_h, Some(cursor), false);
     let rows: Vec<Row> = app
+        .data
         .store
         .topics()
         .enumerate()
@@ -469,7 +459,6 @@ pub fn ago(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::Cursor;
 
     #[test]
     fn times() {
@@ -487,12 +476,5 @@ mod tests {
         assert_eq!(window_start(100, 10, Some(2), false), 0);
         assert_eq!(window_start(5, 10, Some(4), false), 0);
         assert_eq!(window_start(0, 0, None, false), 0);
-    }
-
-    #[test]
-    fn cursor_selection() {
-        let c = Cursor { index: 7, follow: false };
-        assert_eq!(c.selected(5), Some(4));
-        assert_eq!(c.selected(0), None);
     }
 }

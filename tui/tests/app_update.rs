@@ -18,12 +18,12 @@ fn pause_freezes_the_view_counts_pending_and_resume_shows_them() {
     assert_eq!(shown_seqs(&mut a), [1, 2]);
     a.update(key(' '));
     a.update(batch(vec![block(3, 3), connect(4, PEER_A)]));
-    assert_eq!(a.paused.as_ref().unwrap().pending, 2);
+    assert_eq!(a.frozen.as_ref().unwrap().pending, 2);
     assert_eq!(shown_seqs(&mut a), [1, 2], "frozen while paused");
     assert!(a.shown_peers().get(PEER_A).is_none(), "the peers pane is frozen too");
-    assert!(a.peers.get(PEER_A).is_some(), "but state keeps being collected");
+    assert!(a.data.peers.get(PEER_A).is_some(), "but state keeps being collected");
     a.update(key(' '));
-    assert!(a.paused.is_none());
+    assert!(a.frozen.is_none());
     assert_eq!(shown_seqs(&mut a), [1, 2, 3, 4]);
 }
 
@@ -68,18 +68,18 @@ fn peers_follow_the_snapshot_then_connects_and_disconnects() {
         peers(1, vec![peer(PEER_A, true), peer(PEER_B, false)]),
     ]));
     // The connect with seq 1 is already in the snapshot (seq 1): counted once.
-    assert_eq!(a.peers.get(PEER_A).unwrap().connects, 0);
+    assert_eq!(a.data.peers.get(PEER_A).unwrap().connects, 0);
     a.update(batch(vec![connect(2, PEER_B), disconnect(3, PEER_A)]));
-    let b = a.peers.get(PEER_B).unwrap();
+    let b = a.data.peers.get(PEER_B).unwrap();
     assert!(b.connected);
-    assert_eq!((b.connects, b.direction.as_deref(), b.since), (1, Some("in"), Some(T0 + 2.0)));
-    assert!(!a.peers.get(PEER_A).unwrap().connected);
+    assert_eq!((b.connects, b.direction.map(|d| d.as_str()), b.since), (1, Some("in"), Some(T0 + 2.0)));
+    assert!(!a.data.peers.get(PEER_A).unwrap().connected);
     let order: Vec<&str> = a.peers_sorted().iter().map(|p| p.id.as_str()).collect();
     assert_eq!(order, [PEER_B, PEER_A], "connected peers first");
     // c in the peers pane forgets disconnected peers.
     a.focus = Pane::Peers;
     a.update(key('c'));
-    assert_eq!(a.peers.len(), 1);
+    assert_eq!(a.data.peers.len(), 1);
 }
 
 #[test]
@@ -106,12 +106,12 @@ fn invoice_payment_marks_the_invoice_with_the_same_label() {
 fn gaps_are_counted_and_seq_jumps_after_a_reconnect_too() {
     let mut a = app();
     a.update(batch(vec![hello("r", true), block(1, 1), gap(517, 519), block(519, 2)]));
-    assert_eq!((a.missed, a.gaps), (517, 1));
+    assert_eq!((a.link.missed, a.link.gaps), (517, 1));
     // Disconnected, then the replay on reconnect does not reach back far enough.
     a.update(Msg::Source(SourceEvent::Lost { reason: "gone".into(), retry_in: 0.1 }));
     a.update(Msg::Source(SourceEvent::Connected));
     a.update(batch(vec![hello("r", true), block(519, 2), block(530, 3)]));
-    assert_eq!((a.missed, a.gaps), (527, 2));
+    assert_eq!((a.link.missed, a.link.gaps), (527, 2));
     assert_eq!(shown_seqs(&mut a), [1, 519, 530], "replayed events are not stored twice");
 }
 
@@ -122,18 +122,18 @@ fn reconnect_state_keeps_history_and_a_restarted_plugin_starts_seqs_again() {
     a.update(batch(vec![hello("run-1", true), block(1, 1), block(2, 2)]));
     a.update(Msg::Tick(T0 + 5.0));
     a.update(Msg::Source(SourceEvent::Lost { reason: "Connection refused".into(), retry_in: 0.4 }));
-    assert!(matches!(&a.conn, Conn::Down { since, retry_at, .. } if *since == T0 + 5.0 && *retry_at == T0 + 5.4));
+    assert!(matches!(&a.link.conn, Conn::Down { since, retry_at, .. } if *since == T0 + 5.0 && *retry_at == T0 + 5.4));
     a.update(Msg::Tick(T0 + 7.0));
     a.update(Msg::Source(SourceEvent::Lost { reason: "Connection refused".into(), retry_in: 0.8 }));
-    assert_eq!(a.outages, 1, "retries are one outage");
-    assert!(matches!(&a.conn, Conn::Down { since, .. } if *since == T0 + 5.0));
+    assert_eq!(a.link.outages, 1, "retries are one outage");
+    assert!(matches!(&a.link.conn, Conn::Down { since, .. } if *since == T0 + 5.0));
     a.update(connected());
-    assert!(matches!(a.conn, Conn::Up { .. }));
+    assert!(matches!(a.link.conn, Conn::Up { .. }));
     a.update(batch(vec![hello("run-2", true), block(1, 3)]));
     // The new run's seq 1 is kept, after the old run's events (arrival order).
     assert_eq!(shown_seqs(&mut a), [1, 2, 1]);
     assert!(a.notice.is_some(), "the restart is announced");
-    assert_eq!(a.events_total, 3);
+    assert_eq!(a.link.events_total, 3);
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn keys_quit_overlays_panes_and_detail() {
     assert_eq!(ev.seq, 1, "k moved the selection up from the newest");
     a.update(code(KeyCode::Esc));
     a.update(key('G'));
-    assert!(a.events_cursor.follow);
+    assert!(a.events.cursor.follow);
     a.update(key('q'));
     assert!(a.quit);
     let mut b = app();
@@ -170,10 +170,10 @@ fn topics_pane_selects_the_topic_the_events_pane_shows() {
     a.update(batch(vec![block(1, 1), connect(2, PEER_A), block(3, 2)]));
     a.focus = Pane::Topics;
     a.update(key('j'));
-    assert_eq!(a.selected_topic.as_deref(), Some("block_added"));
+    assert_eq!(a.topics.selected.as_deref(), Some("block_added"));
     assert_eq!(shown_seqs(&mut a), [1, 3]);
     a.update(key('g'));
-    assert_eq!(a.selected_topic, None);
+    assert_eq!(a.topics.selected, None);
     assert_eq!(shown_seqs(&mut a), [1, 2, 3]);
 }
 
@@ -183,7 +183,7 @@ fn clear_and_secrets() {
     a.update(batch(vec![hello("r", true), block(1, 1)]));
     a.update(key('c'));
     assert!(shown_seqs(&mut a).is_empty());
-    assert_eq!(a.store.topics().next().unwrap().count, 1, "counts survive clearing events");
+    assert_eq!(a.data.store.topics().next().unwrap().count, 1, "counts survive clearing events");
     a.update(key('s'));
     assert!(a.show_secrets);
     assert!(a.notice.as_ref().unwrap().0.contains("redacted by the plugin"));
@@ -194,21 +194,21 @@ fn event_rate_comes_from_ticks() {
     let mut a = app();
     a.update(batch((1..=20).map(|i| block(i, i)).collect()));
     a.update(Msg::Tick(T0 + 2.0));
-    assert_eq!(a.rate, 10.0);
+    assert_eq!(a.link.rate, 10.0);
     a.update(Msg::Tick(T0 + 3.0));
-    assert_eq!(a.rate, 0.0);
+    assert_eq!(a.link.rate, 0.0);
 }
 
 #[test]
 fn bad_lines_are_counted_not_fatal() {
-    let mut dec = lnwatch::app::Decoder::default();
+    let mut dec = lnwatch::decode::Decoder::default();
     let mut a = app();
     let lines: Vec<_> = [&b"garbage"[..], br#"{"type":"event","seq":1,"time":1,"topic":"x","params":{"a":1}}"#, b"{}"]
         .iter()
-        .map(|l| dec.decode(l))
+        .map(|l| dec.line(l))
         .collect();
     a.update(Msg::Batch(lines));
-    assert_eq!(a.bad_lines, 2);
+    assert_eq!(a.link.bad_lines, 2);
     assert_eq!(shown_seqs(&mut a), [1]);
     // And the header says so.
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 10)).unwrap();

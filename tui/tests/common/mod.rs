@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use lnwatch::app::{App, Incoming, Msg, SourceEvent};
+use lnwatch::app::{App, Msg, SourceEvent};
+use lnwatch::decode::Received as Incoming;
 use lnwatch::store::Ev;
 use lnwatch_shared::frame::{Frame, Gap, Hello, Peers};
 use lnwatch_shared::peers::PeerState;

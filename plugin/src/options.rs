@@ -1,0 +1,112 @@
+//! The plugin's options, each declared once: its name (a contract with operators' configs), type,
+//! default and description feed the manifest, and the same value reads it from `init`.
+
+use serde_json::{Value, json};
+
+/// One option. The default's JSON type is the option's type.
+pub struct Opt<T: 'static> {
+    pub name: &'static str,
+    pub default: T,
+    pub description: &'static str,
+    /// Smallest value accepted (ints only).
+    pub min: u64,
+}
+
+pub const SOCKET: Opt<&str> = Opt {
+    name: "lnwatch-socket",
+    default: "notif.sock",
+    description: "Unix socket lnwatch clients connect to; relative paths are resolved against the lightning dir",
+    min: 0,
+};
+pub const REPLAY: Opt<u64> =
+    Opt { name: "lnwatch-replay", default: 1000, description: "Events kept and replayed to each new client", min: 0 };
+pub const CLIENT_QUEUE: Opt<u64> = Opt {
+    name: "lnwatch-client-queue",
+    default: 10_000,
+    description: "Events queued per client before a slow client starts missing them",
+    min: 1,
+};
+pub const BUFFER_MB: Opt<u64> = Opt {
+    name: "lnwatch-buffer-mb",
+    default: 64,
+    description: "MiB the kept events may take (replay and client queues): past it the oldest go first",
+    min: 1,
+};
+pub const REDACT: Opt<bool> = Opt {
+    name: "lnwatch-redact",
+    default: true,
+    description: "Replace payment preimages with \"<redacted>\" before relaying",
+    min: 0,
+};
+pub const LOG: Opt<bool> =
+    Opt { name: "lnwatch-log", default: false, description: "Also relay the node's log lines (the log topic)", min: 0 };
+
+/// Upper bound for the size options: far above any sensible setting, low enough that a typo
+/// cannot make the plugin reserve gigabytes.
+const MAX_COUNT: u64 = 10_000_000;
+
+/// The manifest's `options`, in the order operators read them.
+pub fn manifest() -> Value {
+    json!([
+        SOCKET.manifest("string"),
+        REPLAY.manifest("int"),
+        CLIENT_QUEUE.manifest("int"),
+        BUFFER_MB.manifest("int"),
+        REDACT.manifest("bool"),
+        LOG.manifest("bool"),
+    ])
+}
+
+impl<T: Into<Value> + Copy> Opt<T> {
+    fn manifest(&self, kind: &str) -> Value {
+        json!({"name": self.name, "type": kind, "default": self.default.into(), "description": self.description})
+    }
+}
+
+impl Opt<&'static str> {
+    /// A non-empty string.
+    pub fn read(&self, options: &Value) -> Result<String, String> {
+        match options.get(self.name) {
+            None | Some(Value::Null) => Ok(self.default.to_owned()),
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(other) => Err(format!("{} must be a non-empty path, got {other}", self.name)),
+        }
+    }
+}
+
+impl Opt<u64> {
+    pub fn read(&self, options: &Value) -> Result<usize, String> {
+        let (name, min) = (self.name, self.min);
+        let n = match options.get(name) {
+            None | Some(Value::Null) => self.default,
+            Some(Value::Number(n)) => {
+                n.as_u64().ok_or_else(|| format!("{name} must be a whole number ≥ {min}, got {n}"))?
+            }
+            // Older lightningd versions pass some option values as strings.
+            Some(Value::String(s)) => {
+                s.trim().parse().map_err(|_| format!("{name} must be a whole number ≥ {min}, got {s:?}"))?
+            }
+            Some(other) => return Err(format!("{name} must be a whole number ≥ {min}, got {other}")),
+        };
+        if !(min..=MAX_COUNT).contains(&n) {
+            return Err(format!("{name} must be between {min} and {MAX_COUNT}, got {n}"));
+        }
+        Ok(n as usize)
+    }
+}
+
+impl Opt<bool> {
+    pub fn read(&self, options: &Value) -> Result<bool, String> {
+        let name = self.name;
+        match options.get(name) {
+            None | Some(Value::Null) => Ok(self.default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) => match s.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(format!("{name} must be true or false, got {s:?}")),
+            },
+            Some(other) => Err(format!("{name} must be true or false, got {other}")),
+        }
+    }
+}

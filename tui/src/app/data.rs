@@ -1,0 +1,110 @@
+//! What the monitor knows: stored events, the peer table, the invoice feed; and the frozen copy
+//! a pause shows. Readers go through [`App::shown`](super::App::shown), so none of them asks
+//! whether the view is paused.
+
+use std::sync::Arc;
+
+use lnwatch_shared::notification::InvoiceNote;
+use lnwatch_shared::peers::PeerTable;
+use lnwatch_shared::ring::Ring;
+
+use crate::store::{Ev, Store};
+
+/// An invoice as the feed shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoice {
+    pub label: String,
+    pub msat: Option<u64>,
+    /// Hex, `"<redacted>"`, or absent.
+    pub preimage: Option<String>,
+    pub created: Option<f64>,
+    pub paid: Option<f64>,
+}
+
+/// The live state, updated by every event.
+#[derive(Debug)]
+pub struct Data {
+    pub store: Store,
+    pub peers: PeerTable,
+    pub invoices: Ring<Invoice>,
+}
+
+/// What a pause froze, and what arrived since.
+#[derive(Debug, Clone)]
+pub struct Frozen {
+    pub events: Vec<Arc<Ev>>,
+    pub peers: PeerTable,
+    pub invoices: Vec<Invoice>,
+    /// Events received since pausing.
+    pub pending: u64,
+}
+
+/// The state the panes show: live, or frozen by a pause.
+pub struct Shown<'a> {
+    /// `None` when live: the store's rings are the events.
+    pub frozen_events: Option<&'a [Arc<Ev>]>,
+    pub peers: &'a PeerTable,
+    pub invoices: Vec<&'a Invoice>,
+}
+
+impl Data {
+    pub fn new(history: usize, topics: Option<Vec<String>>) -> Data {
+        Data { store: Store::new(history, topics), peers: PeerTable::new(), invoices: Ring::new(history) }
+    }
+
+    pub fn freeze(&self) -> Frozen {
+        Frozen {
+            events: self.store.all(),
+            peers: self.peers.clone(),
+            invoices: self.invoices.iter().cloned().collect(),
+            pending: 0,
+        }
+    }
+
+    pub fn invoice(&mut self, note: InvoiceNote, time: f64) {
+        if note.paid {
+            // Mark the newest invoice with that label; a payment for one created before we
+            // connected gets a row of its own.
+            if let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == note.label) {
+                row.paid = Some(time);
+                row.msat = note.msat.or(row.msat);
+                return;
+            }
+        }
+        self.invoices.push(Invoice {
+            label: note.label,
+            msat: note.msat,
+            preimage: note.preimage,
+            created: (!note.paid).then_some(time),
+            paid: note.paid.then_some(time),
+        });
+    }
+}
+
+impl Data {
+    /// Clears what `pane` shows, here and in a paused copy: clearing acts on what is seen.
+    pub fn clear(&mut self, pane: crate::keymap::Pane, frozen: Option<&mut Frozen>) {
+        use crate::keymap::Pane;
+        match pane {
+            Pane::Events => {
+                self.store.clear_events();
+                if let Some(f) = frozen {
+                    f.events.clear();
+                }
+            }
+            Pane::Topics => self.store.reset_counts(),
+            Pane::Peers => {
+                self.peers.retain_connected();
+                if let Some(f) = frozen {
+                    f.peers.retain_connected();
+                }
+            }
+            Pane::Invoices => {
+                self.invoices.clear();
+                if let Some(f) = frozen {
+                    f.invoices.clear();
+                }
+            }
+        }
+    }
+}

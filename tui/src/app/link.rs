@@ -1,0 +1,132 @@
+//! The connection to the plugin as the monitor tracks it: up/down state and outages, the
+//! plugin run (`hello`), seq bookkeeping that drops replays and counts gaps, and the rates and
+//! counters the header shows.
+
+use lnwatch_shared::frame::{Gap, Hello};
+
+/// Connection to the plugin's socket, as the source task reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceEvent {
+    Connecting { attempt: u32 },
+    Connected,
+    Lost { reason: String, retry_in: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conn {
+    Connecting { attempt: u32 },
+    Up { since: f64 },
+    Down { since: f64, reason: String, retry_at: f64 },
+}
+
+/// What an arriving event is, given the seqs seen so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Replayed after a reconnect: already stored.
+    Duplicate,
+    /// New; `missed` seqs were skipped before it (the replay did not reach back far enough).
+    New { missed: u64 },
+}
+
+#[derive(Debug)]
+pub struct Link {
+    pub socket: String,
+    pub conn: Conn,
+    pub outages: u32,
+    pub hello: Option<Hello>,
+    /// Seq bookkeeping for the current plugin instance.
+    instance: Option<String>,
+    last_seq: u64,
+    /// The seq the peer table is as of (events up to it are already in it).
+    pub peers_seq: u64,
+    pub peers_complete: bool,
+    pub rate: f64,
+    window_start: f64,
+    window_count: u64,
+    pub events_total: u64,
+    pub missed: u64,
+    pub gaps: u64,
+    pub bad_lines: u64,
+}
+
+impl Link {
+    pub fn new(socket: String, now: f64) -> Link {
+        Link {
+            socket,
+            conn: Conn::Connecting { attempt: 1 },
+            outages: 0,
+            hello: None,
+            instance: None,
+            last_seq: 0,
+            peers_seq: 0,
+            peers_complete: false,
+            rate: 0.0,
+            window_start: now,
+            window_count: 0,
+            events_total: 0,
+            missed: 0,
+            gaps: 0,
+            bad_lines: 0,
+        }
+    }
+
+    /// Records a `hello`; true if it starts a new plugin run (seqs start again, history kept).
+    pub fn hello(&mut self, h: Hello) -> bool {
+        let restarted = self.instance.is_some() && self.instance.as_deref() != Some(h.instance.as_str());
+        if self.instance.as_deref() != Some(h.instance.as_str()) {
+            self.instance = Some(h.instance.clone());
+            self.last_seq = 0;
+            self.peers_seq = 0;
+        }
+        self.hello = Some(h);
+        restarted
+    }
+
+    pub fn gap(&mut self, g: &Gap) {
+        self.missed += g.missed;
+        self.gaps += 1;
+        self.last_seq = g.next_seq.saturating_sub(1);
+    }
+
+    pub fn arrival(&mut self, seq: u64) -> Arrival {
+        if seq <= self.last_seq {
+            return Arrival::Duplicate;
+        }
+        let missed = if self.last_seq > 0 { seq - self.last_seq - 1 } else { 0 };
+        if missed > 0 {
+            self.missed += missed;
+            self.gaps += 1;
+        }
+        self.last_seq = seq;
+        self.events_total += 1;
+        self.window_count += 1;
+        Arrival::New { missed }
+    }
+
+    pub fn source(&mut self, s: SourceEvent, now: f64) {
+        self.conn = match s {
+            SourceEvent::Connecting { attempt } => Conn::Connecting { attempt },
+            SourceEvent::Connected => Conn::Up { since: now },
+            SourceEvent::Lost { reason, retry_in } => {
+                if !matches!(self.conn, Conn::Down { .. }) {
+                    self.outages += 1;
+                }
+                let since = match &self.conn {
+                    Conn::Down { since, .. } => *since,
+                    _ => now,
+                };
+                Conn::Down { since, reason, retry_at: now + retry_in }
+            }
+        };
+    }
+
+    /// The event rate over the last second or more.
+    pub fn tick(&mut self, now: f64) {
+        let dt = now - self.window_start;
+        if dt >= 1.0 {
+            self.rate = self.window_count as f64 / dt;
+            self.window_start = now;
+            self.window_count = 0;
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Application state and its pure update. Every input (key, socket lines, source state, tick)
+//! is a [`Msg`]; keys become [`Action`]s through the [`keymap`](crate::keymap); [`App::update`]
+//! applies them synchronously and never does I/O; [`crate::ui::render`] only reads.
+//!
+//! The state is split by concern: [`Link`] (the connection and its counters), [`Data`] (events,
+//! peers, invoices) with the [`Frozen`] copy a pause shows, and one component per pane
+//! ([`panes`]) owning its cursor.
+
+pub mod data;
+pub mod link;
+pub mod panes;
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+use lnwatch_shared::frame::Frame;
+use lnwatch_shared::peers::{PeerState, PeerTable};
+
+pub use self::data::{Data, Frozen, Invoice, Shown};
+pub use self::link::{Arrival, Conn, Link, SourceEvent};
+pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
+use crate::decode::Received;
+pub use crate::keymap::Pane;
+use crate::keymap::{self, Action, Mode};
+use crate::store::{Ev, Note, TextFilter, View};
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Lines read in one go from the socket.
+    Batch(Vec<Received>),
+    Source(SourceEvent),
+    /// Wall-clock time, once a second: drives the event rate and relative times.
+    Tick(f64),
+    Resize,
+    Quit,
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    /// `lines`: the event's JSON, pretty and sanitized, made when opened or when secrets are
+    /// shown or hidden, never per frame.
+    Detail {
+        ev: Arc<Ev>,
+        scroll: u16,
+        lines: Arc<[String]>,
+    },
+    TopicPicker {
+        cursor: Cursor,
+    },
+}
+
+pub struct App {
+    pub link: Link,
+    pub data: Data,
+    /// Set while paused.
+    pub frozen: Option<Frozen>,
+    pub focus: Pane,
+    pub topics: TopicsPane,
+    pub events: EventsPane,
+    pub peers: ListPane,
+    pub invoices: ListPane,
+    pub overlay: Option<Overlay>,
+    pub filter: TextFilter,
+    /// The filter being typed (`/`), if any.
+    pub filter_input: Option<String>,
+    pub show_secrets: bool,
+    pub now: f64,
+    /// A short message for the footer, until the given time.
+    pub notice: Option<(String, f64)>,
+    pub color: bool,
+    pub quit: bool,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(socket: String, history: usize, topics: Option<Vec<String>>, now: f64) -> App {
+        App {
+            link: Link::new(socket, now),
+            data: Data::new(history, topics),
+            frozen: None,
+            focus: Pane::Events,
+            topics: TopicsPane::default(),
+            events: EventsPane::default(),
+            peers: ListPane::default(),
+            invoices: ListPane::following(),
+            overlay: None,
+            filter: TextFilter::default(),
+            filter_input: None,
+            show_secrets: false,
+            now,
+            notice: None,
+            color: true,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Key(k) => self.key(k),
+            Msg::Batch(lines) => lines.into_iter().for_each(|l| self.received(l)),
+            Msg::Source(s) => self.link.source(s, self.now),
+            Msg::Tick(now) => self.tick(now),
+            Msg::Resize => {}
+            Msg::Quit => self.quit = true,
+        }
+        self.dirty = true;
+    }
+
+    /// Brings the events view up to date. Call before drawing.
+    pub fn prepare(&mut self) {
+        if !self.events.stale {
+            return;
+        }
+        let only = self.topics.selected.as_deref();
+        self.events.view = match self.shown().frozen_events {
+            Some(events) => self.data.store.view_of(events, only, &self.filter),
+            None => self.data.store.view(only, &self.filter),
+        };
+        self.events.stale = false;
+    }
+
+    /// What the panes show: the live state, or what a pause froze.
+    pub fn shown(&self) -> Shown<'_> {
+        match &self.frozen {
+            Some(f) => Shown { frozen_events: Some(&f.events), peers: &f.peers, invoices: f.invoices.iter().collect() },
+            None => {
+                Shown { frozen_events: None, peers: &self.data.peers, invoices: self.data.invoices.iter().collect() }
+            }
+        }
+    }
+
+    /// The events pane's rows (as of the last [`App::prepare`]).
+    pub fn view(&self) -> &View {
+        &self.events.view
+    }
+
+    pub fn shown_peers(&self) -> &PeerTable {
+        self.shown().peers
+    }
+
+    /// Invoices shown, oldest first, after the text filter.
+    pub fn shown_invoices(&self) -> Vec<&Invoice> {
+        self.shown().invoices.into_iter().filter(|i| self.filter.matches_texts(&[&i.label])).collect()
+    }
+
+    pub fn invoices_hidden(&self) -> usize {
+        self.shown().invoices.len() - self.shown_invoices().len()
+    }
+
+    /// Peers in display order: connected first, then most recent change first.
+    pub fn peers_sorted(&self) -> Vec<&PeerState> {
+        let mut v: Vec<_> = self.shown_peers().iter().collect();
+        v.sort_by(|a, b| {
+            b.connected
+                .cmp(&a.connected)
+                .then(b.since.unwrap_or(0.0).total_cmp(&a.since.unwrap_or(0.0)))
+                .then(a.id.cmp(&b.id))
+        });
+        v
+    }
+
+    pub fn selected_event(&self) -> Option<&Arc<Ev>> {
+        self.events.selected()
+    }
+
+    /// Where keys go now.
+    pub fn mode(&self) -> Mode {
+        match (&self.filter_input, &self.overlay) {
+            (Some(_), _) => Mode::Filter,
+            (None, Some(Overlay::Help)) => Mode::Help,
+            (None, Some(Overlay::Detail { .. })) => Mode::Detail,
+            (None, Some(Overlay::TopicPicker { .. })) => Mode::Picker,
+            (None, None) => Mode::Main,
+        }
+    }
+
+    /// Keys that do something now, for the footer.
+    pub fn hints(&self) -> String {
+        keymap::hints(self.mode(), self.focus)
+    }
+
+    fn set_notice(&mut self, text: impl Into<String>) {
+        self.notice = Some((text.into(), self.now + 4.0));
+    }
+
+    fn tick(&mut self, now: f64) {
+        self.now = now;
+        self.link.tick(now);
+        if self.notice.as_ref().is_some_and(|(_, until)| *until <= now) {
+            self.notice = None;
+        }
+    }
+
+    // --- socket input -------------------------------------------------------------------------
+
+    fn received(&mut self, line: Received) {
+        match line {
+            Received::Event(ev) => self.event(ev),
+            Received::Frame(Frame::Hello(h)) => {
+                if self.link.hello(h) {
+                    self.set_notice("the plugin restarted; history before this point is from its previous run");
+                }
+            }
+            Received::Frame(Frame::Peers(p)) => {
+                self.data.peers = PeerTable::from_states(p.peers);
+                self.link.peers_seq = p.seq;
+                self.link.peers_complete = p.complete;
+            }
+            Received::Frame(Frame::Gap(g)) => self.link.gap(&g),
+            Received::Frame(_) => {}
+            Received::Bad(_) => self.link.bad_lines += 1,
+        }
+    }
+
+    fn event(&mut self, ev: Ev) {
+        if self.link.arrival(ev.seq) == Arrival::Duplicate {
+            return;
+        }
+        match &ev.note {
+            Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {
+                self.data.peers.apply(change, ev.time);
+            }
+            Some(Note::Invoice(inv)) => self.data.invoice(inv.clone(), ev.time),
+            _ => {}
+        }
+        self.data.store.push(ev);
+        match &mut self.frozen {
+            Some(f) => f.pending += 1,
+            None => self.events.stale = true,
+        }
+    }
+
+    // --- keys ---------------------------------------------------------------------------------
+
+    fn key(&mut self, k: KeyEvent) {
+        if k.kind == KeyEventKind::Release {
+            return;
+        }
+        let mode = self.mode();
+        if let Some(action) = keymap::action(mode, &k) {
+            match mode {
+                Mode::Main => self.main(action),
+                Mode::Help => self.overlay = None,
+                Mode::Detail => self.detail(action),
+                Mode::Picker => self.picker(action),
+                Mode::Filter => self.typing(action),
+            }
+        }
+    }
+
+    fn main(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::NextPane | Action::PrevPane => self.focus = step(self.focus, action == Action::NextPane),
+            Action::Pause => self.toggle_pause(),
+            Action::Picker => self.overlay = Some(Overlay::TopicPicker { cursor: Cursor::default() }),
+            Action::ToggleTopic(i) => self.toggle_topic(i),
+            Action::Filter => self.filter_input = Some(self.filter.text().to_owned()),
+            Action::ClearFilter => self.set_filter(""),
+            Action::Secrets => self.toggle_secrets(),
+            Action::Clear => self.clear_pane(),
+            Action::Enter => self.enter(),
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::First | Action::Last => {
+                self.move_cursor(action)
+            }
+            _ => {}
+        }
+    }
+
+    fn detail(&mut self, action: Action) {
+        let Some(Overlay::Detail { ev, scroll, lines }) = self.overlay.take() else { return };
+        let scroll = match action {
+            Action::Close | Action::Quit => return,
+            Action::Down => scroll.saturating_add(1),
+            Action::Up => scroll.saturating_sub(1),
+            Action::PageDown => scroll.saturating_add(PAGE as u16),
+            Action::PageUp => scroll.saturating_sub(PAGE as u16),
+            Action::First => 0,
+            _ => scroll,
+        };
+        let lines = if action == Action::Secrets {
+            self.toggle_secrets();
+            self.detail_lines(&ev)
+        } else {
+            lines
+        };
+        self.overlay = Some(Overlay::Detail { ev, scroll, lines });
+    }
+
+    fn picker(&mut self, action: Action) {
+        let Some(Overlay::TopicPicker { cursor }) = self.overlay.take() else { return };
+        let n = self.data.store.topics().len();
+        match action {
+            Action::Close => return,
+            Action::ToggleSelectedTopic => self.toggle_topic(cursor.selected(n).unwrap_or(0)),
+            Action::ToggleTopic(i) => self.toggle_topic(i),
+            Action::AllTopics | Action::NoTopics => {
+                self.data.store.set_all(action == Action::AllTopics);
+                self.events.stale = true;
+            }
+            _ => {}
+        }
+        self.overlay = Some(Overlay::TopicPicker { cursor: cursor.moved(action, n, false) });
+    }
+
+    fn typing(&mut self, action: Action) {
+        let Some(input) = self.filter_input.as_mut() else { return };
+        match action {
+            Action::Close => self.filter_input = None,
+            Action::ClearFilter => {
+                self.filter_input = None;
+                self.set_filter("");
+            }
+            Action::DeleteChar | Action::Type(_) => {
+                match action {
+                    Action::Type(c) => input.push(c),
+                    _ => {
+                        input.pop();
+                    }
+                }
+                let text = input.clone();
+                self.set_filter(&text);
+            }
+            _ => {}
+        }
+    }
+
+    fn detail_lines(&self, ev: &Ev) -> Arc<[String]> {
+        ev.pretty(self.show_secrets).lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        self.filter.set(text);
+        self.events.stale = true;
+    }
+
+    fn toggle_topic(&mut self, i: usize) {
+        self.data.store.toggle(i);
+        self.events.stale = true;
+    }
+
+    fn toggle_secrets(&mut self) {
+        if self.link.hello.as_ref().is_some_and(|h| h.redacted) {
+            self.set_notice("preimages are redacted by the plugin (lnwatch-redact=true); nothing to show");
+        }
+        self.show_secrets = !self.show_secrets;
+        self.filter.reveal_secrets(self.show_secrets);
+        self.events.stale = true;
+    }
+
+    fn toggle_pause(&mut self) {
+        self.frozen = match self.frozen.take() {
+            Some(_) => None,
+            None => Some(self.data.freeze()),
+        };
+        self.events.stale = true;
+    }
+
+    fn enter(&mut self) {
+        match self.focus {
+            Pane::Events => {
+                if let Some(ev) = self.selected_event().cloned() {
+                    let lines = self.detail_lines(&ev);
+                    self.overlay = Some(Overlay::Detail { ev, scroll: 0, lines });
+                }
+            }
+            Pane::Topics => {
+                if let Some(i) = self.topics.cursor.index.checked_sub(1) {
+                    self.toggle_topic(i);
+                }
+            }
+            Pane::Peers | Pane::Invoices => {}
+        }
+    }
+
+    /// Clears what the focused pane shows, in the live state and in a paused copy alike.
+    fn clear_pane(&mut self) {
+        self.data.clear(self.focus, self.frozen.as_mut());
+        self.events.stale = true;
+    }
+
+    fn move_cursor(&mut self, action: Action) {
+        match self.focus {
+            Pane::Events => {
+                self.prepare();
+                self.events.cursor = self.events.cursor.moved(action, self.events.view.events.len(), true);
+            }
+            Pane::Topics => {
+                let rows = self.data.store.topics().len() + 1;
+                self.topics.cursor = self.topics.cursor.moved(action, rows, false);
+                self.topics.selected = self
+                    .topics
+                    .cursor
+                    .index
+                    .checked_sub(1)
+                    .and_then(|i| self.data.store.topic_at(i))
+                    .map(|t| t.name.clone());
+                self.events.cursor = Cursor::following();
+                self.events.stale = true;
+            }
+            Pane::Peers => self.peers.cursor = self.peers.cursor.moved(action, self.shown_peers().len(), false),
+            Pane::Invoices => {
+                self.invoices.cursor = self.invoices.cursor.moved(action, self.shown_invoices().len(), true)
+            }
+        }
+    }
+}
+
+fn step(pane: Pane, forward: bool) -> Pane {
+    let i = Pane::ORDER.iter().position(|p| *p == pane).unwrap_or(0);
+    let n = Pane::ORDER.len();
+    Pane::ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+}

@@ -1,0 +1,109 @@
+//! The four panes as components: each owns its cursor and answers the pane-level actions
+//! (moving, Enter, clearing) for the part of the state it shows.
+
+use std::sync::Arc;
+
+use crate::keymap::Action;
+use crate::store::View;
+
+/// Rows a page key moves.
+pub const PAGE: usize = 10;
+
+/// A list cursor: `follow` keeps it on the newest row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cursor {
+    pub index: usize,
+    pub follow: bool,
+}
+
+impl Cursor {
+    pub fn following() -> Cursor {
+        Cursor { index: 0, follow: true }
+    }
+
+    /// The selected row of a list of `len` rows.
+    pub fn selected(&self, len: usize) -> Option<usize> {
+        (len > 0).then(|| if self.follow { len - 1 } else { self.index.min(len - 1) })
+    }
+
+    fn to(index: usize) -> Cursor {
+        Cursor { index, follow: false }
+    }
+
+    /// The cursor after a movement `action` in a list of `len` rows. `Last` follows new rows
+    /// where the list grows at the end (`follows`), else it stays on the last row.
+    pub fn moved(self, action: Action, len: usize, follows: bool) -> Cursor {
+        let step = |delta: isize| {
+            let cur = self.selected(len).unwrap_or(0);
+            Cursor::to(cur.saturating_add_signed(delta).min(len.saturating_sub(1)))
+        };
+        match action {
+            Action::Down => step(1),
+            Action::Up => step(-1),
+            Action::PageDown => step(PAGE as isize),
+            Action::PageUp => step(-(PAGE as isize)),
+            Action::First => Cursor::to(0),
+            Action::Last if follows => Cursor::following(),
+            Action::Last => Cursor::to(len.saturating_sub(1)),
+            _ => self,
+        }
+    }
+}
+
+/// Topics: row 0 is "all", row i+1 is topic i; the row picks what the events pane shows.
+#[derive(Debug, Default)]
+pub struct TopicsPane {
+    pub cursor: Cursor,
+    /// The topic the events pane shows (`None`: all).
+    pub selected: Option<Arc<str>>,
+}
+
+/// Events: the merged, filtered view, rebuilt only when something it depends on changed.
+#[derive(Debug)]
+pub struct EventsPane {
+    pub cursor: Cursor,
+    pub view: View,
+    pub stale: bool,
+}
+
+impl Default for EventsPane {
+    fn default() -> Self {
+        EventsPane { cursor: Cursor::following(), view: View::default(), stale: true }
+    }
+}
+
+impl EventsPane {
+    pub fn selected(&self) -> Option<&Arc<crate::store::Ev>> {
+        self.cursor.selected(self.view.events.len()).and_then(|i| self.view.events.get(i))
+    }
+}
+
+/// Peers and invoices: a cursor over rows the app sorts and filters.
+#[derive(Debug, Default)]
+pub struct ListPane {
+    pub cursor: Cursor,
+}
+
+impl ListPane {
+    pub fn following() -> ListPane {
+        ListPane { cursor: Cursor::following() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_moves() {
+        let c = Cursor { index: 7, follow: false };
+        assert_eq!(c.selected(5), Some(4));
+        assert_eq!(c.selected(0), None);
+        let f = Cursor::following();
+        assert_eq!(f.moved(Action::Up, 10, true), Cursor::to(8));
+        assert_eq!(f.moved(Action::First, 10, true), Cursor::to(0));
+        assert_eq!(Cursor::to(3).moved(Action::Last, 10, true), Cursor::following());
+        assert_eq!(Cursor::to(3).moved(Action::Last, 10, false), Cursor::to(9));
+        assert_eq!(Cursor::to(3).moved(Action::PageDown, 10, false), Cursor::to(9));
+    }
+}

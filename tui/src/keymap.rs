@@ -1,0 +1,485 @@
+//! The one key map: every key the monitor understands, in each mode, with the action it asks
+//! for, its footer hint and its help line. Key handling ([`action`]), the footer ([`hints`]),
+//! the help overlay ([`help`]) and `--help` ([`cli_help`]) all read [`BINDINGS`], so they
+//! cannot disagree.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for. Applying it is [`crate::app::App`]'s job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    /// Close the overlay (or end filter typing, keeping the filter).
+    Close,
+    NextPane,
+    PrevPane,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    First,
+    /// The last row; the events pane follows new events again.
+    Last,
+    Pause,
+    Picker,
+    /// Topic `n` (0-based) on/off.
+    ToggleTopic(usize),
+    AllTopics,
+    NoTopics,
+    /// The picker's current topic on/off.
+    ToggleSelectedTopic,
+    Filter,
+    ClearFilter,
+    /// A character typed into the filter.
+    Type(char),
+    DeleteChar,
+    Secrets,
+    Clear,
+    Enter,
+}
+
+/// Where keys go: the main panes, an overlay, or the filter line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Main,
+    Help,
+    Detail,
+    Picker,
+    Filter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Topics,
+    Events,
+    Peers,
+    Invoices,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Topics, Pane::Events, Pane::Peers, Pane::Invoices];
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Char(char),
+    Code(KeyCode),
+    /// `1`–`9`: [`Action::ToggleTopic`] of that number.
+    Digits,
+}
+
+/// One line of the key map.
+pub struct Binding {
+    pub mode: Mode,
+    keys: &'static [(Key, Action)],
+    /// How the keys are written in the help.
+    pub keys_text: &'static str,
+    /// The footer's words for it.
+    hint: Option<&'static str>,
+    /// In [`Mode::Main`], the panes whose footer shows the hint (empty: all). The keys work in
+    /// every pane; what they do there is the pane's business.
+    hint_in: &'static [Pane],
+    pub help: &'static str,
+}
+
+use Action as A;
+use Key::{Char as C, Code};
+use Mode::*;
+use Pane::*;
+
+const ALL: &[Pane] = &[];
+const LISTS: &[Pane] = &[Events, Peers, Invoices];
+
+/// Every binding, in the order the footer and the help list them.
+pub const BINDINGS: &[Binding] = &[
+    // Main panes.
+    Binding {
+        mode: Main,
+        keys: &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)],
+        keys_text: "j k ↑ ↓",
+        hint: Some("j/k move"),
+        hint_in: LISTS,
+        help: "move",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)],
+        keys_text: "j k ↑ ↓",
+        hint: Some("j/k select topic"),
+        hint_in: &[Topics],
+        help: "in the topics pane: pick the topic the events pane shows",
+    },
+    Binding {
+        mode: Main,
+        keys: &[
+            (Code(KeyCode::PageDown), A::PageDown),
+            (Code(KeyCode::PageUp), A::PageUp),
+            (C('g'), A::First),
+            (Code(KeyCode::Home), A::First),
+        ],
+        keys_text: "PgUp PgDn g",
+        hint: None,
+        hint_in: ALL,
+        help: "page up / down, first row",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('G'), A::Last), (Code(KeyCode::End), A::Last)],
+        keys_text: "G, End",
+        hint: Some("G follow"),
+        hint_in: &[Events],
+        help: "last row; the events pane follows new events again",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(Code(KeyCode::Enter), A::Enter)],
+        keys_text: "Enter",
+        hint: Some("Enter detail"),
+        hint_in: &[Events],
+        help: "detail of the selected event",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(Code(KeyCode::Enter), A::Enter)],
+        keys_text: "Enter",
+        hint: Some("Enter on/off"),
+        hint_in: &[Topics],
+        help: "in the topics pane: the topic on/off",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(Key::Digits, A::ToggleTopic(0))],
+        keys_text: "1 – 9",
+        hint: Some("1-9 toggle"),
+        hint_in: &[Topics],
+        help: "toggle the first nine topics",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C(' '), A::Pause)],
+        keys_text: "Space",
+        hint: Some("Space pause"),
+        hint_in: &[Events, Peers],
+        help: "pause / resume: the view freezes, events are still collected",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('s'), A::Secrets)],
+        keys_text: "s",
+        hint: Some("s secrets"),
+        hint_in: &[Invoices],
+        help: "show / hide preimages (when the plugin does not redact them)",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('t'), A::Picker)],
+        keys_text: "t",
+        hint: Some("t topics"),
+        hint_in: &[Events],
+        help: "topic picker: toggle topics on/off",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('t'), A::Picker)],
+        keys_text: "t",
+        hint: Some("t picker"),
+        hint_in: &[Topics],
+        help: "topic picker: toggle topics on/off",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('/'), A::Filter)],
+        keys_text: "/",
+        hint: Some("/ filter"),
+        hint_in: &[Events, Invoices],
+        help: "text filter on events and invoices (! inverts)",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(Code(KeyCode::Esc), A::ClearFilter)],
+        keys_text: "Esc",
+        hint: None,
+        hint_in: ALL,
+        help: "clear the text filter",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('c'), A::Clear)],
+        keys_text: "c",
+        hint: Some("c clear"),
+        hint_in: &[Events, Invoices],
+        help: "clear the current pane",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('c'), A::Clear)],
+        keys_text: "c",
+        hint: Some("c reset counts"),
+        hint_in: &[Topics],
+        help: "in the topics pane: reset the counts",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('c'), A::Clear)],
+        keys_text: "c",
+        hint: Some("c forget disconnected"),
+        hint_in: &[Peers],
+        help: "in the peers pane: forget disconnected peers",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(Code(KeyCode::Tab), A::NextPane), (Code(KeyCode::BackTab), A::PrevPane)],
+        keys_text: "Tab / Shift-Tab",
+        hint: Some("Tab pane"),
+        hint_in: ALL,
+        help: "next / previous pane",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('?'), A::Help)],
+        keys_text: "?",
+        hint: Some("? help"),
+        hint_in: ALL,
+        help: "this help",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('q'), A::Quit)],
+        keys_text: "q, Ctrl-C",
+        hint: Some("q quit"),
+        hint_in: LISTS,
+        help: "quit (q/Esc close an overlay first)",
+    },
+    // The help overlay.
+    Binding {
+        mode: Help,
+        keys: &[
+            (C('q'), A::Close),
+            (C('?'), A::Close),
+            (Code(KeyCode::Esc), A::Close),
+            (Code(KeyCode::Enter), A::Close),
+        ],
+        keys_text: "q Esc ?",
+        hint: Some("q/Esc/? close"),
+        hint_in: ALL,
+        help: "close the help",
+    },
+    // The event detail.
+    Binding {
+        mode: Detail,
+        keys: &[
+            (C('j'), A::Down),
+            (Code(KeyCode::Down), A::Down),
+            (C('k'), A::Up),
+            (Code(KeyCode::Up), A::Up),
+            (Code(KeyCode::PageDown), A::PageDown),
+            (Code(KeyCode::PageUp), A::PageUp),
+            (C('g'), A::First),
+            (Code(KeyCode::Home), A::First),
+        ],
+        keys_text: "j k PgUp PgDn g",
+        hint: Some("j/k scroll"),
+        hint_in: ALL,
+        help: "detail: scroll",
+    },
+    Binding {
+        mode: Detail,
+        keys: &[(C('s'), A::Secrets)],
+        keys_text: "s",
+        hint: Some("s secrets"),
+        hint_in: ALL,
+        help: "detail: show / hide preimages",
+    },
+    Binding {
+        mode: Detail,
+        keys: &[(C('q'), A::Close), (Code(KeyCode::Esc), A::Close), (Code(KeyCode::Enter), A::Close)],
+        keys_text: "q Esc",
+        hint: Some("q/Esc close"),
+        hint_in: ALL,
+        help: "detail: close",
+    },
+    // The topic picker.
+    Binding {
+        mode: Picker,
+        keys: &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)],
+        keys_text: "j k",
+        hint: Some("j/k move"),
+        hint_in: ALL,
+        help: "picker: move",
+    },
+    Binding {
+        mode: Picker,
+        keys: &[(C(' '), A::ToggleSelectedTopic), (Code(KeyCode::Enter), A::ToggleSelectedTopic)],
+        keys_text: "Space Enter",
+        hint: Some("Space toggle"),
+        hint_in: ALL,
+        help: "picker: the topic on/off",
+    },
+    Binding {
+        mode: Picker,
+        keys: &[(C('a'), A::AllTopics)],
+        keys_text: "a",
+        hint: Some("a all"),
+        hint_in: ALL,
+        help: "picker: every topic on",
+    },
+    Binding {
+        mode: Picker,
+        keys: &[(C('n'), A::NoTopics)],
+        keys_text: "n",
+        hint: Some("n none"),
+        hint_in: ALL,
+        help: "picker: every topic off",
+    },
+    Binding {
+        mode: Picker,
+        keys: &[(Key::Digits, A::ToggleTopic(0))],
+        keys_text: "1 – 9",
+        hint: Some("1-9"),
+        hint_in: ALL,
+        help: "picker: toggle the first nine topics",
+    },
+    Binding {
+        mode: Picker,
+        keys: &[(C('q'), A::Close), (C('t'), A::Close), (Code(KeyCode::Esc), A::Close)],
+        keys_text: "q t Esc",
+        hint: Some("q/Esc close"),
+        hint_in: ALL,
+        help: "picker: close",
+    },
+    // Typing the text filter (other printable keys are typed).
+    Binding {
+        mode: Filter,
+        keys: &[(Code(KeyCode::Enter), A::Close)],
+        keys_text: "Enter",
+        hint: Some("Enter keep"),
+        hint_in: ALL,
+        help: "filter: keep it and go back to the panes",
+    },
+    Binding {
+        mode: Filter,
+        keys: &[(Code(KeyCode::Esc), A::ClearFilter)],
+        keys_text: "Esc",
+        hint: Some("Esc clear"),
+        hint_in: ALL,
+        help: "filter: clear it",
+    },
+    Binding {
+        mode: Filter,
+        keys: &[(Code(KeyCode::Backspace), A::DeleteChar)],
+        keys_text: "Backspace",
+        hint: None,
+        hint_in: ALL,
+        help: "filter: delete a character",
+    },
+];
+
+/// The action for a key in `mode`.
+pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
+    if k.modifiers.contains(KeyModifiers::CONTROL) {
+        return (k.code == KeyCode::Char('c')).then_some(Action::Quit);
+    }
+    let found =
+        BINDINGS.iter().filter(|b| b.mode == mode).flat_map(|b| b.keys.iter()).find_map(|(key, action)| {
+            match (key, k.code) {
+                (Key::Char(c), KeyCode::Char(got)) if *c == got => Some(*action),
+                (Key::Code(code), got) if *code == got => Some(*action),
+                (Key::Digits, KeyCode::Char(d @ '1'..='9')) => Some(Action::ToggleTopic(d as usize - '1' as usize)),
+                _ => None,
+            }
+        });
+    match (found, mode, k.code) {
+        (None, Filter, KeyCode::Char(c)) if !c.is_control() => Some(Action::Type(c)),
+        _ => found,
+    }
+}
+
+/// The footer's hints for `mode` (and the focused `pane` in the main panes).
+pub fn hints(mode: Mode, pane: Pane) -> String {
+    let words = BINDINGS
+        .iter()
+        .filter(|b| b.mode == mode && (mode != Main || b.hint_in.is_empty() || b.hint_in.contains(&pane)))
+        .filter_map(|b| b.hint);
+    let mut out: Vec<&str> = Vec::new();
+    if mode == Filter {
+        out.push("type to filter (! inverts)");
+    }
+    for w in words {
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out.join(" · ")
+}
+
+/// The help overlay's rows: each main key once (what it does in each pane joined), then one
+/// row per overlay and the filter line with its keys.
+pub fn help() -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for b in BINDINGS.iter().filter(|b| b.mode == Main) {
+        match rows.iter_mut().find(|(k, _)| k == b.keys_text) {
+            Some((_, h)) if !h.contains(b.help) => *h = format!("{h}; {}", b.help),
+            Some(_) => {}
+            None => rows.push((b.keys_text.to_owned(), b.help.to_owned())),
+        }
+    }
+    for (mode, name) in
+        [(Picker, "in the picker"), (Detail, "in a detail"), (Filter, "typing a filter"), (Help, "in this help")]
+    {
+        rows.push((name.to_owned(), hints(mode, Pane::Events)));
+    }
+    rows
+}
+
+/// The key table for `--help`.
+pub fn cli_help() -> String {
+    let rows = help();
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0) + 2;
+    rows.iter().map(|(k, h)| format!("  {k:width$}{h}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_map_to_actions_by_mode_and_pane() {
+        assert_eq!(action(Main, &key(KeyCode::Char('j'))), Some(Action::Down));
+        assert_eq!(action(Main, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
+        assert_eq!(action(Picker, &key(KeyCode::Char('a'))), Some(Action::AllTopics));
+        assert_eq!(action(Main, &key(KeyCode::Char('a'))), None);
+        assert_eq!(action(Filter, &key(KeyCode::Char('q'))), Some(Action::Type('q')));
+        assert_eq!(action(Filter, &key(KeyCode::Esc)), Some(Action::ClearFilter));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for mode in [Main, Help, Detail, Picker, Filter] {
+            assert_eq!(action(mode, &ctrl_c), Some(Action::Quit));
+        }
+    }
+
+    #[test]
+    fn every_hinted_key_does_something_and_the_help_lists_it() {
+        let help = help();
+        for b in BINDINGS {
+            assert!(!b.keys.is_empty());
+            let listed = match (b.mode, b.hint) {
+                (Main, _) => help.iter().any(|(k, h)| k == b.keys_text && h.contains(b.help)),
+                (_, Some(hint)) => help.iter().any(|(_, h)| h.contains(hint)),
+                (_, None) => true,
+            };
+            assert!(listed, "{} ({}) is not in the help", b.keys_text, b.help);
+        }
+        // The picker's a/n are in the help, as everything else.
+        assert!(cli_help().contains("a all · n none"));
+        assert_eq!(hints(Help, Events), "q/Esc/? close");
+        assert_eq!(
+            hints(Main, Events),
+            "j/k move · G follow · Enter detail · Space pause · t topics · / filter · c clear · Tab pane · ? help · q quit"
+        );
+        assert_eq!(hints(Filter, Events), "type to filter (! inverts) · Enter keep · Esc clear");
+    }
+}
