@@ -61,8 +61,8 @@ pub struct Attached {
     pub last_seq: u64,
 }
 
-/// A batch of log entries for one client.
-pub struct Batch {
+/// A slice of the log for one client.
+pub struct Slice {
     pub items: Vec<Shared>,
     /// Where the client continues.
     pub cursor: u64,
@@ -161,7 +161,7 @@ impl Hub {
         let change = if notification::changes_peers(topic) {
             params
                 .and_then(|p| serde_json::from_str(p.get()).ok())
-                .and_then(|v| notification::peer_change(&notification::decode(topic, origin, &v)))
+                .and_then(|v| notification::peer_change(&notification::parse(topic, origin, &v)))
         } else {
             None
         };
@@ -230,14 +230,14 @@ impl Hub {
     }
 
     /// Up to `max` entries from `cursor` on.
-    pub fn read(&self, cursor: u64, max: usize) -> Batch {
+    pub fn read(&self, cursor: u64, max: usize) -> Slice {
         let st = self.lock();
         let lagged = cursor < st.first;
         let from = cursor.max(st.first);
         let start = (from - st.first) as usize;
         let items: Vec<Shared> = st.log.iter().skip(start).take(max).cloned().collect();
         let cursor = from + items.len() as u64;
-        Batch { finished: st.closed && items.is_empty(), items, cursor, lagged }
+        Slice { finished: st.closed && items.is_empty(), items, cursor, lagged }
     }
 
     /// Stops the relay: clients send what they have left, then finish.
@@ -273,7 +273,7 @@ mod tests {
         RawValue::from_string(s.to_owned()).unwrap()
     }
 
-    fn seqs(b: &Batch) -> Vec<u64> {
+    fn seqs(b: &Slice) -> Vec<u64> {
         b.items.iter().filter_map(|i| if let Item::Event { seq, .. } = **i { Some(seq) } else { None }).collect()
     }
 

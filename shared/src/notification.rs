@@ -23,7 +23,7 @@ pub struct Notification<'a> {
 static NULL: Value = Value::Null;
 
 /// Locates the body and origin of a notification.
-pub fn decode<'a>(topic: &'a str, origin: Option<&'a str>, params: &'a Value) -> Notification<'a> {
+pub fn parse<'a>(topic: &'a str, origin: Option<&'a str>, params: &'a Value) -> Notification<'a> {
     let obj = params.as_object();
     let field = |k: &str| obj.and_then(|o| o.get(k));
     let body = field(topic)
@@ -190,43 +190,43 @@ mod tests {
         let both = json!({"id":"02aa","direction":"in","address":{"type":"ipv4","address":"127.0.0.1","port":9735},
                           "connect":{"id":"02aa","direction":"in","address":{"type":"ipv4","address":"127.0.0.1","port":9735}}});
         let changes: Vec<_> =
-            [&wrapped, &flat, &both].iter().map(|p| peer_change(&decode("connect", None, p)).unwrap()).collect();
+            [&wrapped, &flat, &both].iter().map(|p| peer_change(&parse("connect", None, p)).unwrap()).collect();
         assert!(changes.iter().all(|c| *c == changes[0]));
         assert!(
             matches!(&changes[0], PeerChange::Connect { id, direction: Some(Direction::In), address: Some(_) } if id == "02aa")
         );
         let flat = json!({"id":"02bb"});
-        let d = decode("disconnect", None, &flat);
+        let d = parse("disconnect", None, &flat);
         assert_eq!(peer_change(&d), Some(PeerChange::Disconnect { id: "02bb".into() }));
     }
 
     #[test]
     fn old_block_added_and_custom_notifications() {
         let old = json!({"block":{"hash":"00ab","height":7}});
-        assert_eq!(decode("block_added", None, &old).body["height"], 7);
+        assert_eq!(parse("block_added", None, &old).body["height"], 7);
         let new = json!({"block_added":{"hash":"00ab","height":8}});
-        assert_eq!(decode("block_added", None, &new).body["height"], 8);
+        assert_eq!(parse("block_added", None, &new).body["height"], 8);
 
         // ≤ v25.05: origin and payload inside params.
         let old_custom = json!({"origin":"pay","payload":{"payment_hash":"ab"}});
-        let n = decode("pay_success", None, &old_custom);
+        let n = parse("pay_success", None, &old_custom);
         assert_eq!(n.origin, Some("pay"));
         assert_eq!(n.body["payment_hash"], "ab");
         // ≥ v25.09: origin at top level, wrapped object (and legacy fields beside it).
         let new_custom = json!({"origin":"pay","payload":{"payment_hash":"ab"},"pay_success":{"payment_hash":"cd"}});
-        let n = decode("pay_success", Some("pay"), &new_custom);
+        let n = parse("pay_success", Some("pay"), &new_custom);
         assert_eq!(n.origin, Some("pay"));
         assert_eq!(n.body["payment_hash"], "cd");
         // A custom topic with unwrapped params.
         let unwrapped = json!({"x":1});
-        let n = decode("my_topic", Some("me"), &unwrapped);
+        let n = parse("my_topic", Some("me"), &unwrapped);
         assert_eq!(n.body["x"], 1);
     }
 
     #[test]
     fn non_object_params_do_not_break_decoding() {
         for p in [json!(null), json!([1, 2]), json!("s"), json!(3)] {
-            let n = decode("connect", None, &p);
+            let n = parse("connect", None, &p);
             assert!(n.body.is_null());
             assert!(peer_change(&n).is_none());
         }
@@ -245,18 +245,18 @@ mod tests {
     #[test]
     fn invoices_created_and_paid() {
         let c = json!({"invoice_creation":{"msat":100000,"preimage":"2d30","label":"inv"}});
-        let n = invoice(&decode("invoice_creation", None, &c)).unwrap();
+        let n = invoice(&parse("invoice_creation", None, &c)).unwrap();
         assert_eq!(
             n,
             InvoiceNote { label: "inv".into(), msat: Some(100000), preimage: Some("2d30".into()), paid: false }
         );
         let any = json!({"invoice_creation":{"preimage":"60","label":"inv-any"}});
-        assert_eq!(invoice(&decode("invoice_creation", None, &any)).unwrap().msat, None);
+        assert_eq!(invoice(&parse("invoice_creation", None, &any)).unwrap().msat, None);
         let old_paid = json!({"invoice_payment":{"msat":"5000msat","preimage":"aa","label":"x"}});
-        let n = invoice(&decode("invoice_payment", None, &old_paid)).unwrap();
+        let n = invoice(&parse("invoice_payment", None, &old_paid)).unwrap();
         assert!(n.paid);
         assert_eq!(n.msat, Some(5000));
-        assert!(invoice(&decode("invoice_payment", None, &json!({"invoice_payment":{}}))).is_none());
+        assert!(invoice(&parse("invoice_payment", None, &json!({"invoice_payment":{}}))).is_none());
     }
 
     proptest! {
@@ -264,7 +264,7 @@ mod tests {
         fn decoders_never_panic(topic in prop_oneof![Just("connect"), Just("disconnect"), Just("block_added"),
                                     Just("invoice_creation"), Just("invoice_payment"), Just("custom")],
                                 params in crate::arb::json()) {
-            let n = decode(topic, None, &params);
+            let n = parse(topic, None, &params);
             let _ = peer_change(&n);
             let _ = invoice(&n);
             let _ = msat(n.body.get("msat"));

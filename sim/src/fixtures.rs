@@ -69,7 +69,7 @@ mod tests {
                 for n in notifications(raw) {
                     let topic = n["method"].as_str().unwrap();
                     let origin = n.get("origin").and_then(Value::as_str);
-                    let decoded = notification::decode(topic, origin, &n["params"]);
+                    let decoded = notification::parse(topic, origin, &n["params"]);
                     let inner = n["params"].get(topic).unwrap_or(&n["params"]);
                     seen.insert(topic.to_string());
                     match topic {

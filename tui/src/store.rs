@@ -65,7 +65,7 @@ pub enum Note {
 impl Ev {
     pub fn new(seq: u64, time: f64, topic: Arc<str>, origin: Option<&str>, params: &str) -> Ev {
         let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
-        let n = notification::decode(&topic, origin, &value);
+        let n = notification::parse(&topic, origin, &value);
         let note =
             notification::peer_change(&n).map(Note::Peer).or_else(|| notification::invoice(&n).map(Note::Invoice));
         let shown = summary::line(&n);
@@ -77,7 +77,7 @@ impl Ev {
             None => (shown, None),
             Some(params_hidden) => {
                 let value: Value = serde_json::from_str(&params_hidden).unwrap_or(Value::Null);
-                let hidden = summary::line(&notification::decode(&topic, origin, &value));
+                let hidden = summary::line(&notification::parse(&topic, origin, &value));
                 (hidden, Some(Box::new(Secrets { summary: shown.into(), params_hidden: params_hidden.into() })))
             }
         };

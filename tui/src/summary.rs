@@ -165,7 +165,7 @@ pub fn summarize(n: &Notification<'_>) -> String {
 /// The summary of a relayed event given its raw `params` text.
 pub fn summarize_raw(topic: &str, origin: Option<&str>, params: &str) -> String {
     let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
-    line(&notification::decode(topic, origin, &value))
+    line(&notification::parse(topic, origin, &value))
 }
 
 /// Longest summary kept: a list row shows one line; the detail view has the rest.

@@ -147,6 +147,58 @@ fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
     Block::default().borders(Borders::ALL).border_style(t.border(focused)).title(title)
 }
 
+/// A column of a list pane; narrow panes drop the ones not `shown`.
+struct Col {
+    title: &'static str,
+    width: Constraint,
+    shown: bool,
+}
+
+fn col(title: &'static str, width: Constraint) -> Col {
+    Col { title, width, shown: true }
+}
+
+impl Col {
+    fn when(self, shown: bool) -> Col {
+        Col { shown, ..self }
+    }
+}
+
+/// The rows of a `len`-row list that fit in `area` (bordered, with a header line), chosen so
+/// that `selected` stays visible (the last page when following).
+fn visible(area: Rect, len: usize, selected: Option<usize>, follow: bool) -> std::ops::Range<usize> {
+    let height = area.height.saturating_sub(3) as usize;
+    let start = window_start(len, height, selected, follow);
+    start..(start + height).min(len)
+}
+
+/// Draws a bordered list pane: each row's cells for every column (those of hidden columns are
+/// dropped) and its style.
+fn list(
+    f: &mut Frame,
+    area: Rect,
+    t: &Theme,
+    title: String,
+    focused: bool,
+    cols: &[Col],
+    rows: Vec<(Vec<Cell<'static>>, Style)>,
+) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|(cells, style)| {
+            Row::new(cells.into_iter().zip(cols).filter(|(_, c)| c.shown).map(|(cell, _)| cell)).style(style)
+        })
+        .collect();
+    let shown: Vec<&Col> = cols.iter().filter(|c| c.shown).collect();
+    let table = Table::new(rows, shown.iter().map(|c| c.width))
+        .header(Row::new(shown.iter().map(|c| c.title)).style(t.dim()))
+        .block(block(title, focused, t));
+    f.render_widget(table, area);
+}
+
 /// First row to show so that `selected` stays in a window of `height` rows.
 fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool) -> usize {
     let last_page = len.saturating_sub(height);
@@ -158,43 +210,30 @@ fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool
 }
 
 fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
     let focused = app.focus == Pane::Topics;
-    let total: u64 = app.data.store.topics().map(|x| x.count).sum();
-    let mut rows = vec![Row::new(vec![Cell::from("   all"), Cell::from(total.to_string())])];
-    for (i, topic) in app.data.store.topics().enumerate() {
+    let store = &app.data.store;
+    let total: u64 = store.topics().map(|x| x.count).sum();
+    let mut rows = vec![(vec![Cell::from("   all"), Cell::from(total.to_string())], Style::default())];
+    for (i, topic) in store.topics().enumerate() {
         let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
         // The mark goes before the name so that it survives truncation.
         let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
-        rows.push(
-            Row::new(vec![
-                Cell::from(format!("{key}{mark} {}", sanitize(&topic.name))),
-                Cell::from(topic.count.to_string()),
-            ])
-            .style(style),
-        );
+        let name = Cell::from(format!("{key}{mark} {}", sanitize(&topic.name)));
+        rows.push((vec![name, Cell::from(topic.count.to_string())], style));
     }
-    let inner_h = area.height.saturating_sub(3) as usize;
-    let start = window_start(rows.len(), inner_h, Some(app.topics.cursor.index), false);
-    let rows: Vec<Row> = rows
+    let cursor = app.topics.cursor.index;
+    let range = visible(area, rows.len(), Some(cursor), false);
+    let rows = rows
         .into_iter()
         .enumerate()
-        .skip(start)
-        .take(inner_h)
-        .map(|(i, r)| if i == app.topics.cursor.index { r.style(t.selected(focused)) } else { r })
+        .filter(|(i, _)| range.contains(i))
+        .map(|(i, (cells, style))| (cells, if i == cursor { t.selected(focused) } else { style }))
         .collect();
-    let table = Table::new(rows, [Constraint::Min(6), Constraint::Length(7)])
-        .header(Row::new(vec!["topic", "count"]).style(t.dim()))
-        .block(block(format!("Topics {}", app.data.store.topics().len()), focused, t));
-    f.render_widget(table, area);
+    let cols = [col("topic", Constraint::Min(6)), col("count", Constraint::Length(7))];
+    list(f, area, t, format!("Topics {}", store.topics().len()), focused, &cols, rows);
 }
 
 fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
     let focused = app.focus == Pane::Events;
     let view = app.view();
     let which = app.topics.selected.as_deref().map(sanitize).map(|s| s.into_owned()).unwrap_or_else(|| "all".into());
@@ -205,13 +244,13 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     if view.hidden_by_text > 0 {
         title.push_str(&format!(" · {} hidden by filter", view.hidden_by_text));
     }
-    if !app.events.cursor.follow && !view.events.is_empty() {
+    let cursor = app.events.cursor;
+    if !cursor.follow && !view.events.is_empty() {
         title.push_str(" · scrolled (G follows)");
     }
-    let inner_h = area.height.saturating_sub(3) as usize;
-    let selected = app.events.cursor.selected(view.events.len());
-    let start = window_start(view.events.len(), inner_h, selected, app.events.cursor.follow);
-    let shown = &view.events[start..(start + inner_h).min(view.events.len())];
+    let selected = cursor.selected(view.events.len());
+    let range = visible(area, view.events.len(), selected, cursor.follow);
+    let shown = &view.events[range.clone()];
     // Columns shrink with the pane; the summary gets what is left.
     let inner_w = area.width.saturating_sub(2);
     let seq_w = shown.last().map_or(3, |e| e.seq.to_string().len() as u16).max(3);
@@ -219,34 +258,27 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let with_time = inner_w >= 60;
     let fixed = seq_w + 1 + topic_w + 1 + if with_time { 9 } else { 0 };
     let summary_w = inner_w.saturating_sub(fixed).max(4) as usize;
-    let rows: Vec<Row> = shown
+    let rows = shown
         .iter()
-        .enumerate()
-        .map(|(i, ev)| {
-            let summary = ev.summary(app.show_secrets);
-            let mut cells = Vec::with_capacity(4);
-            if with_time {
-                cells.push(Cell::from(clock(ev.time)));
-            }
-            cells.push(Cell::from(ev.seq.to_string()));
-            cells.push(Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)));
-            cells.push(Cell::from(one_line(summary, summary_w)));
-            let row = Row::new(cells);
-            if Some(start + i) == selected && (focused || !app.events.cursor.follow) {
-                row.style(t.selected(focused))
-            } else {
-                row
-            }
+        .zip(range)
+        .map(|(ev, i)| {
+            let cells = vec![
+                Cell::from(clock(ev.time)),
+                Cell::from(ev.seq.to_string()),
+                Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)),
+                Cell::from(one_line(ev.summary(app.show_secrets), summary_w)),
+            ];
+            let marked = Some(i) == selected && (focused || !cursor.follow);
+            (cells, if marked { t.selected(focused) } else { Style::default() })
         })
         .collect();
-    let mut widths = vec![Constraint::Length(seq_w), Constraint::Length(topic_w), Constraint::Min(4)];
-    let mut header = vec!["seq", "topic", "summary"];
-    if with_time {
-        widths.insert(0, Constraint::Length(8));
-        header.insert(0, "UTC");
-    }
-    let table = Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block(title, focused, t));
-    f.render_widget(table, area);
+    let cols = [
+        col("UTC", Constraint::Length(8)).when(with_time),
+        col("seq", Constraint::Length(seq_w)),
+        col("topic", Constraint::Length(topic_w)),
+        col("summary", Constraint::Min(4)),
+    ];
+    list(f, area, t, title, focused, &cols, rows);
 }
 
 fn topic_style(topic: &str, t: &Theme) -> Style {
@@ -261,9 +293,6 @@ fn topic_style(topic: &str, t: &Theme) -> Style {
 }
 
 fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
     let focused = app.focus == Pane::Peers;
     let peers = app.peers_sorted();
     let up = peers.iter().filter(|p| p.connected).count();
@@ -271,47 +300,36 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     if !app.link.peers_complete {
         title.push_str(" · waiting for listpeers");
     }
-    let inner_h = area.height.saturating_sub(3) as usize;
     let selected = app.peers.cursor.selected(peers.len());
-    let start = window_start(peers.len(), inner_h, selected.filter(|_| focused), false);
+    let range = visible(area, peers.len(), selected.filter(|_| focused), false);
     // Narrow panes drop the address, then the direction, before squeezing the id.
     let inner_w = area.width.saturating_sub(2);
-    let (with_addr, with_dir) = (inner_w >= 44, inner_w >= 30);
-    let rows: Vec<Row> = peers
+    let rows = peers[range.clone()]
         .iter()
-        .enumerate()
-        .skip(start)
-        .take(inner_h)
-        .map(|(i, p)| {
+        .zip(range)
+        .map(|(p, i)| {
             let (dot, style) = if p.connected { ("●", t.good()) } else { ("○", t.dim()) };
             let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
-            let mut cells = vec![Cell::from(dot).style(style), Cell::from(one_line(&short_id(&p.id), 10))];
-            if with_dir {
-                cells.push(Cell::from(p.direction.map_or("-", |d| d.as_str())));
-            }
-            if with_addr {
-                cells.push(Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 40)));
-            }
-            cells.push(Cell::from(since));
-            cells.push(Cell::from(format!("×{}", p.connects)));
-            let row = Row::new(cells);
-            if focused && Some(i) == selected { row.style(t.selected(true)) } else { row }
+            let cells = vec![
+                Cell::from(dot).style(style),
+                Cell::from(one_line(&short_id(&p.id), 10)),
+                Cell::from(p.direction.map_or("-", |d| d.as_str())),
+                Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 40)),
+                Cell::from(since),
+                Cell::from(format!("×{}", p.connects)),
+            ];
+            (cells, if focused && Some(i) == selected { t.selected(true) } else { Style::default() })
         })
         .collect();
-    let mut widths = vec![Constraint::Length(1), Constraint::Length(10)];
-    let mut header = vec!["", "peer"];
-    if with_dir {
-        widths.push(Constraint::Length(3));
-        header.push("dir");
-    }
-    if with_addr {
-        widths.push(Constraint::Min(6));
-        header.push("address");
-    }
-    widths.extend([Constraint::Length(6), Constraint::Length(4)]);
-    header.extend(["since", "conn"]);
-    let table = Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block(title, focused, t));
-    f.render_widget(table, area);
+    let cols = [
+        col("", Constraint::Length(1)),
+        col("peer", Constraint::Length(10)),
+        col("dir", Constraint::Length(3)).when(inner_w >= 30),
+        col("address", Constraint::Min(6)).when(inner_w >= 44),
+        col("since", Constraint::Length(6)),
+        col("conn", Constraint::Length(4)),
+    ];
+    list(f, area, t, title, focused, &cols, rows);
 }
 
 fn preimage_text(app: &App, p: Option<&str>) -> String {
@@ -324,9 +342,6 @@ fn preimage_text(app: &App, p: Option<&str>) -> String {
 }
 
 fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
     let focused = app.focus == Pane::Invoices;
     let invoices = app.shown_invoices();
     let paid = invoices.iter().filter(|i| i.paid.is_some()).count();
@@ -335,44 +350,33 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     if hidden > 0 {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
-    let inner_h = area.height.saturating_sub(3) as usize;
-    let selected = app.invoices.cursor.selected(invoices.len());
-    let start = window_start(invoices.len(), inner_h, selected, app.invoices.cursor.follow);
+    let cursor = app.invoices.cursor;
+    let selected = cursor.selected(invoices.len());
+    let range = visible(area, invoices.len(), selected, cursor.follow);
     let inner_w = area.width.saturating_sub(2);
-    let (with_time, with_preimage) = (inner_w >= 40, inner_w >= 50);
-    let rows: Vec<Row> = invoices
+    let rows = invoices[range.clone()]
         .iter()
-        .enumerate()
-        .skip(start)
-        .take(inner_h)
-        .map(|(i, inv)| {
+        .zip(range)
+        .map(|(inv, i)| {
             let (state, style) = if inv.paid.is_some() { ("paid", t.good()) } else { ("open", Style::default()) };
-            let mut cells = Vec::with_capacity(5);
-            if with_time {
-                cells.push(Cell::from(clock(inv.paid.or(inv.created).unwrap_or(0.0))));
-            }
-            cells.push(Cell::from(one_line(&inv.label, 32)));
-            cells.push(Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())));
-            cells.push(Cell::from(state).style(style));
-            if with_preimage {
-                cells.push(Cell::from(preimage_text(app, inv.preimage.as_deref())));
-            }
-            let row = Row::new(cells);
-            if focused && Some(i) == selected { row.style(t.selected(true)) } else { row }
+            let cells = vec![
+                Cell::from(clock(inv.paid.or(inv.created).unwrap_or(0.0))),
+                Cell::from(one_line(&inv.label, 32)),
+                Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())),
+                Cell::from(state).style(style),
+                Cell::from(preimage_text(app, inv.preimage.as_deref())),
+            ];
+            (cells, if focused && Some(i) == selected { t.selected(true) } else { Style::default() })
         })
         .collect();
-    let mut widths = vec![Constraint::Min(6), Constraint::Length(13), Constraint::Length(4)];
-    let mut header = vec!["label", "amount", ""];
-    if with_time {
-        widths.insert(0, Constraint::Length(8));
-        header.insert(0, "UTC");
-    }
-    if with_preimage {
-        widths.push(Constraint::Length(if app.show_secrets { 16 } else { 8 }));
-        header.push("preimage");
-    }
-    let table = Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block(title, focused, t));
-    f.render_widget(table, area);
+    let cols = [
+        col("UTC", Constraint::Length(8)).when(inner_w >= 40),
+        col("label", Constraint::Min(6)),
+        col("amount", Constraint::Length(13)),
+        col("", Constraint::Length(4)),
+        col("preimage", Constraint::Length(if app.show_secrets { 16 } else { 8 })).when(inner_w >= 50),
+    ];
+    list(f, area, t, title, focused, &cols, rows);
 }
 
 /// A rectangle of `w`×`h` (at most the area) centred in `area`.

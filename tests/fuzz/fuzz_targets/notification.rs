@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let Ok(params) = serde_json::from_str::<Value>(text) else { return };
     for origin in [None, Some("cln-xpay")] {
-        let n = notification::decode(topic, origin, &params);
+        let n = notification::parse(topic, origin, &params);
         let _ = notification::peer_change(&n);
         let _ = notification::invoice(&n);
         let _ = notification::msat(n.body.get("msat"));
