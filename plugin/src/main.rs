@@ -16,7 +16,45 @@ fn stdout_pipe() -> Option<pipe::Sender> {
     pipe::Sender::from_owned_fd(fd).ok()
 }
 
+const USAGE: &str = "\
+lnwatch-plugin — a Core Lightning plugin that relays every notification to lnwatch clients over
+a Unix socket (<lightning-dir>/notif.sock by default, mode 0600).
+
+It is started by lightningd, which talks to it on stdin/stdout; run by hand it has nothing to do.
+Load it on a running node:
+  lightning-cli plugin start /path/to/lnwatch-plugin
+or at startup, with `plugin=/path/to/lnwatch-plugin` in the node's config. Then watch with
+  lnwatch --lightning-dir <lightning-dir>
+
+Options (set as `lnwatch-…=value` in the config, or after `plugin start`):
+  lnwatch-socket, lnwatch-replay, lnwatch-client-queue, lnwatch-buffer-mb, lnwatch-redact,
+  lnwatch-log — see `lightning-cli listconfigs` or the README.";
+
+/// `--help`/`--version`, or started by hand from a terminal: say what this is and how to load
+/// it, instead of waiting silently for lightningd's JSON-RPC. Under lightningd
+/// (`LIGHTNINGD_PLUGIN` set, stdin a pipe) it never triggers.
+fn by_hand() -> Option<i32> {
+    use std::io::IsTerminal;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--version" || a == "-V") {
+        println!("lnwatch-plugin {}", env!("CARGO_PKG_VERSION"));
+        return Some(0);
+    }
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Some(0);
+    }
+    if std::env::var_os("LIGHTNINGD_PLUGIN").is_none() && std::io::stdin().is_terminal() {
+        eprintln!("{USAGE}");
+        return Some(2);
+    }
+    None
+}
+
 fn main() {
+    if let Some(code) = by_hand() {
+        std::process::exit(code);
+    }
     // stdout belongs to lightningd's JSON-RPC; anything printed there would get the plugin
     // killed, so failures go to stderr (which lightningd inherits).
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -528,3 +528,16 @@ fn stdio_that_is_not_a_pipe_works_too() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"nonnumericids\":true"));
 }
+
+#[test]
+fn run_by_hand_it_says_what_it_is() {
+    // --help (any stdin), and a terminal on stdin without lightningd: usage, not a silent wait.
+    let out = std::process::Command::new(plugin_bin()).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("lightning-cli plugin start") && text.contains("notif.sock"), "{text}");
+    let bin = plugin_bin().display().to_string();
+    let tmux = lnwatch_tests::tmux::Tmux::start(&format!("{bin}; echo plugin-exited-$?; sleep 30"), 100, 30);
+    let s = tmux.wait_for("the usage", |s| s.contains("plugin-exited-2"));
+    assert!(s.contains("lightning-cli plugin start"), "{s}");
+}

@@ -10,8 +10,26 @@ use lnwatch::cli::Cli;
 use lnwatch::{demo, now, run, source};
 use tokio::sync::mpsc;
 
+/// Why lnwatch cannot draw here, if it cannot: it needs a terminal on stdout and a controlling
+/// terminal to read keys from (`ssh host lnwatch` without `-t`, `setsid`, cron have neither).
+fn no_terminal() -> Option<&'static str> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Some("stdout is not a terminal");
+    }
+    if std::fs::File::open("/dev/tty").is_err() {
+        return Some("there is no controlling terminal to read keys from");
+    }
+    None
+}
+
 fn main() -> ExitCode {
     let cli = Cli::from_env();
+    // Checked before anything starts, so nothing is written to a terminal that is not there.
+    if let Some(why) = no_terminal() {
+        eprintln!("lnwatch: needs a terminal: {why} (with ssh, use ssh -t)");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

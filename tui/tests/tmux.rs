@@ -241,3 +241,22 @@ fn huge_events_cost_the_history_budget_not_their_size() {
     tmux.keys(&["k"]);
     tmux.wait_for("the scrolled view", |s| s.contains("scrolled (G follows)"));
 }
+
+#[test]
+fn without_a_terminal_it_says_so_in_one_line_and_exits_1() {
+    // `setsid` leaves no controlling terminal; stdin is /dev/null (as `ssh host lnwatch`).
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let cmd = format!("clear; setsid {bin} --demo </dev/null; echo lnwatch-exited-$?; sleep 30");
+    let tmux = Tmux::start(&cmd, 100, 20);
+    let s = tmux.wait_for("the exit", |s| s.contains("lnwatch-exited-"));
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 2, "one line, then the shell's: {s}");
+    assert!(lines[0].starts_with("lnwatch: needs a terminal"), "{s}");
+    assert_eq!(lines[1].trim(), "lnwatch-exited-1");
+    assert!(!tmux.alternate_screen());
+    // Piped stdout too.
+    let out = Command::new(bin).arg("--demo").stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}
