@@ -212,14 +212,15 @@ fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool
 fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let focused = app.focus == Pane::Topics;
     let store = &app.data.store;
-    let total: u64 = store.topics().map(|x| x.count).sum();
+    let shown = app.shown();
+    let total: u64 = store.topics().map(|x| shown.count(x)).sum();
     let mut rows = vec![(vec![Cell::from("   all"), Cell::from(total.to_string())], Style::default())];
     for (i, topic) in store.topics().enumerate() {
         let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
         // The mark goes before the name so that it survives truncation.
         let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
         let name = Cell::from(format!("{key}{mark} {}", sanitize(&topic.name)));
-        rows.push((vec![name, Cell::from(topic.count.to_string())], style));
+        rows.push((vec![name, Cell::from(shown.count(topic).to_string())], style));
     }
     let cursor = app.topics.cursor.index;
     let range = visible(area, rows.len(), Some(cursor), false);

@@ -190,6 +190,31 @@ fn clear_and_secrets() {
 }
 
 #[test]
+fn counts_agree_while_paused_and_a_replay_is_not_a_rate() {
+    let mut a = app();
+    // A hello saying live events start at 11: 1..=10 are the replay of history.
+    let lnwatch::decode::Received::Frame(lnwatch_shared::frame::Frame::Hello(mut h)) = hello("r", true) else {
+        unreachable!()
+    };
+    h.next_seq = 11;
+    a.update(batch(vec![lnwatch::decode::Received::Frame(lnwatch_shared::frame::Frame::Hello(h))]));
+    a.update(batch((1..=10).map(|i| block(i, i)).collect()));
+    a.update(Msg::Tick(T0 + 2.0));
+    assert_eq!(a.link.rate, 0.0, "the replay is history, not activity");
+    a.update(batch((11..=14).map(|i| block(i, i)).collect()));
+    a.update(Msg::Tick(T0 + 4.0));
+    assert_eq!(a.link.rate, 2.0);
+    // Paused: the topic counts hold still with the events pane.
+    a.update(key(' '));
+    a.update(batch((15..=17).map(|i| block(i, i)).collect()));
+    let topic = a.data.store.topics().next().unwrap();
+    assert_eq!((a.shown().count(topic), topic.count), (14, 17));
+    a.update(key(' '));
+    let topic = a.data.store.topics().next().unwrap();
+    assert_eq!(a.shown().count(topic), 17);
+}
+
+#[test]
 fn event_rate_comes_from_ticks() {
     let mut a = app();
     a.update(batch((1..=20).map(|i| block(i, i)).collect()));

@@ -33,6 +33,8 @@ pub struct Data {
 #[derive(Debug, Clone)]
 pub struct Frozen {
     pub events: Vec<Arc<Ev>>,
+    /// Topic counts at the pause: the topics pane holds still with the events pane.
+    pub counts: std::collections::HashMap<Arc<str>, u64>,
     pub peers: PeerTable,
     pub invoices: Vec<Invoice>,
     /// Events received since pausing.
@@ -43,8 +45,20 @@ pub struct Frozen {
 pub struct Shown<'a> {
     /// `None` when live: the store's rings are the events.
     pub frozen_events: Option<&'a [Arc<Ev>]>,
+    /// `None` when live: the store's counts.
+    pub frozen_counts: Option<&'a std::collections::HashMap<Arc<str>, u64>>,
     pub peers: &'a PeerTable,
     pub invoices: Vec<&'a Invoice>,
+}
+
+impl Shown<'_> {
+    /// A topic's count as shown (0 for a topic first seen while paused).
+    pub fn count(&self, topic: &crate::store::Topic) -> u64 {
+        match self.frozen_counts {
+            Some(c) => c.get(&topic.name).copied().unwrap_or(0),
+            None => topic.count,
+        }
+    }
 }
 
 impl Data {
@@ -55,6 +69,7 @@ impl Data {
     pub fn freeze(&self) -> Frozen {
         Frozen {
             events: self.store.all(),
+            counts: self.store.topics().map(|t| (t.name.clone(), t.count)).collect(),
             peers: self.peers.clone(),
             invoices: self.invoices.iter().cloned().collect(),
             pending: 0,

@@ -99,7 +99,11 @@ impl Link {
         }
         self.last_seq = seq;
         self.events_total += 1;
-        self.window_count += 1;
+        // The replay a connection starts with is history, not activity: only live events
+        // (from hello's next_seq on) count toward the rate.
+        if self.hello.as_ref().is_none_or(|h| seq >= h.next_seq) {
+            self.window_count += 1;
+        }
         Arrival::New { missed }
     }
 

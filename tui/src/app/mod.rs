@@ -126,10 +126,18 @@ impl App {
     /// What the panes show: the live state, or what a pause froze.
     pub fn shown(&self) -> Shown<'_> {
         match &self.frozen {
-            Some(f) => Shown { frozen_events: Some(&f.events), peers: &f.peers, invoices: f.invoices.iter().collect() },
-            None => {
-                Shown { frozen_events: None, peers: &self.data.peers, invoices: self.data.invoices.iter().collect() }
-            }
+            Some(f) => Shown {
+                frozen_events: Some(&f.events),
+                frozen_counts: Some(&f.counts),
+                peers: &f.peers,
+                invoices: f.invoices.iter().collect(),
+            },
+            None => Shown {
+                frozen_events: None,
+                frozen_counts: None,
+                peers: &self.data.peers,
+                invoices: self.data.invoices.iter().collect(),
+            },
         }
     }
 
