@@ -297,8 +297,16 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let focused = app.focus == Pane::Peers;
     let peers = app.peers_sorted();
     let up = peers.iter().filter(|p| p.connected).count();
-    let mut title = format!("Peers {up}/{} connected", peers.len());
-    if !app.link.peers_complete {
+    // Without the plugin, peer state is unknown: the table is what was known when it went away.
+    let as_of = match &app.link.conn {
+        Conn::Down { since, .. } => Some(*since),
+        Conn::Up { .. } | Conn::Connecting { .. } => None,
+    };
+    let mut title = match as_of {
+        None => format!("Peers {up}/{} connected", peers.len()),
+        Some(t) => format!("Peers as of {} · state unknown", clock(t)),
+    };
+    if !app.link.peers_complete && as_of.is_none() {
         title.push_str(" · waiting for listpeers");
     }
     let selected = app.peers.cursor.selected(peers.len());
@@ -309,7 +317,11 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .iter()
         .zip(range)
         .map(|(p, i)| {
-            let (dot, style) = if p.connected { ("●", t.good()) } else { ("○", t.dim()) };
+            let (dot, style) = match (p.connected, as_of) {
+                (true, None) => ("●", t.good()),
+                (true, Some(_)) => ("◌", t.dim()),
+                (false, _) => ("○", t.dim()),
+            };
             let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
             let cells = vec![
                 Cell::from(dot).style(style),
@@ -319,7 +331,8 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(since),
                 Cell::from(format!("×{}", p.connects)),
             ];
-            (cells, if focused && Some(i) == selected { t.selected(true) } else { Style::default() })
+            let row = if as_of.is_some() { t.dim() } else { Style::default() };
+            (cells, if focused && Some(i) == selected { t.selected(true) } else { row })
         })
         .collect();
     let cols = [

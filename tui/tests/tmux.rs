@@ -91,6 +91,9 @@ fn a_person_watching_a_node_in_tmux() {
     drop(ln);
     let s = tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
     assert!(s.contains("coffee-7"), "history kept: {s}");
+    // Peer state is unknown while the plugin is gone, and looks it.
+    assert!(s.contains("Peers as of") && !s.contains("connected─"), "{s}");
+    assert!(has_line(&s, &["◌", "0284d0fb…"]) && !has_line(&s, &["●", "0284d0fb…"]), "{s}");
     let mut ln = node(dir.path());
     let s = tmux.wait_for("the reconnect", |s| s.contains("● connected") && s.contains("outages 1"));
     assert!(s.contains("coffee-7"), "{s}");
