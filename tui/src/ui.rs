@@ -81,6 +81,10 @@ pub fn render(app: &App, f: &mut Frame) {
 fn header_line(app: &App, t: &Theme) -> Line<'static> {
     let mut spans = vec![Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD))];
     match &app.link.conn {
+        Conn::Up { .. } if app.link.silent => spans.push(Span::styled(
+            format!("○ connected, but no hello: not an lnwatch socket? {}", lnwatch_socket_hint(&app.link.socket)),
+            t.bad(),
+        )),
         Conn::Up { .. } => spans.push(Span::styled("● connected", t.good())),
         Conn::Connecting { attempt } => spans.push(Span::styled(format!("◌ connecting (attempt {attempt})"), t.warn())),
         Conn::Down { since, reason, retry_at } => spans.push(Span::styled(
@@ -122,6 +126,20 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
     }
     spans.push(Span::styled(format!("  {}", sanitize(&link.socket)), t.dim()));
     Line::from(spans)
+}
+
+/// Where lnwatch-plugin listens, said from a socket that is not its: next to a node's
+/// `lightning-rpc` (in the network dir) the plugin's is `../notif.sock`.
+fn lnwatch_socket_hint(socket: &str) -> String {
+    let path = std::path::Path::new(socket);
+    let lightning_dir = match path.file_name().and_then(|n| n.to_str()) {
+        Some("lightning-rpc") => path.parent().and_then(|p| p.parent()),
+        _ => path.parent(),
+    };
+    match lightning_dir {
+        Some(d) => format!("(lnwatch-plugin listens on {})", sanitize(&d.join("notif.sock").display().to_string())),
+        None => "(lnwatch-plugin listens on <lightning-dir>/notif.sock)".into(),
+    }
 }
 
 fn footer_line(app: &App, t: &Theme) -> Line<'static> {

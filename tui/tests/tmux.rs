@@ -263,3 +263,20 @@ fn without_a_terminal_it_says_so_in_one_line_and_exits_1() {
     assert!(out.stdout.is_empty());
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+#[test]
+fn a_socket_that_is_not_lnwatchs_is_called_so() {
+    // Something listening that never says hello: the node's own RPC socket, say.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("regtest")).unwrap();
+    let rpc = dir.path().join("regtest").join("lightning-rpc");
+    let listener = std::os::unix::net::UnixListener::bind(&rpc).unwrap();
+    let held = std::thread::spawn(move || listener.accept().map(|(s, _)| s));
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --socket {}", rpc.display()), 200, 30);
+    let s = tmux.wait_for("the verdict", |s| s.contains("not an lnwatch socket"));
+    let want = format!("listens on {}", dir.path().join("notif.sock").display());
+    assert!(s.contains(&want), "{s}");
+    assert!(!s.contains("● connected"), "{s}");
+    drop(held);
+}

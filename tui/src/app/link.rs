@@ -47,7 +47,14 @@ pub struct Link {
     pub missed: u64,
     pub gaps: u64,
     pub bad_lines: u64,
+    /// A hello arrived on the current connection.
+    greeted: bool,
+    /// Connected for a while with no hello: whatever listens there is not lnwatch-plugin.
+    pub silent: bool,
 }
+
+/// How long a connection may stay without a hello before the socket is called not lnwatch's.
+const HELLO_WITHIN: f64 = 3.0;
 
 impl Link {
     pub fn new(socket: String, now: f64) -> Link {
@@ -67,6 +74,8 @@ impl Link {
             missed: 0,
             gaps: 0,
             bad_lines: 0,
+            greeted: false,
+            silent: false,
         }
     }
 
@@ -79,6 +88,8 @@ impl Link {
             self.peers_seq = 0;
         }
         self.hello = Some(h);
+        self.greeted = true;
+        self.silent = false;
         restarted
     }
 
@@ -110,7 +121,11 @@ impl Link {
     pub fn source(&mut self, s: SourceEvent, now: f64) {
         self.conn = match s {
             SourceEvent::Connecting { attempt } => Conn::Connecting { attempt },
-            SourceEvent::Connected => Conn::Up { since: now },
+            SourceEvent::Connected => {
+                self.greeted = false;
+                self.silent = false;
+                Conn::Up { since: now }
+            }
             SourceEvent::Lost { reason, retry_in } => {
                 if !matches!(self.conn, Conn::Down { .. }) {
                     self.outages += 1;
@@ -124,8 +139,11 @@ impl Link {
         };
     }
 
-    /// The event rate over the last second or more.
+    /// The event rate over the last second or more; a connection that stays silent.
     pub fn tick(&mut self, now: f64) {
+        if let Conn::Up { since } = self.conn {
+            self.silent = !self.greeted && now - since >= HELLO_WITHIN;
+        }
         let dt = now - self.window_start;
         if dt >= 1.0 {
             self.rate = self.window_count as f64 / dt;
