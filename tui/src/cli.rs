@@ -47,6 +47,23 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// A warning for `--topics` names no Core Lightning release or bundled plugin emits.
+    pub fn unknown_topics(&self) -> Option<String> {
+        use lnwatch_shared::notification::{BUILTIN_TOPICS, BUNDLED_PLUGIN_TOPICS};
+        let known: Vec<&str> =
+            BUILTIN_TOPICS.iter().map(|(t, _)| *t).chain(BUNDLED_PLUGIN_TOPICS.iter().copied()).collect();
+        let unknown: Vec<&str> =
+            self.topics.iter().flatten().map(String::as_str).filter(|t| !known.contains(t)).collect();
+        (!unknown.is_empty()).then(|| {
+            format!(
+                "--topics: {} is not a topic Core Lightning or its bundled plugins send (another plugin's \
+                 topic, not seen yet, may still be valid). Known: {}",
+                unknown.join(", "),
+                known.join(", ")
+            )
+        })
+    }
+
     /// Parses the process's arguments (exiting with clap's message on an error or `--help`).
     pub fn from_env() -> Cli {
         use clap::{CommandFactory, FromArgMatches};

@@ -54,6 +54,11 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
     app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if let Some(warning) = cli.unknown_topics() {
+        // Said before the screen is taken (so it is there after quitting) and in the footer.
+        eprintln!("lnwatch: {warning}");
+        app.warn(&warning);
+    }
 
     let (tx, mut rx) = mpsc::channel(256);
     tokio::spawn(source::run(socket, tx.clone()));

@@ -280,3 +280,17 @@ fn a_socket_that_is_not_lnwatchs_is_called_so() {
     assert!(!s.contains("● connected"), "{s}");
     drop(held);
 }
+
+#[test]
+fn unknown_topics_on_the_command_line_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ln = node(dir.path());
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let cmd = format!("NO_COLOR=1 {bin} --topics bogus,connect --lightning-dir {}; sleep 30", dir.path().display());
+    let tmux = Tmux::start(&cmd, 200, 30);
+    let s = tmux.wait_for("the warning", |s| s.contains("--topics: bogus is not a topic"));
+    assert!(s.contains("may still be valid"), "{s}");
+    tmux.keys(&["q"]);
+    let s = tmux.wait_for("the shell", |s| !s.contains("Topics"));
+    assert!(s.contains("Known: connect, disconnect"), "the list stays after quitting: {s}");
+}

@@ -191,6 +191,11 @@ impl App {
         keymap::hints(self.mode(), self.focus)
     }
 
+    /// A warning for the footer, kept longer than a notice.
+    pub fn warn(&mut self, text: &str) {
+        self.notice = Some((text.to_owned(), self.now + 30.0));
+    }
+
     fn set_notice(&mut self, text: impl Into<String>) {
         self.notice = Some((text.into(), self.now + 4.0));
     }
