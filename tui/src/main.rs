@@ -1,5 +1,6 @@
 //! `lnwatch`: live terminal monitor for Core Lightning.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("lnwatch: {e}");
+            let _ = writeln!(std::io::stderr(), "lnwatch: {e}");
             ExitCode::FAILURE
         }
     }
@@ -69,7 +70,9 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     // Raw mode and the alternate screen; the panic hook ratatui installs restores the terminal.
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
-    ratatui::restore();
+    // The terminal may be gone (tmux pane killed): restoring must not print, or panic on a
+    // closed stderr before the demo's directory is removed.
+    let _ = ratatui::try_restore();
     drop(demo);
     result.map_err(|e| e.to_string())
 }

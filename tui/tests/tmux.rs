@@ -294,3 +294,20 @@ fn unknown_topics_on_the_command_line_are_warned_about() {
     let s = tmux.wait_for("the shell", |s| !s.contains("Topics"));
     assert!(s.contains("Known: connect, disconnect"), "the list stays after quitting: {s}");
 }
+
+#[test]
+fn killing_the_demos_tmux_session_removes_its_directory() {
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --demo"), 200, 30);
+    let s = tmux.wait_for("the demo", |s| s.contains("● connected"));
+    // The header ends with the demo's socket, in a directory of its own.
+    let socket = s.lines().next().unwrap().split_whitespace().last().unwrap().to_owned();
+    let dir = Path::new(&socket).parent().unwrap().to_path_buf();
+    assert!(dir.exists(), "{s}");
+    drop(tmux); // kill-server: the pane's process gets SIGHUP, its terminal is gone
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dir.exists() {
+        assert!(Instant::now() < deadline, "{} left behind", dir.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
