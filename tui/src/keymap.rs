@@ -9,6 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// Ctrl-Z: give the terminal back to the shell until `fg`.
+    Suspend,
     Help,
     /// Close the overlay (or end filter typing, keeping the filter).
     Close,
@@ -249,7 +251,7 @@ pub const BINDINGS: &[Binding] = &[
         keys_text: "q, Ctrl-C",
         hint: Some("q quit"),
         hint_in: LISTS,
-        help: "quit (q/Esc close an overlay first)",
+        help: "quit (q/Esc close an overlay first); Ctrl-Z suspends (fg resumes)",
     },
     // The help overlay.
     Binding {
@@ -378,7 +380,11 @@ pub const BINDINGS: &[Binding] = &[
 /// The action for a key in `mode`.
 pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
     if k.modifiers.contains(KeyModifiers::CONTROL) {
-        return (k.code == KeyCode::Char('c')).then_some(Action::Quit);
+        return match k.code {
+            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('z') => Some(Action::Suspend),
+            _ => None,
+        };
     }
     let found =
         BINDINGS.iter().filter(|b| b.mode == mode).flat_map(|b| b.keys.iter()).find_map(|(key, action)| {

@@ -69,7 +69,18 @@ async fn async_main(cli: Cli) -> Result<(), String> {
 
     // Raw mode and the alternate screen; the panic hook ratatui installs restores the terminal.
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
+    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
+    while result.is_ok() && app.suspend {
+        // Ctrl-Z, as vim and htop do it: restore the terminal, stop, and take it back on `fg`.
+        let _ = ratatui::try_restore();
+        // SAFETY: raising a signal on our own process; SIGTSTP's default action stops it.
+        unsafe { libc::raise(libc::SIGTSTP) };
+        terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal again: {e}"))?;
+        let _ = terminal.clear();
+        app.suspend = false;
+        app.dirty = true;
+        result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
+    }
     // The terminal may be gone (tmux pane killed): restoring must not print, or panic on a
     // closed stderr before the demo's directory is removed.
     let _ = ratatui::try_restore();

@@ -14,8 +14,9 @@ pub const FRAME: Duration = Duration::from_millis(33);
 /// Messages applied between two frames at most, so keys stay responsive during floods.
 const MAX_BATCH: usize = 4096;
 
-/// Applies messages and draws when something changed, until the app quits or every sender is
-/// gone (then it draws the final state once).
+/// Applies messages and draws when something changed, until the app quits, asks to be
+/// suspended (`app.suspend`: the caller stops the process and calls this again), or every sender
+/// is gone (then it draws the final state once).
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -23,7 +24,7 @@ pub async fn event_loop<B: Backend>(
 ) -> Result<(), B::Error> {
     let mut last_draw: Option<Instant> = None;
     loop {
-        if app.quit {
+        if app.quit || app.suspend {
             return Ok(());
         }
         let wait =

@@ -311,3 +311,22 @@ fn killing_the_demos_tmux_session_removes_its_directory() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ln = node(dir.path());
+    // An interactive shell does the job control, as in a real terminal.
+    let tmux = Tmux::start("env -i PATH=/usr/bin:/bin TERM=xterm bash --norc --noprofile -i", 120, 30);
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    tmux.keys(&[&format!("NO_COLOR=1 {bin} --lightning-dir {}", dir.path().display()), "Enter"]);
+    tmux.wait_for("the monitor", |s| s.contains("● connected"));
+    assert!(tmux.alternate_screen());
+    tmux.keys(&["C-z"]);
+    let s = tmux.wait_for("the shell", |s| s.contains("Stopped"));
+    assert!(!tmux.alternate_screen(), "the terminal is the shell's again: {s}");
+    tmux.keys(&["fg", "Enter"]);
+    tmux.wait_for("the monitor again", |s| s.contains("● connected") && s.contains("Events"));
+    assert!(tmux.alternate_screen());
+    tmux.keys(&["q"]);
+}

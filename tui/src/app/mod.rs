@@ -71,6 +71,8 @@ pub struct App {
     pub notice: Option<(String, f64)>,
     pub color: bool,
     pub quit: bool,
+    /// Ctrl-Z: the loop hands the terminal back to the shell, then redraws everything.
+    pub suspend: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
 }
@@ -94,6 +96,7 @@ impl App {
             notice: None,
             color: true,
             quit: false,
+            suspend: false,
             dirty: true,
         }
     }
@@ -255,6 +258,10 @@ impl App {
         }
         let mode = self.mode();
         if let Some(action) = keymap::action(mode, &k) {
+            if action == Action::Suspend {
+                self.suspend = true;
+                return;
+            }
             match mode {
                 Mode::Main => self.main(action),
                 Mode::Help => self.overlay = None,
