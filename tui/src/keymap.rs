@@ -5,6 +5,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::filter::Edit;
+
 /// What a key asks for. Applying it is [`crate::app::App`]'s job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -33,9 +35,8 @@ pub enum Action {
     ToggleSelectedTopic,
     Filter,
     ClearFilter,
-    /// A character typed into the filter.
-    Type(char),
-    DeleteChar,
+    /// An edit of the filter line being typed.
+    Edit(Edit),
     Secrets,
     Clear,
     Enter,
@@ -67,6 +68,7 @@ impl Pane {
 enum Key {
     Char(char),
     Code(KeyCode),
+    Ctrl(char),
     /// `1`–`9`: [`Action::ToggleTopic`] of that number.
     Digits,
 }
@@ -195,7 +197,7 @@ pub const BINDINGS: &[Binding] = &[
         keys_text: "/",
         hint: Some("/ filter"),
         hint_in: &[Events, Invoices],
-        help: "text filter on events and invoices (! inverts)",
+        help: "filter events and invoices: words, topic:NAME, field:VALUE (status:failed); ! inverts a term",
     },
     Binding {
         mode: Main,
@@ -369,34 +371,56 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Filter,
-        keys: &[(Code(KeyCode::Backspace), A::DeleteChar)],
-        keys_text: "Backspace",
+        keys: &[
+            (Code(KeyCode::Backspace), A::Edit(Edit::DeleteBack)),
+            (Key::Ctrl('h'), A::Edit(Edit::DeleteBack)),
+            (Key::Ctrl('w'), A::Edit(Edit::DeleteWord)),
+            (Key::Ctrl('u'), A::Edit(Edit::DeleteToStart)),
+        ],
+        keys_text: "Backspace ^W ^U",
+        hint: Some("^W/^U delete"),
+        hint_in: ALL,
+        help: "filter: delete a character, a word, to the start",
+    },
+    Binding {
+        mode: Filter,
+        keys: &[
+            (Code(KeyCode::Left), A::Edit(Edit::Left)),
+            (Code(KeyCode::Right), A::Edit(Edit::Right)),
+            (Code(KeyCode::Home), A::Edit(Edit::Start)),
+            (Key::Ctrl('a'), A::Edit(Edit::Start)),
+            (Code(KeyCode::End), A::Edit(Edit::End)),
+            (Key::Ctrl('e'), A::Edit(Edit::End)),
+        ],
+        keys_text: "← → ^A ^E",
         hint: None,
         hint_in: ALL,
-        help: "filter: delete a character",
+        help: "filter: move in the line",
     },
 ];
 
 /// The action for a key in `mode`.
 pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
-    if k.modifiers.contains(KeyModifiers::CONTROL) {
-        return match k.code {
-            KeyCode::Char('c') => Some(Action::Quit),
-            KeyCode::Char('z') => Some(Action::Suspend),
-            _ => None,
-        };
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match (ctrl, k.code) {
+        (true, KeyCode::Char('c')) => return Some(Action::Quit),
+        (true, KeyCode::Char('z')) => return Some(Action::Suspend),
+        _ => {}
     }
     let found =
         BINDINGS.iter().filter(|b| b.mode == mode).flat_map(|b| b.keys.iter()).find_map(|(key, action)| {
             match (key, k.code) {
-                (Key::Char(c), KeyCode::Char(got)) if *c == got => Some(*action),
-                (Key::Code(code), got) if *code == got => Some(*action),
-                (Key::Digits, KeyCode::Char(d @ '1'..='9')) => Some(Action::ToggleTopic(d as usize - '1' as usize)),
+                (Key::Ctrl(c), KeyCode::Char(got)) if ctrl && *c == got => Some(*action),
+                (Key::Char(c), KeyCode::Char(got)) if !ctrl && *c == got => Some(*action),
+                (Key::Code(code), got) if !ctrl && *code == got => Some(*action),
+                (Key::Digits, KeyCode::Char(d @ '1'..='9')) if !ctrl => {
+                    Some(Action::ToggleTopic(d as usize - '1' as usize))
+                }
                 _ => None,
             }
         });
     match (found, mode, k.code) {
-        (None, Filter, KeyCode::Char(c)) if !c.is_control() => Some(Action::Type(c)),
+        (None, Filter, KeyCode::Char(c)) if !ctrl && !c.is_control() => Some(Action::Edit(Edit::Insert(c))),
         _ => found,
     }
 }
@@ -459,7 +483,11 @@ mod tests {
         assert_eq!(action(Main, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
         assert_eq!(action(Picker, &key(KeyCode::Char('a'))), Some(Action::AllTopics));
         assert_eq!(action(Main, &key(KeyCode::Char('a'))), None);
-        assert_eq!(action(Filter, &key(KeyCode::Char('q'))), Some(Action::Type('q')));
+        assert_eq!(action(Filter, &key(KeyCode::Char('q'))), Some(Action::Edit(Edit::Insert('q'))));
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(action(Filter, &ctrl('w')), Some(Action::Edit(Edit::DeleteWord)));
+        assert_eq!(action(Filter, &ctrl('u')), Some(Action::Edit(Edit::DeleteToStart)));
+        assert_eq!(action(Main, &ctrl('u')), None);
         assert_eq!(action(Filter, &key(KeyCode::Esc)), Some(Action::ClearFilter));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for mode in [Main, Help, Detail, Picker, Filter] {
@@ -486,6 +514,6 @@ mod tests {
             hints(Main, Events),
             "j/k move · G follow · Enter detail · Space pause · t topics · / filter · c clear · Tab pane · ? help · q quit"
         );
-        assert_eq!(hints(Filter, Events), "type to filter (! inverts) · Enter keep · Esc clear");
+        assert_eq!(hints(Filter, Events), "type to filter (! inverts) · Enter keep · Esc clear · ^W/^U delete");
     }
 }

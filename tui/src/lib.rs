@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod decode;
 pub mod demo;
+pub mod filter;
 pub mod keymap;
 pub mod run;
 pub mod source;

@@ -7,7 +7,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use lnwatch_shared::frame::EventRef;
 use lnwatch_shared::notification::{self, InvoiceNote, PeerChange};
@@ -16,6 +16,8 @@ use lnwatch_shared::ring::Ring;
 use serde_json::Value;
 
 use crate::summary;
+
+pub use crate::filter::TextFilter;
 
 /// Distinct topics kept apart; past this (a misbehaving plugin inventing names), events are
 /// filed under [`OVERFLOW_TOPIC`] so memory stays bounded.
@@ -44,7 +46,7 @@ pub struct Ev {
     /// The peer or invoice change the event carries.
     pub note: Option<Note>,
     /// Text-filter memo: `generation << 1 | matched`, so each event is tested once per filter.
-    memo: AtomicU64,
+    pub(crate) memo: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -109,7 +111,7 @@ impl Ev {
     }
 
     /// The JSON text a search sees.
-    fn searchable(&self, show_secrets: bool) -> &str {
+    pub(crate) fn searchable(&self, show_secrets: bool) -> &str {
         match &self.secrets {
             Some(s) if !show_secrets => &s.params_hidden,
             _ => &self.params,
@@ -126,69 +128,6 @@ impl Ev {
     pub fn bytes(&self) -> usize {
         let secrets = self.secrets.as_ref().map_or(0, |s| s.summary.len() + s.params_hidden.len());
         std::mem::size_of::<Ev>() + self.params.len() + self.summary.len() + secrets
-    }
-}
-
-/// The text filter: case-insensitive substring of topic, origin or the raw JSON; `!` inverts.
-#[derive(Debug, Clone, Default)]
-pub struct TextFilter {
-    text: String,
-    needle: Vec<u8>,
-    invert: bool,
-    /// Whether secrets are on screen: hidden ones must not match either.
-    reveal: bool,
-    generation: u64,
-}
-
-impl TextFilter {
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    pub fn is_active(&self) -> bool {
-        !self.needle.is_empty()
-    }
-
-    pub fn set(&mut self, text: &str) {
-        self.text = text.to_owned();
-        let (invert, pattern) = match text.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        self.invert = invert;
-        // ASCII case folding on both sides, so the needle and the text fold alike.
-        self.needle = pattern.to_ascii_lowercase().into_bytes();
-        self.generation += 1;
-    }
-
-    /// Secrets shown or hidden: what an event's text holds changes.
-    pub fn reveal_secrets(&mut self, reveal: bool) {
-        self.reveal = reveal;
-        self.generation += 1;
-    }
-
-    /// Whether the filter passes something whose text is `texts` (any of them may match).
-    pub fn matches_texts(&self, texts: &[&str]) -> bool {
-        if self.needle.is_empty() {
-            return true;
-        }
-        let found =
-            texts.iter().any(|hay| memchr::memmem::find(&hay.as_bytes().to_ascii_lowercase(), &self.needle).is_some());
-        found != self.invert
-    }
-
-    /// Whether the filter passes an event: its topic, origin or raw JSON.
-    pub fn matches(&self, ev: &Ev) -> bool {
-        if self.needle.is_empty() {
-            return true;
-        }
-        let memo = ev.memo.load(Ordering::Relaxed);
-        if memo >> 1 == self.generation {
-            return memo & 1 == 1;
-        }
-        let matched = self.matches_texts(&[&ev.topic, ev.origin.as_deref().unwrap_or(""), ev.searchable(self.reveal)]);
-        ev.memo.store(self.generation << 1 | matched as u64, Ordering::Relaxed);
-        matched
     }
 }
 

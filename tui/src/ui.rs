@@ -144,9 +144,10 @@ fn lnwatch_socket_hint(socket: &str) -> String {
 
 fn footer_line(app: &App, t: &Theme) -> Line<'static> {
     if let Some(input) = &app.filter_input {
+        let (before, after) = input.split();
         return Line::from(vec![
             Span::styled("/", t.warn()),
-            Span::raw(format!("{}▏", sanitize(input))),
+            Span::raw(format!("{}▏{}", sanitize(&before), sanitize(&after))),
             Span::styled(format!("   {}", app.hints()), t.dim()),
         ]);
     }

@@ -241,3 +241,40 @@ fn bad_lines_are_counted_not_fatal() {
     let top: String = (0..100).map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned()).collect();
     assert!(top.contains("2 unreadable lines"), "{top}");
 }
+
+#[test]
+fn the_filter_line_edits_like_a_shell_and_takes_field_terms() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    let mut a = app();
+    a.update(batch(vec![
+        invoice_created(1, "coffee-18", Some(5_000)),
+        block(2, 840_000),
+        ev(3, "forward_event", serde_json::json!({"forward_event":{"status":"failed","fee_msat":1001}})),
+    ]));
+    a.update(key('/'));
+    typed(&mut a, "fee");
+    assert_eq!(shown_seqs(&mut a), [1, 3], "plain text matches anywhere, coffee-18 too");
+    a.update(ctrl('w'));
+    typed(&mut a, "status:failed");
+    assert_eq!(shown_seqs(&mut a), [3], "a field term matches that field only");
+    a.update(ctrl('u'));
+    typed(&mut a, "label:coffee");
+    assert_eq!(shown_seqs(&mut a), [1]);
+    assert_eq!(a.shown_invoices().len(), 1);
+    // Ctrl-A goes to the start: "!" there inverts the term; Backspace and Ctrl-H delete.
+    a.update(ctrl('a'));
+    a.update(key('!'));
+    assert_eq!(shown_seqs(&mut a), [2, 3]);
+    a.update(code(KeyCode::Backspace));
+    assert_eq!(a.filter.text(), "label:coffee", "the ! deleted");
+    a.update(code(KeyCode::Right));
+    a.update(code(KeyCode::Left));
+    a.update(ctrl('e'));
+    a.update(ctrl('h'));
+    assert_eq!(a.filter.text(), "label:coffe");
+    // No letter of a Ctrl key was typed into the line.
+    assert!(!a.filter.text().contains('w') && !a.filter.text().contains('u'));
+    a.update(code(KeyCode::Enter));
+    assert!(a.filter_input.is_none());
+}

@@ -20,6 +20,7 @@ pub use self::data::{Data, Frozen, Invoice, Shown};
 pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
 use crate::decode::Received;
+use crate::filter::LineEdit;
 pub use crate::keymap::Pane;
 use crate::keymap::{self, Action, Mode};
 use crate::store::{Ev, Note, TextFilter, View};
@@ -64,7 +65,7 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub filter: TextFilter,
     /// The filter being typed (`/`), if any.
-    pub filter_input: Option<String>,
+    pub filter_input: Option<LineEdit>,
     pub show_secrets: bool,
     pub now: f64,
     /// A short message for the footer, until the given time.
@@ -155,7 +156,7 @@ impl App {
 
     /// Invoices shown, oldest first, after the text filter.
     pub fn shown_invoices(&self) -> Vec<&Invoice> {
-        self.shown().invoices.into_iter().filter(|i| self.filter.matches_texts(&[&i.label])).collect()
+        self.shown().invoices.into_iter().filter(|i| self.filter.matches_label(&i.label)).collect()
     }
 
     pub fn invoices_hidden(&self) -> usize {
@@ -280,7 +281,7 @@ impl App {
             Action::Pause => self.toggle_pause(),
             Action::Picker => self.overlay = Some(Overlay::TopicPicker { cursor: Cursor::default() }),
             Action::ToggleTopic(i) => self.toggle_topic(i),
-            Action::Filter => self.filter_input = Some(self.filter.text().to_owned()),
+            Action::Filter => self.filter_input = Some(LineEdit::new(self.filter.text())),
             Action::ClearFilter => self.set_filter(""),
             Action::Secrets => self.toggle_secrets(),
             Action::Clear => self.clear_pane(),
@@ -336,14 +337,9 @@ impl App {
                 self.filter_input = None;
                 self.set_filter("");
             }
-            Action::DeleteChar | Action::Type(_) => {
-                match action {
-                    Action::Type(c) => input.push(c),
-                    _ => {
-                        input.pop();
-                    }
-                }
-                let text = input.clone();
+            Action::Edit(edit) => {
+                input.apply(edit);
+                let text = input.text();
                 self.set_filter(&text);
             }
             _ => {}

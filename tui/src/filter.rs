@@ -1,0 +1,266 @@
+//! The `/` filter: what it matches ([`TextFilter`]) and the line it is typed on ([`LineEdit`]).
+//!
+//! A filter is terms separated by spaces, all of which must match (case-insensitive):
+//! plain text (a substring of the topic, the emitting plugin or the JSON), `topic:NAME` (the
+//! topic contains NAME), `field:VALUE` (some field of that name, at any depth, has a value
+//! containing VALUE: `status:failed`, `label:coffee`). `!` before a term inverts it.
+
+use std::sync::atomic::Ordering;
+
+use serde_json::Value;
+
+use crate::store::Ev;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Text,
+    Topic,
+    Field(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Term {
+    kind: Kind,
+    /// Lowercased.
+    needle: String,
+    invert: bool,
+}
+
+fn term(word: &str) -> Option<Term> {
+    let (invert, word) = match word.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, word),
+    };
+    let (kind, needle) = match word.split_once(':') {
+        Some(("topic", v)) => (Kind::Topic, v),
+        Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            (Kind::Field(k.to_owned()), v)
+        }
+        _ => (Kind::Text, word),
+    };
+    (!needle.is_empty()).then(|| Term { kind, needle: needle.to_ascii_lowercase(), invert })
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    hay.to_ascii_lowercase().contains(needle)
+}
+
+/// Whether some field `key` of `v`, at any depth, has a scalar value containing `needle`.
+fn field_matches(v: &Value, key: &str, needle: &str) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| {
+            (k == key
+                && match v {
+                    Value::String(s) => contains(s, needle),
+                    Value::Number(n) => contains(&n.to_string(), needle),
+                    Value::Bool(b) => contains(&b.to_string(), needle),
+                    _ => false,
+                })
+                || field_matches(v, key, needle)
+        }),
+        Value::Array(a) => a.iter().any(|v| field_matches(v, key, needle)),
+        _ => false,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TextFilter {
+    text: String,
+    terms: Vec<Term>,
+    /// Whether secrets are on screen: hidden ones must not match either.
+    reveal: bool,
+    generation: u64,
+}
+
+impl TextFilter {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_active(&self) -> bool {
+        !self.terms.is_empty()
+    }
+
+    pub fn set(&mut self, text: &str) {
+        self.text = text.to_owned();
+        self.terms = text.split_whitespace().filter_map(term).collect();
+        self.generation += 1;
+    }
+
+    /// Secrets shown or hidden: what an event's text holds changes.
+    pub fn reveal_secrets(&mut self, reveal: bool) {
+        self.reveal = reveal;
+        self.generation += 1;
+    }
+
+    /// Whether the filter passes an invoice with this label: plain text and `label:` look at
+    /// the label; other terms ask about what an invoice row does not have.
+    pub fn matches_label(&self, label: &str) -> bool {
+        self.terms.iter().all(|t| {
+            let found = match &t.kind {
+                Kind::Text => contains(label, &t.needle),
+                Kind::Field(k) if k == "label" => contains(label, &t.needle),
+                _ => false,
+            };
+            found != t.invert
+        })
+    }
+
+    /// Whether the filter passes an event; each event is tested once per filter.
+    pub fn matches(&self, ev: &Ev) -> bool {
+        if self.terms.is_empty() {
+            return true;
+        }
+        let memo = ev.memo.load(Ordering::Relaxed);
+        if memo >> 1 == self.generation {
+            return memo & 1 == 1;
+        }
+        let text = ev.searchable(self.reveal);
+        let needs_json = self.terms.iter().any(|t| matches!(t.kind, Kind::Field(_)));
+        let json: Value = if needs_json { serde_json::from_str(text).unwrap_or(Value::Null) } else { Value::Null };
+        let matched = self.terms.iter().all(|t| {
+            let found = match &t.kind {
+                Kind::Text => {
+                    contains(&ev.topic, &t.needle)
+                        || contains(ev.origin.as_deref().unwrap_or(""), &t.needle)
+                        || contains(text, &t.needle)
+                }
+                Kind::Topic => contains(&ev.topic, &t.needle),
+                Kind::Field(k) => field_matches(&json, k, &t.needle),
+            };
+            found != t.invert
+        });
+        ev.memo.store(self.generation << 1 | matched as u64, Ordering::Relaxed);
+        matched
+    }
+}
+
+/// A line being typed, edited as at a shell prompt: the cursor moves (←/→, Ctrl-A/E, Home/End),
+/// Backspace/Ctrl-H delete before it, Ctrl-W the word before it, Ctrl-U everything before it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LineEdit {
+    chars: Vec<char>,
+    /// Position in `chars`, 0..=len.
+    cursor: usize,
+}
+
+/// One edit of a [`LineEdit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Insert(char),
+    DeleteBack,
+    DeleteWord,
+    DeleteToStart,
+    Left,
+    Right,
+    Start,
+    End,
+}
+
+impl LineEdit {
+    pub fn new(text: &str) -> LineEdit {
+        let chars: Vec<char> = text.chars().collect();
+        LineEdit { cursor: chars.len(), chars }
+    }
+
+    pub fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    /// The text before and after the cursor.
+    pub fn split(&self) -> (String, String) {
+        (self.chars[..self.cursor].iter().collect(), self.chars[self.cursor..].iter().collect())
+    }
+
+    pub fn apply(&mut self, edit: Edit) {
+        match edit {
+            Edit::Insert(c) => {
+                self.chars.insert(self.cursor, c);
+                self.cursor += 1;
+            }
+            Edit::DeleteBack if self.cursor > 0 => {
+                self.cursor -= 1;
+                self.chars.remove(self.cursor);
+            }
+            Edit::DeleteWord => {
+                let mut start = self.cursor;
+                while start > 0 && self.chars[start - 1] == ' ' {
+                    start -= 1;
+                }
+                while start > 0 && self.chars[start - 1] != ' ' {
+                    start -= 1;
+                }
+                self.chars.drain(start..self.cursor);
+                self.cursor = start;
+            }
+            Edit::DeleteToStart => {
+                self.chars.drain(..self.cursor);
+                self.cursor = 0;
+            }
+            Edit::Left => self.cursor = self.cursor.saturating_sub(1),
+            Edit::Right => self.cursor = (self.cursor + 1).min(self.chars.len()),
+            Edit::Start => self.cursor = 0,
+            Edit::End => self.cursor = self.chars.len(),
+            Edit::DeleteBack => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(topic: &str, params: &str) -> Ev {
+        Ev::new(1, 0.0, topic.into(), None, params)
+    }
+
+    #[test]
+    fn terms_topics_and_fields() {
+        let fwd = ev("forward_event", r#"{"forward_event":{"status":"failed","fee_msat":1001}}"#);
+        let inv = ev("invoice_creation", r#"{"invoice_creation":{"label":"coffee-18","msat":5}}"#);
+        let mut f = TextFilter::default();
+        for (text, want) in [
+            ("fee", [true, true]),
+            ("status:failed", [true, false]),
+            ("status:settled", [false, false]),
+            ("label:coffee", [false, true]),
+            ("fee_msat:1001", [true, false]),
+            ("topic:forward", [true, false]),
+            ("!topic:forward", [false, true]),
+            ("topic:forward status:fail", [true, false]),
+            ("FEE   !coffee", [true, false]),
+        ] {
+            f.set(text);
+            assert_eq!([f.matches(&fwd), f.matches(&inv)], want, "{text}");
+        }
+        f.set("label:coffee");
+        assert!(f.matches_label("coffee-18") && !f.matches_label("tea"));
+        f.set("status:paid");
+        assert!(!f.matches_label("coffee-18"));
+        f.set("   ");
+        assert!(!f.is_active());
+    }
+
+    #[test]
+    fn a_line_edits_like_a_shell_prompt() {
+        let mut l = LineEdit::new("status:failed coffee");
+        l.apply(Edit::DeleteWord);
+        assert_eq!(l.text(), "status:failed ");
+        l.apply(Edit::DeleteWord);
+        assert_eq!(l.text(), "");
+        let mut l = LineEdit::new("abc");
+        l.apply(Edit::Start);
+        l.apply(Edit::Insert('x'));
+        l.apply(Edit::Right);
+        l.apply(Edit::DeleteBack);
+        assert_eq!((l.text(), l.split()), ("xbc".to_owned(), ("x".to_owned(), "bc".to_owned())));
+        l.apply(Edit::End);
+        l.apply(Edit::Left);
+        l.apply(Edit::DeleteToStart);
+        assert_eq!(l.text(), "c");
+        l.apply(Edit::DeleteToStart);
+        l.apply(Edit::Start);
+        l.apply(Edit::DeleteBack);
+        assert_eq!(l.text(), "c");
+    }
+}
