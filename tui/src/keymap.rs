@@ -140,8 +140,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Code(KeyCode::Enter), A::Enter)],
         keys_text: "Enter",
         hint: Some("Enter detail"),
-        hint_in: &[Events],
-        help: "detail of the selected event",
+        hint_in: &[Events, Invoices],
+        help: "detail of the selected event or invoice",
     },
     Binding {
         mode: Main,

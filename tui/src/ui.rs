@@ -9,9 +9,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 
-use crate::app::{App, Conn, Overlay, Pane};
+use crate::app::{App, Conn, Overlay, Pane, Subject};
 use crate::keymap;
-use crate::store::Ev;
 use crate::summary::{sat, short_id};
 
 struct Theme {
@@ -72,7 +71,7 @@ pub fn render(app: &App, f: &mut Frame) {
 
     match &app.overlay {
         Some(Overlay::Help) => help(f, area, &theme),
-        Some(Overlay::Detail { ev, scroll, lines }) => detail(f, area, ev, lines, *scroll, &theme),
+        Some(Overlay::Detail { subject, scroll, lines }) => detail(f, area, subject, lines, *scroll, &theme),
         Some(Overlay::TopicPicker { cursor }) => picker(app, f, area, cursor.index, &theme),
         None => {}
     }
@@ -393,7 +392,8 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .map(|(inv, i)| {
             let (state, style) = if inv.paid.is_some() { ("paid", t.good()) } else { ("open", Style::default()) };
             let cells = vec![
-                Cell::from(clock(inv.paid.or(inv.created).unwrap_or(0.0))),
+                // When it was made; when it was paid is in its detail (Enter).
+                Cell::from(clock(inv.created.or(inv.paid).unwrap_or(0.0))),
                 Cell::from(one_line(&inv.label, 32)),
                 Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())),
                 Cell::from(state).style(style),
@@ -419,11 +419,16 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-fn detail(f: &mut Frame, area: Rect, ev: &Ev, lines: &[String], scroll: u16, t: &Theme) {
+fn detail(f: &mut Frame, area: Rect, subject: &Subject, lines: &[String], scroll: u16, t: &Theme) {
     let r = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2).max(3));
     let lines: Vec<Line> = lines.iter().map(|l| Line::from(l.as_str())).collect();
-    let origin = ev.origin.as_deref().map(|o| format!(" · from {}", one_line(o, 24))).unwrap_or_default();
-    let title = format!("seq {} · {} · {} UTC{origin}", ev.seq, one_line(&ev.topic, 30), clock(ev.time));
+    let title = match subject {
+        Subject::Event(ev) => {
+            let origin = ev.origin.as_deref().map(|o| format!(" · from {}", one_line(o, 24))).unwrap_or_default();
+            format!("seq {} · {} · {} UTC{origin}", ev.seq, one_line(&ev.topic, 30), clock(ev.time))
+        }
+        Subject::Invoice(inv) => format!("invoice · {}", one_line(&inv.label, 40)),
+    };
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block(title, true, t)),

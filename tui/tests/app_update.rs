@@ -152,7 +152,9 @@ fn keys_quit_overlays_panes_and_detail() {
     a.update(code(KeyCode::Tab));
     a.update(key('k'));
     a.update(code(KeyCode::Enter));
-    let Some(Overlay::Detail { ev, .. }) = &a.overlay else { panic!("Enter opens the detail") };
+    let Some(Overlay::Detail { subject: lnwatch::app::Subject::Event(ev), .. }) = &a.overlay else {
+        panic!("Enter opens the detail")
+    };
     assert_eq!(ev.seq, 1, "k moved the selection up from the newest");
     a.update(code(KeyCode::Esc));
     a.update(key('G'));
@@ -277,4 +279,23 @@ fn the_filter_line_edits_like_a_shell_and_takes_field_terms() {
     assert!(!a.filter.text().contains('w') && !a.filter.text().contains('u'));
     a.update(code(KeyCode::Enter));
     assert!(a.filter_input.is_none());
+}
+
+#[test]
+fn enter_on_an_invoice_opens_its_detail_with_both_times() {
+    let mut a = app();
+    a.update(batch(vec![hello("r", false), invoice_created(1, "coffee-7", Some(12_345))]));
+    a.update(Msg::Tick(T0 + 60.0));
+    a.update(batch(vec![invoice_paid(2, "coffee-7", 12_345)]));
+    a.focus = Pane::Invoices;
+    a.update(code(KeyCode::Enter));
+    let Some(Overlay::Detail { subject: lnwatch::app::Subject::Invoice(inv), lines, .. }) = &a.overlay else {
+        panic!("Enter on an invoice opens its detail")
+    };
+    assert_eq!(inv.label, "coffee-7");
+    let text = lines.join("\n");
+    assert!(text.contains("created   00:40:01 UTC") && text.contains("paid      00:40:02 UTC"), "{text}");
+    assert!(text.contains("12.345 sat") && text.contains("state     paid"), "{text}");
+    a.update(key('q'));
+    assert!(a.overlay.is_none());
 }

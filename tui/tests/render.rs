@@ -171,7 +171,10 @@ fn secrets_are_hidden_until_asked_for() {
     a.update(key('g'));
     a.update(code(KeyCode::Enter));
     a.prepare();
-    let Some(lnwatch::app::Overlay::Detail { ev, lines, .. }) = &a.overlay else { panic!() };
+    let Some(lnwatch::app::Overlay::Detail { subject: lnwatch::app::Subject::Event(ev), lines, .. }) = &a.overlay
+    else {
+        panic!()
+    };
     assert_eq!(&*ev.topic, "invoice_creation");
     let hidden = lines.join("\n");
     assert!(!hidden.contains("2d30add2"), "{hidden}");

@@ -40,16 +40,23 @@ pub enum Msg {
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help,
-    /// `lines`: the event's JSON, pretty and sanitized, made when opened or when secrets are
-    /// shown or hidden, never per frame.
+    /// `lines`: the subject's text, sanitized, made when opened or when secrets are shown or
+    /// hidden, never per frame.
     Detail {
-        ev: Arc<Ev>,
+        subject: Subject,
         scroll: u16,
         lines: Arc<[String]>,
     },
     TopicPicker {
         cursor: Cursor,
     },
+}
+
+/// What a detail view shows.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Event(Arc<Ev>),
+    Invoice(Invoice),
 }
 
 pub struct App {
@@ -294,7 +301,7 @@ impl App {
     }
 
     fn detail(&mut self, action: Action) {
-        let Some(Overlay::Detail { ev, scroll, lines }) = self.overlay.take() else { return };
+        let Some(Overlay::Detail { subject, scroll, lines }) = self.overlay.take() else { return };
         let scroll = match action {
             Action::Close | Action::Quit => return,
             Action::Down => scroll.saturating_add(1),
@@ -306,11 +313,11 @@ impl App {
         };
         let lines = if action == Action::Secrets {
             self.toggle_secrets();
-            self.detail_lines(&ev)
+            self.detail_lines(&subject)
         } else {
             lines
         };
-        self.overlay = Some(Overlay::Detail { ev, scroll, lines });
+        self.overlay = Some(Overlay::Detail { subject, scroll, lines });
     }
 
     fn picker(&mut self, action: Action) {
@@ -346,8 +353,17 @@ impl App {
         }
     }
 
-    fn detail_lines(&self, ev: &Ev) -> Arc<[String]> {
-        ev.pretty(self.show_secrets).lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
+    fn detail_lines(&self, subject: &Subject) -> Arc<[String]> {
+        let text = match subject {
+            Subject::Event(ev) => ev.pretty(self.show_secrets),
+            Subject::Invoice(inv) => invoice_detail(inv, self.show_secrets),
+        };
+        text.lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
+    }
+
+    fn open_detail(&mut self, subject: Subject) {
+        let lines = self.detail_lines(&subject);
+        self.overlay = Some(Overlay::Detail { subject, scroll: 0, lines });
     }
 
     fn set_filter(&mut self, text: &str) {
@@ -381,8 +397,15 @@ impl App {
         match self.focus {
             Pane::Events => {
                 if let Some(ev) = self.selected_event().cloned() {
-                    let lines = self.detail_lines(&ev);
-                    self.overlay = Some(Overlay::Detail { ev, scroll: 0, lines });
+                    self.open_detail(Subject::Event(ev));
+                }
+            }
+            Pane::Invoices => {
+                let shown = self.shown_invoices();
+                let picked =
+                    self.invoices.cursor.selected(shown.len()).and_then(|i| shown.get(i)).map(|i| (*i).clone());
+                if let Some(inv) = picked {
+                    self.open_detail(Subject::Invoice(inv));
                 }
             }
             Pane::Topics => {
@@ -390,7 +413,7 @@ impl App {
                     self.toggle_topic(i);
                 }
             }
-            Pane::Peers | Pane::Invoices => {}
+            Pane::Peers => {}
         }
     }
 
@@ -425,6 +448,28 @@ impl App {
             }
         }
     }
+}
+
+/// An invoice as the detail view shows it: what the feed knows, times in UTC.
+fn invoice_detail(inv: &Invoice, show_secrets: bool) -> String {
+    use crate::summary::sat;
+    use crate::ui::clock;
+    let when = |t: Option<f64>, none: &str| t.map_or_else(|| none.to_owned(), |t| format!("{} UTC", clock(t)));
+    let preimage = match inv.preimage.as_deref() {
+        None => "-",
+        Some(lnwatch_shared::redact::REDACTED) => "redacted by the plugin",
+        Some(_) if !show_secrets => crate::store::HIDDEN,
+        Some(p) => p,
+    };
+    format!(
+        "label     {}\namount    {}\nstate     {}\ncreated   {}\npaid      {}\npreimage  {}",
+        inv.label,
+        inv.msat.map_or_else(|| "any amount".into(), sat),
+        if inv.paid.is_some() { "paid" } else { "open" },
+        when(inv.created, "before lnwatch was watching"),
+        when(inv.paid, "-"),
+        preimage
+    )
 }
 
 fn step(pane: Pane, forward: bool) -> Pane {
