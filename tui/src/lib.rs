@@ -8,6 +8,7 @@ pub mod decode;
 pub mod demo;
 pub mod filter;
 pub mod keymap;
+pub mod layout;
 pub mod run;
 pub mod source;
 pub mod store;

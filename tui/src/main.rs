@@ -69,6 +69,9 @@ async fn async_main(cli: Cli) -> Result<(), String> {
 
     // Raw mode and the alternate screen; the panic hook ratatui installs restores the terminal.
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    if let Ok(size) = terminal.size() {
+        app.update(Msg::Resize(size.width, size.height));
+    }
     let mut result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
     while result.is_ok() && app.suspend {
         // Ctrl-Z, as vim and htop do it: restore the terminal, stop, and take it back on `fg`.
@@ -93,7 +96,7 @@ async fn input(tx: mpsc::Sender<Msg>) {
     while let Some(ev) = events.next().await {
         let msg = match ev {
             Ok(Event::Key(k)) => Msg::Key(k),
-            Ok(Event::Resize(..)) => Msg::Resize,
+            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
             Ok(_) => continue,
             Err(_) => Msg::Quit,
         };

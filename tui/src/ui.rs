@@ -4,7 +4,7 @@ use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
 use lnwatch_shared::sanitize::{one_line, sanitize};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
@@ -52,17 +52,9 @@ impl Theme {
 pub fn render(app: &App, f: &mut Frame) {
     let theme = Theme { color: app.color };
     let area = f.area();
-    let [header, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let crate::layout::Areas { header, footer, topics, events, peers, invoices } = crate::layout::areas(area);
     f.render_widget(Paragraph::new(header_line(app, &theme)), header);
     f.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
-
-    // Narrow or short terminals drop the side panes rather than squeeze everything.
-    let bottom_h = if body.height >= 12 { (body.height * 2 / 5).max(5) } else { 0 };
-    let [top, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(bottom_h)]).areas(body);
-    let topics_w = if top.width >= 50 { (top.width / 4).clamp(14, 28) } else { 0 };
-    let [topics, events] = Layout::horizontal([Constraint::Length(topics_w), Constraint::Min(0)]).areas(top);
-    let [peers, invoices] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
 
     topics_pane(app, f, topics, &theme);
     events_pane(app, f, events, &theme);

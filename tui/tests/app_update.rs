@@ -299,3 +299,30 @@ fn enter_on_an_invoice_opens_its_detail_with_both_times() {
     a.update(key('q'));
     assert!(a.overlay.is_none());
 }
+
+#[test]
+fn focus_only_goes_to_panes_that_are_drawn() {
+    let mut a = app();
+    a.update(batch(vec![block(1, 1), connect(2, PEER_A)]));
+    a.update(code(KeyCode::BackTab));
+    assert_eq!(a.focus, Pane::Topics);
+    // 40×10: the topics pane (under 50 columns) and the bottom panes (under 12 rows) are gone.
+    a.update(Msg::Resize(40, 10));
+    assert_eq!(a.focus, Pane::Events, "focus leaves a pane that is no longer drawn");
+    for _ in 0..3 {
+        a.update(code(KeyCode::Tab));
+        assert_eq!(a.focus, Pane::Events, "Tab only visits drawn panes");
+    }
+    // j moves the events cursor, not the hidden topics pane's selection.
+    a.update(key('k'));
+    assert!(a.topics.selected.is_none());
+    // 80×24 again: Tab reaches every pane.
+    a.update(Msg::Resize(80, 24));
+    let seen: Vec<Pane> = (0..4)
+        .map(|_| {
+            a.update(code(KeyCode::Tab));
+            a.focus
+        })
+        .collect();
+    assert_eq!(seen, [Pane::Peers, Pane::Invoices, Pane::Topics, Pane::Events]);
+}

@@ -33,7 +33,8 @@ pub enum Msg {
     Source(SourceEvent),
     /// Wall-clock time, once a second: drives the event rate and relative times.
     Tick(f64),
-    Resize,
+    /// The terminal's size (columns, rows): which panes exist.
+    Resize(u16, u16),
     Quit,
 }
 
@@ -75,6 +76,8 @@ pub struct App {
     pub filter_input: Option<LineEdit>,
     pub show_secrets: bool,
     pub now: f64,
+    /// The terminal, as last reported: focus only goes to panes drawn on it.
+    pub size: ratatui::layout::Rect,
     /// A short message for the footer, until the given time.
     pub notice: Option<(String, f64)>,
     pub color: bool,
@@ -101,6 +104,8 @@ impl App {
             filter_input: None,
             show_secrets: false,
             now,
+            // Until the terminal says otherwise: big enough for every pane.
+            size: ratatui::layout::Rect::new(0, 0, 500, 200),
             notice: None,
             color: true,
             quit: false,
@@ -115,7 +120,12 @@ impl App {
             Msg::Batch(lines) => lines.into_iter().for_each(|l| self.received(l)),
             Msg::Source(s) => self.link.source(s, self.now),
             Msg::Tick(now) => self.tick(now),
-            Msg::Resize => {}
+            Msg::Resize(w, h) => {
+                self.size = ratatui::layout::Rect::new(0, 0, w, h);
+                if !crate::layout::shown(self.size, self.focus) {
+                    self.focus = Pane::Events;
+                }
+            }
             Msg::Quit => self.quit = true,
         }
         self.dirty = true;
@@ -284,7 +294,15 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help),
-            Action::NextPane | Action::PrevPane => self.focus = step(self.focus, action == Action::NextPane),
+            Action::NextPane | Action::PrevPane => {
+                // The next pane that is drawn; the events pane always is.
+                let forward = action == Action::NextPane;
+                let mut next = step(self.focus, forward);
+                while !crate::layout::shown(self.size, next) {
+                    next = step(next, forward);
+                }
+                self.focus = next;
+            }
             Action::Pause => self.toggle_pause(),
             Action::Picker => self.overlay = Some(Overlay::TopicPicker { cursor: Cursor::default() }),
             Action::ToggleTopic(i) => self.toggle_topic(i),
