@@ -259,6 +259,22 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         mode: Help,
         keys: &[
+            (C('j'), A::Down),
+            (Code(KeyCode::Down), A::Down),
+            (C('k'), A::Up),
+            (Code(KeyCode::Up), A::Up),
+            (Code(KeyCode::PageDown), A::PageDown),
+            (Code(KeyCode::PageUp), A::PageUp),
+            (C('g'), A::First),
+        ],
+        keys_text: "j k PgUp PgDn",
+        hint: Some("j/k scroll"),
+        hint_in: ALL,
+        help: "help: scroll",
+    },
+    Binding {
+        mode: Help,
+        keys: &[
             (C('q'), A::Close),
             (C('?'), A::Close),
             (Code(KeyCode::Esc), A::Close),
@@ -509,7 +525,7 @@ mod tests {
         }
         // The picker's a/n are in the help, as everything else.
         assert!(cli_help().contains("a all · n none"));
-        assert_eq!(hints(Help, Events), "q/Esc/? close");
+        assert_eq!(hints(Help, Events), "j/k scroll · q/Esc/? close");
         assert_eq!(
             hints(Main, Events),
             "j/k move · G follow · Enter detail · Space pause · t topics · / filter · c clear · Tab pane · ? help · q quit"

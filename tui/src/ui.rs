@@ -62,7 +62,7 @@ pub fn render(app: &App, f: &mut Frame) {
     invoices_pane(app, f, invoices, &theme);
 
     match &app.overlay {
-        Some(Overlay::Help) => help(f, area, &theme),
+        Some(Overlay::Help { scroll }) => help(f, area, *scroll, &theme),
         Some(Overlay::Detail { subject, scroll, lines }) => detail(f, area, subject, lines, *scroll, &theme),
         Some(Overlay::TopicPicker { cursor }) => picker(app, f, area, cursor.index, &theme),
         None => {}
@@ -428,20 +428,29 @@ fn detail(f: &mut Frame, area: Rect, subject: &Subject, lines: &[String], scroll
     );
 }
 
-fn help(f: &mut Frame, area: Rect, t: &Theme) {
-    let keys = keymap::help();
-    let r = centered(area, 76, keys.len() as u16 + 4);
-    let rows: Vec<Row> = keys
-        .iter()
-        .map(|(k, v)| Row::new(vec![Cell::from(k.as_str()).style(t.warn()), Cell::from(v.as_str())]))
-        .collect();
+/// What the panes' marks and colours mean, under the keys in the help.
+const LEGEND: &[(&str, &str)] = &[
+    ("● ○ ◌", "peer connected / down / last known connected while the plugin is unreachable"),
+    ("×N", "connections of that peer seen since lnwatch started"),
+    ("✗", "a topic switched off (t or 1-9)"),
+    (
+        "colours",
+        "green: connected, paid, success · red: failures, warnings · yellow: disconnects, paused · cyan: money moving · blue: blocks",
+    ),
+];
+
+fn help(f: &mut Frame, area: Rect, scroll: u16, t: &Theme) {
+    let width = 16;
+    let line =
+        |k: &str, v: &str| Line::from(vec![Span::styled(format!("{k:width$}"), t.warn()), Span::raw(v.to_owned())]);
+    let mut lines: Vec<Line> = keymap::help().iter().map(|(k, v)| line(k, v)).collect();
+    lines.push(Line::raw(""));
+    lines.extend(LEGEND.iter().map(|(k, v)| line(k, v)));
+    let r = centered(area, 90, lines.len() as u16 + 2);
     f.render_widget(Clear, r);
+    let title = "Keys (q/Esc closes, j/k scroll)".to_string();
     f.render_widget(
-        Table::new(rows, [Constraint::Length(16), Constraint::Min(10)]).block(block(
-            "Keys (q/Esc closes)".into(),
-            true,
-            t,
-        )),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block(title, true, t)),
         r,
     );
 }

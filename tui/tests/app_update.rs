@@ -141,7 +141,7 @@ fn keys_quit_overlays_panes_and_detail() {
     let mut a = app();
     a.update(batch(vec![block(1, 1), block(2, 2)]));
     a.update(key('?'));
-    assert!(matches!(a.overlay, Some(Overlay::Help)));
+    assert!(matches!(a.overlay, Some(Overlay::Help { .. })));
     a.update(key('q'));
     assert!(a.overlay.is_none() && !a.quit, "q closes the overlay first");
     a.update(code(KeyCode::Tab));
@@ -325,4 +325,18 @@ fn focus_only_goes_to_panes_that_are_drawn() {
         })
         .collect();
     assert_eq!(seen, [Pane::Peers, Pane::Invoices, Pane::Topics, Pane::Events]);
+}
+
+#[test]
+fn the_help_scrolls_and_closes() {
+    let mut a = app();
+    a.update(key('?'));
+    a.update(key('j'));
+    a.update(key('j'));
+    a.update(key('k'));
+    assert!(matches!(a.overlay, Some(Overlay::Help { scroll: 1 })));
+    a.update(key('x'));
+    assert!(matches!(a.overlay, Some(Overlay::Help { .. })), "other keys leave it open");
+    a.update(code(KeyCode::Esc));
+    assert!(a.overlay.is_none());
 }

@@ -102,9 +102,9 @@ fn a_person_watching_a_node_in_tmux() {
 
     // Help, then quit: q closes the overlay first, then the app.
     tmux.keys(&["?"]);
-    tmux.wait_for("help", |s| s.contains("Keys (q/Esc closes)"));
+    tmux.wait_for("help", |s| s.contains("Keys (q/Esc closes"));
     tmux.keys(&["q"]);
-    tmux.wait_for("help closed", |s| !s.contains("Keys (q/Esc closes)"));
+    tmux.wait_for("help closed", |s| !s.contains("Keys (q/Esc closes"));
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.alive() {

@@ -40,7 +40,10 @@ pub enum Msg {
 
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help,
+    /// `scroll`: lines scrolled down (it wraps on narrow terminals).
+    Help {
+        scroll: u16,
+    },
     /// `lines`: the subject's text, sanitized, made when opened or when secrets are shown or
     /// hidden, never per frame.
     Detail {
@@ -200,7 +203,7 @@ impl App {
     pub fn mode(&self) -> Mode {
         match (&self.filter_input, &self.overlay) {
             (Some(_), _) => Mode::Filter,
-            (None, Some(Overlay::Help)) => Mode::Help,
+            (None, Some(Overlay::Help { .. })) => Mode::Help,
             (None, Some(Overlay::Detail { .. })) => Mode::Detail,
             (None, Some(Overlay::TopicPicker { .. })) => Mode::Picker,
             (None, None) => Mode::Main,
@@ -282,7 +285,7 @@ impl App {
             }
             match mode {
                 Mode::Main => self.main(action),
-                Mode::Help => self.overlay = None,
+                Mode::Help => self.help(action),
                 Mode::Detail => self.detail(action),
                 Mode::Picker => self.picker(action),
                 Mode::Filter => self.typing(action),
@@ -293,7 +296,7 @@ impl App {
     fn main(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::NextPane | Action::PrevPane => {
                 // The next pane that is drawn; the events pane always is.
                 let forward = action == Action::NextPane;
@@ -316,6 +319,20 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    fn help(&mut self, action: Action) {
+        let Some(Overlay::Help { scroll }) = self.overlay.take() else { return };
+        let scroll = match action {
+            Action::Close => return,
+            Action::Down => scroll.saturating_add(1),
+            Action::Up => scroll.saturating_sub(1),
+            Action::PageDown => scroll.saturating_add(PAGE as u16),
+            Action::PageUp => scroll.saturating_sub(PAGE as u16),
+            Action::First => 0,
+            _ => scroll,
+        };
+        self.overlay = Some(Overlay::Help { scroll });
     }
 
     fn detail(&mut self, action: Action) {
