@@ -148,7 +148,12 @@ pub struct View {
     pub events: Vec<Arc<Ev>>,
     pub hidden_by_topics: usize,
     pub hidden_by_text: usize,
+    /// Separator rows: `(i, text)` goes before `events[i]` (`i == len`: after the last).
+    pub markers: Vec<(usize, Arc<str>)>,
 }
+
+/// Separators kept for the events list (restarts, gaps), oldest dropped first.
+const MAX_MARKERS: usize = 256;
 
 /// Default byte budget for stored events (`--history-mb`).
 pub const DEFAULT_HISTORY_BYTES: usize = 256 << 20;
@@ -157,6 +162,8 @@ pub const DEFAULT_HISTORY_BYTES: usize = 256 << 20;
 pub struct Store {
     topics: BTreeMap<Arc<str>, Topic>,
     arrivals: u64,
+    /// Separators, each placed before the event that arrives after it (by arrival order).
+    markers: Ring<(u64, Arc<str>)>,
     history: usize,
     max_bytes: usize,
     bytes: usize,
@@ -169,6 +176,7 @@ impl Store {
         Store {
             topics: BTreeMap::new(),
             arrivals: 0,
+            markers: Ring::new(MAX_MARKERS),
             history,
             max_bytes: DEFAULT_HISTORY_BYTES,
             bytes: 0,
@@ -255,6 +263,7 @@ impl Store {
     }
 
     pub fn clear_events(&mut self) {
+        self.markers.clear();
         self.topics.values_mut().for_each(|t| {
             t.events.clear();
             t.bytes = 0;
@@ -271,6 +280,22 @@ impl Store {
         merge(self.topics.values().map(|t| &t.events))
     }
 
+    /// A separator row before the next event to arrive ("— 2,054 events missed —").
+    pub fn mark(&mut self, text: &str) {
+        self.markers.push((self.arrivals + 1, text.into()));
+    }
+
+    /// Where the separators fall among `events` (in arrival order): a separator whose events
+    /// are hidden sits before the next one shown.
+    fn place_markers(&self, view: &mut View) {
+        view.markers = self
+            .markers
+            .iter()
+            .filter(|(order, _)| view.events.first().is_some_and(|e| e.order < *order))
+            .map(|(order, text)| (view.events.partition_point(|e| e.order < *order), text.clone()))
+            .collect();
+    }
+
     /// The events pane: enabled topics (only `only`, if given), passing `filter`, in arrival order.
     pub fn view(&self, only: Option<&str>, filter: &TextFilter) -> View {
         let mut hidden_by_topics = 0;
@@ -281,7 +306,9 @@ impl Store {
             t.enabled
         });
         let merged = merge(rings.map(|t| &t.events));
-        filter_view(merged, filter, hidden_by_topics)
+        let mut view = filter_view(merged, filter, hidden_by_topics);
+        self.place_markers(&mut view);
+        view
     }
 
     /// The same selection applied to a frozen list (while paused).
@@ -297,17 +324,19 @@ impl Store {
             })
             .cloned()
             .collect();
-        filter_view(picked, filter, hidden_by_topics)
+        let mut view = filter_view(picked, filter, hidden_by_topics);
+        self.place_markers(&mut view);
+        view
     }
 }
 
 fn filter_view(events: Vec<Arc<Ev>>, filter: &TextFilter, hidden_by_topics: usize) -> View {
     if !filter.is_active() {
-        return View { events, hidden_by_topics, hidden_by_text: 0 };
+        return View { events, hidden_by_topics, hidden_by_text: 0, markers: Vec::new() };
     }
     let before = events.len();
     let events: Vec<_> = events.into_iter().filter(|e| filter.matches(e)).collect();
-    View { hidden_by_text: before - events.len(), events, hidden_by_topics }
+    View { hidden_by_text: before - events.len(), events, hidden_by_topics, markers: Vec::new() }
 }
 
 /// k-way merge by arrival order of rings that are each in arrival order.

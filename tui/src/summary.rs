@@ -18,6 +18,19 @@ pub fn sat(msat: u64) -> String {
     if m == 0 { format!("{whole} sat") } else { format!("{whole}.{m:03} sat") }
 }
 
+/// `2054, "event"` → `2,054 events`.
+pub fn count(n: u64, what: &str) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n == 1 { format!("{out} {what}") } else { format!("{out} {what}s") }
+}
+
 fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

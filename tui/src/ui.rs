@@ -269,20 +269,33 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let with_time = inner_w >= 60;
     let fixed = seq_w + 1 + topic_w + 1 + if with_time { 9 } else { 0 };
     let summary_w = inner_w.saturating_sub(fixed).max(4) as usize;
-    let rows = shown
-        .iter()
-        .zip(range)
-        .map(|(ev, i)| {
-            let cells = vec![
-                Cell::from(clock(ev.time)),
-                Cell::from(ev.seq.to_string()),
-                Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)),
-                Cell::from(one_line(ev.summary(app.show_secrets), summary_w)),
-            ];
-            let marked = Some(i) == selected && (focused || !cursor.follow);
-            (cells, if marked { t.selected(focused) } else { Style::default() })
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(shown.len() + 2);
+    for (ev, i) in shown.iter().zip(range.clone()) {
+        // Separators (restarts, gaps) go before the event they precede.
+        for (_, text) in view.markers.iter().filter(|(at, _)| *at == i && i > range.start) {
+            rows.push(separator(text, summary_w, t));
+        }
+        let cells = vec![
+            Cell::from(clock(ev.time)),
+            Cell::from(ev.seq.to_string()),
+            Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)),
+            Cell::from(one_line(ev.summary(app.show_secrets), summary_w)),
+        ];
+        let marked = Some(i) == selected && (focused || !cursor.follow);
+        rows.push((cells, if marked { t.selected(focused) } else { Style::default() }));
+    }
+    for (_, text) in view.markers.iter().filter(|(at, _)| *at == range.end && range.end > range.start) {
+        rows.push(separator(text, summary_w, t));
+    }
+    // Separators take rows of their own: keep the newest rows when following, else the first.
+    let height = area.height.saturating_sub(3) as usize;
+    if rows.len() > height {
+        if cursor.follow {
+            rows.drain(..rows.len() - height);
+        } else {
+            rows.truncate(height);
+        }
+    }
     let cols = [
         col("UTC", Constraint::Length(8)).when(with_time),
         col("seq", Constraint::Length(seq_w)),
@@ -290,6 +303,12 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("summary", Constraint::Min(4)),
     ];
     list(f, area, t, title, focused, &cols, rows);
+}
+
+/// A separator row of the events list: its text in the summary column, dimmed.
+fn separator(text: &str, width: usize, t: &Theme) -> (Vec<Cell<'static>>, Style) {
+    let cells = vec![Cell::from(""), Cell::from(""), Cell::from(""), Cell::from(one_line(text, width))];
+    (cells, t.dim())
 }
 
 fn topic_style(topic: &str, t: &Theme) -> Style {

@@ -248,3 +248,28 @@ mod arbitrary_payloads {
         }
     }
 }
+
+#[test]
+fn restarts_and_gaps_are_rows_in_the_list() {
+    let msgs = vec![batch(vec![
+        hello("run-1", true),
+        block(1, 840_000),
+        block(2, 840_001),
+        // Five seqs never arrived (the replay did not reach back far enough).
+        block(8, 840_007),
+        gap(2054, 2063),
+        block(2063, 840_008),
+        // The plugin restarted: its seqs start again.
+        hello("run-2", true),
+        block(1, 840_009),
+    ])];
+    let s = screen(app(), msgs, 100, 30);
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("height 84") || l.contains("—")).collect();
+    let at = |needle: &str| rows.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {s}"));
+    assert!(at("height 840001") < at("— 5 events missed —"));
+    assert!(at("— 5 events missed —") < at("height 840007"));
+    assert!(at("height 840007") < at("— 2,054 events missed —"));
+    assert!(at("— 2,054 events missed —") < at("height 840008"));
+    assert!(at("height 840008") < at("— the plugin restarted"));
+    assert!(at("— the plugin restarted") < at("height 840009"));
+}

@@ -240,6 +240,8 @@ impl App {
             Received::Frame(Frame::Hello(h)) => {
                 if self.link.hello(h) {
                     self.set_notice("the plugin restarted; history before this point is from its previous run");
+                    self.data.store.mark("— the plugin restarted: seqs start again —");
+                    self.events.stale = true;
                 }
             }
             Received::Frame(Frame::Peers(p)) => {
@@ -247,15 +249,26 @@ impl App {
                 self.link.peers_seq = p.seq;
                 self.link.peers_complete = p.complete;
             }
-            Received::Frame(Frame::Gap(g)) => self.link.gap(&g),
+            Received::Frame(Frame::Gap(g)) => {
+                self.link.gap(&g);
+                self.mark_missed(g.missed);
+            }
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
         }
     }
 
+    fn mark_missed(&mut self, missed: u64) {
+        if missed > 0 {
+            self.data.store.mark(&format!("— {} missed —", crate::summary::count(missed, "event")));
+            self.events.stale = true;
+        }
+    }
+
     fn event(&mut self, ev: Ev) {
-        if self.link.arrival(ev.seq) == Arrival::Duplicate {
-            return;
+        match self.link.arrival(ev.seq) {
+            Arrival::Duplicate => return,
+            Arrival::New { missed } => self.mark_missed(missed),
         }
         match &ev.note {
             Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {
