@@ -41,6 +41,23 @@ pub fn one_line(s: &str, max_chars: usize) -> String {
     out
 }
 
+/// Like [`one_line`], but a cut keeps the start and the end (`sub/2…11-28`): labels and ids
+/// that differ at the end stay told apart.
+pub fn one_line_middle(s: &str, max_chars: usize) -> String {
+    let clean = sanitize(s);
+    let n = clean.chars().count();
+    if n <= max_chars {
+        return clean.into_owned();
+    }
+    let keep = max_chars.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let mut out: String = clean.chars().take(head).collect();
+    out.push('…');
+    out.extend(clean.chars().skip(n - tail));
+    out
+}
+
 fn needs_work(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -84,6 +101,14 @@ fn skip_string(chars: &mut Chars<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn middle_cuts_keep_both_ends() {
+        assert_eq!(one_line_middle("sub/2026-11-28", 9), "sub/…1-28");
+        assert_eq!(one_line_middle("sub/2026-11-29", 9), "sub/…1-29");
+        assert_eq!(one_line_middle("short", 9), "short");
+        assert_eq!(one_line_middle("abc", 1), "…");
+    }
     use proptest::prelude::*;
 
     #[test]

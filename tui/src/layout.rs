@@ -20,7 +20,7 @@ pub fn areas(area: Rect) -> Areas {
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let bottom_h = if body.height >= 12 { (u32::from(body.height) * 2 / 5).max(5) as u16 } else { 0 };
     let [top, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(bottom_h)]).areas(body);
-    let topics_w = if top.width >= 50 { (top.width / 4).clamp(14, 28) } else { 0 };
+    let topics_w = if top.width >= 50 { (top.width / 4).clamp(18, 28) } else { 0 };
     let [topics, events] = Layout::horizontal([Constraint::Length(topics_w), Constraint::Min(0)]).areas(top);
     let [peers, invoices] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     Areas { header, footer, topics, events, peers, invoices }

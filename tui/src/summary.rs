@@ -11,7 +11,8 @@ pub fn short_id(id: &str) -> String {
     if id.chars().count() <= 12 { id.to_owned() } else { format!("{}…", id.chars().take(8).collect::<String>()) }
 }
 
-/// Millisatoshi as sats with msat precision: `100000` → `100 sat`, `1001` → `1.001 sat`.
+/// Millisatoshi as sats with msat precision, thousands separated as operators write them:
+/// `100000000` → `100,000 sat`, `1001` → `1.001 sat`.
 pub fn sat(msat: u64) -> String {
     let (s, m) = (msat / 1000, msat % 1000);
     let whole = group(s);
@@ -20,15 +21,7 @@ pub fn sat(msat: u64) -> String {
 
 /// `2054, "event"` → `2,054 events`.
 pub fn count(n: u64, what: &str) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n == 1 { format!("{out} {what}") } else { format!("{out} {what}s") }
+    if n == 1 { format!("1 {what}") } else { format!("{} {what}s", group(n)) }
 }
 
 fn group(n: u64) -> String {
@@ -36,7 +29,7 @@ fn group(n: u64) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('_');
+            out.push(',');
         }
         out.push(c);
     }
@@ -213,7 +206,7 @@ mod tests {
     fn amounts_and_ids() {
         assert_eq!(sat(100_000), "100 sat");
         assert_eq!(sat(1001), "1.001 sat");
-        assert_eq!(sat(1_234_567_000), "1_234_567 sat");
+        assert_eq!(sat(1_234_567_000), "1,234,567 sat");
         assert_eq!(short_id("0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0"), "0284d0fb…");
         assert_eq!(short_id("103x1x0"), "103x1x0");
     }
@@ -237,12 +230,12 @@ mod tests {
             (
                 "forward_event",
                 r#"{"forward_event":{"payment_hash":"f5a6","in_channel":"103x2x1","out_channel":"103x1x1","in_msat":100001001,"out_msat":100000000,"fee_msat":1001,"status":"settled"}}"#,
-                "settled 103x2x1 → 103x1x1 100_000 sat fee 1.001 sat",
+                "settled 103x2x1 → 103x1x1 100,000 sat fee 1.001 sat",
             ),
             (
                 "forward_event",
                 r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","out_msat":100000000,"fee_msat":1001,"status":"local_failed","failreason":"WIRE_PERMANENT_CHANNEL_FAILURE"}}"#,
-                "local_failed 103x2x1 → 110x1x0 100_000 sat fee 1.001 sat WIRE_PERMANENT_CHANNEL_FAILURE",
+                "local_failed 103x2x1 → 110x1x0 100,000 sat fee 1.001 sat WIRE_PERMANENT_CHANNEL_FAILURE",
             ),
             ("invoice_creation", r#"{"invoice_creation":{"label":"inv-any","preimage":"00"}}"#, "inv-any any amount"),
             ("invoice_payment", r#"{"invoice_payment":{"label":"old","msat":"5000msat"}}"#, "old 5 sat"),

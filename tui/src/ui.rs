@@ -2,7 +2,7 @@
 
 use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
-use lnwatch_shared::sanitize::{one_line, sanitize};
+use lnwatch_shared::sanitize::{one_line, one_line_middle, sanitize};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -222,6 +222,11 @@ fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool
 fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let focused = app.focus == Pane::Topics;
     let store = &app.data.store;
+    let shown_counts = app.shown();
+    // The count column is as wide as the largest count (at least its header).
+    let count_w = store.topics().map(|x| shown_counts.count(x).to_string().len()).max().unwrap_or(0).max(5);
+    // Borders 2, the count column, the gap between the columns 1, key and mark 3.
+    let name_w = (area.width as usize).saturating_sub(2 + count_w + 1 + 3).max(1);
     let shown = app.shown();
     let total: u64 = store.topics().map(|x| shown.count(x)).sum();
     let mut rows = vec![(vec![Cell::from("   all"), Cell::from(total.to_string())], Style::default())];
@@ -229,7 +234,8 @@ fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
         // The mark goes before the name so that it survives truncation.
         let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
-        let name = Cell::from(format!("{key}{mark} {}", sanitize(&topic.name)));
+        // Key, mark and space take 3 columns; the name gets the rest, cut with an ellipsis.
+        let name = Cell::from(format!("{key}{mark} {}", one_line(&topic.name, name_w)));
         rows.push((vec![name, Cell::from(shown.count(topic).to_string())], style));
     }
     let cursor = app.topics.cursor.index;
@@ -240,7 +246,7 @@ fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .filter(|(i, _)| range.contains(i))
         .map(|(i, (cells, style))| (cells, if i == cursor { t.selected(focused) } else { style }))
         .collect();
-    let cols = [col("topic", Constraint::Min(6)), col("count", Constraint::Length(7))];
+    let cols = [col("topic", Constraint::Min(6)), col("count", Constraint::Length(count_w as u16))];
     list(f, area, t, format!("Topics {}", store.topics().len()), focused, &cols, rows);
 }
 
@@ -342,6 +348,8 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let range = visible(area, peers.len(), selected.filter(|_| focused), false);
     // Narrow panes drop the address, then the direction, before squeezing the id.
     let inner_w = area.width.saturating_sub(2);
+    // What is left for the address: the other columns (1, 10, 3, 6, 4) and their gaps (5).
+    let addr_w = (inner_w as usize).saturating_sub(1 + 10 + 3 + 6 + 4 + 5).max(1);
     let rows = peers[range.clone()]
         .iter()
         .zip(range)
@@ -356,7 +364,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(dot).style(style),
                 Cell::from(one_line(&short_id(&p.id), 10)),
                 Cell::from(p.direction.map_or("-", |d| d.as_str())),
-                Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), 40)),
+                Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), addr_w)),
                 Cell::from(since),
                 Cell::from(format!("×{}", p.connects)),
             ];
@@ -397,6 +405,13 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let selected = cursor.selected(invoices.len());
     let range = visible(area, invoices.len(), selected, cursor.follow);
     let inner_w = area.width.saturating_sub(2);
+    let amount = |inv: &crate::app::Invoice| inv.msat.map(sat).unwrap_or_else(|| "any".into());
+    // Amounts are never cut: the column is as wide as the widest shown.
+    let amount_w = invoices[range.clone()].iter().map(|i| amount(i).chars().count()).max().unwrap_or(6).max(6);
+    let (with_time, with_preimage) = (inner_w >= 40, inner_w >= 50);
+    let preimage_w = if app.show_secrets { 16 } else { 8 };
+    let fixed = amount_w + 1 + 4 + if with_time { 9 } else { 0 } + if with_preimage { preimage_w + 1 } else { 0 };
+    let label_w = (inner_w as usize).saturating_sub(fixed + 1).max(1);
     let rows = invoices[range.clone()]
         .iter()
         .zip(range)
@@ -405,8 +420,8 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             let cells = vec![
                 // When it was made; when it was paid is in its detail (Enter).
                 Cell::from(clock(inv.created.or(inv.paid).unwrap_or(0.0))),
-                Cell::from(one_line(&inv.label, 32)),
-                Cell::from(inv.msat.map(sat).unwrap_or_else(|| "any".into())),
+                Cell::from(one_line_middle(&inv.label, label_w)),
+                Cell::from(amount(inv)),
                 Cell::from(state).style(style),
                 Cell::from(preimage_text(app, inv.preimage.as_deref())),
             ];
@@ -414,11 +429,11 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         })
         .collect();
     let cols = [
-        col("UTC", Constraint::Length(8)).when(inner_w >= 40),
+        col("UTC", Constraint::Length(8)).when(with_time),
         col("label", Constraint::Min(6)),
-        col("amount", Constraint::Length(13)),
+        col("amount", Constraint::Length(amount_w as u16)),
         col("", Constraint::Length(4)),
-        col("preimage", Constraint::Length(if app.show_secrets { 16 } else { 8 })).when(inner_w >= 50),
+        col("preimage", Constraint::Length(preimage_w as u16)).when(with_preimage),
     ];
     list(f, area, t, title, focused, &cols, rows);
 }

@@ -273,3 +273,17 @@ fn restarts_and_gaps_are_rows_in_the_list() {
     assert!(at("height 840008") < at("— the plugin restarted"));
     assert!(at("— the plugin restarted") < at("height 840009"));
 }
+
+#[test]
+fn cuts_show_an_ellipsis_and_amounts_fit() {
+    for (w, h) in SIZES {
+        let msgs = vec![batch(vec![
+            invoice_created(1, "sub/2026-11-28", Some(233_655_014)),
+            invoice_created(2, "sub/2026-11-29", Some(1_000)),
+        ])];
+        let s = screen(app(), msgs, w, h);
+        assert!(s.contains("233,655.014 sat"), "{w}x{h}: the amount whole, with separators\n{s}");
+        let labels: Vec<&str> = s.lines().filter(|l| l.contains(" sat")).collect();
+        assert!(labels.iter().any(|l| l.contains("-28")) && labels.iter().any(|l| l.contains("-29")), "{w}x{h}\n{s}");
+    }
+}
