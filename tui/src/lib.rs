@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod decode;
 pub mod demo;
+pub mod diagnose;
 pub mod filter;
 pub mod keymap;
 pub mod layout;

@@ -32,7 +32,13 @@ pub async fn run(path: PathBuf, tx: mpsc::Sender<Msg>) {
                 }
                 read(stream, &tx).await
             }
-            Err(e) => e,
+            Err(e) => {
+                let lines = crate::diagnose::diagnose(&path);
+                if tx.send(Msg::Source(SourceEvent::Absent(lines))).await.is_err() {
+                    return;
+                }
+                e
+            }
         };
         let lost = SourceEvent::Lost { reason, retry_in: retry.as_secs_f64() };
         if tx.send(Msg::Source(lost)).await.is_err() {

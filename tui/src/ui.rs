@@ -61,6 +61,10 @@ pub fn render(app: &App, f: &mut Frame) {
     peers_pane(app, f, peers, &theme);
     invoices_pane(app, f, invoices, &theme);
 
+    if let Some(lines) = app.link.absent.as_ref().filter(|_| !app.link.ever_connected) {
+        absent(f, area, lines, &theme);
+    }
+
     match &app.overlay {
         Some(Overlay::Help { scroll }) => help(f, area, *scroll, &theme),
         Some(Overlay::Detail { subject, scroll, lines }) => detail(f, area, subject, lines, *scroll, &theme),
@@ -78,6 +82,10 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
         )),
         Conn::Up { .. } => spans.push(Span::styled("● connected", t.good())),
         Conn::Connecting { attempt } => spans.push(Span::styled(format!("◌ connecting (attempt {attempt})"), t.warn())),
+        Conn::Down { retry_at, .. } if !app.link.ever_connected => spans.push(Span::styled(
+            format!("○ no lnwatch-plugin at the socket yet, retry in {:.0}s", (retry_at - app.now).max(0.0)),
+            t.bad(),
+        )),
         Conn::Down { since, reason, retry_at } => spans.push(Span::styled(
             format!(
                 "○ disconnected {} ({}), retry in {:.0}s",
@@ -460,6 +468,16 @@ fn detail(f: &mut Frame, area: Rect, subject: &Subject, lines: &[String], scroll
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block(title, true, t)),
         r,
     );
+}
+
+/// The panel shown until the plugin is first reached: what is wrong and what to run.
+fn absent(f: &mut Frame, area: Rect, lines: &[String], t: &Theme) {
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16 + 4;
+    let r = centered(area, width.max(40), lines.len() as u16 + 2);
+    let text: Vec<Line> = lines.iter().map(|l| Line::from(sanitize(l).into_owned())).collect();
+    f.render_widget(Clear, r);
+    let title = "No plugin yet".to_string();
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block(title, true, t)), r);
 }
 
 /// What the panes' marks and colours mean, under the keys in the help.

@@ -330,3 +330,34 @@ fn ctrl_z_suspends_and_fg_resumes() {
     assert!(tmux.alternate_screen());
     tmux.keys(&["q"]);
 }
+
+#[test]
+fn with_no_plugin_a_panel_says_what_is_wrong_and_what_to_run() {
+    // A node that is up (its lightning-rpc is there) without lnwatch-plugin.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("regtest")).unwrap();
+    let _rpc = std::os::unix::net::UnixListener::bind(dir.path().join("regtest").join("lightning-rpc")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let d = dir.path().display();
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --lightning-dir {d}"), 200, 40);
+    let s = tmux.wait_for("the panel", |s| s.contains("No plugin yet"));
+    assert!(s.contains(&format!("{d}/notif.sock")), "the path in full: {s}");
+    assert!(s.contains("not running on this node") && s.contains("the node is running"), "{s}");
+    assert!(s.contains(&format!("lightning-cli --lightning-dir={d} plugin start")), "{s}");
+    assert!(!s.contains("outages"), "no outage for a connection that never was: {s}");
+    drop(tmux);
+
+    // Pointed at the network dir while the plugin's socket is one level up: "did you mean".
+    let _plugin = std::os::unix::net::UnixListener::bind(dir.path().join("notif.sock")).unwrap();
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --lightning-dir {d}/regtest"), 200, 40);
+    let s = tmux.wait_for("the panel", |s| s.contains("No plugin yet"));
+    assert!(s.contains(&format!("did you mean --lightning-dir {d}?")), "{s}");
+    drop(tmux);
+
+    // A regular file at the path.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("notif.sock"), "not a socket").unwrap();
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --lightning-dir {}", other.path().display()), 200, 40);
+    let s = tmux.wait_for("the panel", |s| s.contains("No plugin yet"));
+    assert!(s.contains("regular file, not a socket"), "{s}");
+}

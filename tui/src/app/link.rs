@@ -7,9 +7,16 @@ use lnwatch_shared::frame::{Gap, Hello};
 /// Connection to the plugin's socket, as the source task reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceEvent {
-    Connecting { attempt: u32 },
+    Connecting {
+        attempt: u32,
+    },
     Connected,
-    Lost { reason: String, retry_in: f64 },
+    Lost {
+        reason: String,
+        retry_in: f64,
+    },
+    /// A connection attempt failed; what is at the socket's path and what to do about it.
+    Absent(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +58,10 @@ pub struct Link {
     greeted: bool,
     /// Connected for a while with no hello: whatever listens there is not lnwatch-plugin.
     pub silent: bool,
+    /// Ever connected: until then a failure is "no plugin here", not an outage.
+    pub ever_connected: bool,
+    /// Why there is no plugin at the socket (until a connection succeeds).
+    pub absent: Option<Vec<String>>,
 }
 
 /// How long a connection may stay without a hello before the socket is called not lnwatch's.
@@ -76,6 +87,8 @@ impl Link {
             bad_lines: 0,
             greeted: false,
             silent: false,
+            ever_connected: false,
+            absent: None,
         }
     }
 
@@ -124,10 +137,17 @@ impl Link {
             SourceEvent::Connected => {
                 self.greeted = false;
                 self.silent = false;
+                self.ever_connected = true;
+                self.absent = None;
                 Conn::Up { since: now }
             }
+            SourceEvent::Absent(lines) => {
+                self.absent = Some(lines);
+                return;
+            }
             SourceEvent::Lost { reason, retry_in } => {
-                if !matches!(self.conn, Conn::Down { .. }) {
+                // An outage is a connection that was up and went; never having one is not.
+                if !matches!(self.conn, Conn::Down { .. }) && self.ever_connected {
                     self.outages += 1;
                 }
                 let since = match &self.conn {
