@@ -269,12 +269,12 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     if view.hidden_by_text > 0 {
         title.push_str(&format!(" · {} hidden by filter", view.hidden_by_text));
     }
-    let cursor = app.events.cursor;
-    if !cursor.follow && !view.events.is_empty() {
+    let follow = app.events.follow;
+    if !follow && !view.events.is_empty() {
         title.push_str(" · scrolled (G follows)");
     }
-    let selected = cursor.selected(view.events.len());
-    let range = visible(area, view.events.len(), selected, cursor.follow);
+    let selected = app.events.selected_index();
+    let range = app.events.window(area.height.saturating_sub(3) as usize);
     let shown = &view.events[range.clone()];
     // Columns shrink with the pane; the summary gets what is left.
     let inner_w = area.width.saturating_sub(2);
@@ -295,7 +295,7 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)),
             Cell::from(one_line(ev.summary(app.show_secrets), summary_w)),
         ];
-        let marked = Some(i) == selected && (focused || !cursor.follow);
+        let marked = Some(i) == selected && (focused || !follow);
         rows.push((cells, if marked { t.selected(focused) } else { Style::default() }));
     }
     for (_, text) in view.markers.iter().filter(|(at, _)| *at == range.end && range.end > range.start) {
@@ -304,7 +304,7 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     // Separators take rows of their own: keep the newest rows when following, else the first.
     let height = area.height.saturating_sub(3) as usize;
     if rows.len() > height {
-        if cursor.follow {
+        if follow {
             rows.drain(..rows.len() - height);
         } else {
             rows.truncate(height);

@@ -158,7 +158,7 @@ fn keys_quit_overlays_panes_and_detail() {
     assert_eq!(ev.seq, 1, "k moved the selection up from the newest");
     a.update(code(KeyCode::Esc));
     a.update(key('G'));
-    assert!(a.events.cursor.follow);
+    assert!(a.events.follow);
     a.update(key('q'));
     assert!(a.quit);
     let mut b = app();
@@ -339,4 +339,40 @@ fn the_help_scrolls_and_closes() {
     assert!(matches!(a.overlay, Some(Overlay::Help { .. })), "other keys leave it open");
     a.update(code(KeyCode::Esc));
     assert!(a.overlay.is_none());
+}
+
+#[test]
+fn a_selection_is_an_event_and_the_window_holds_still() {
+    let mut a = lnwatch::app::App::new("s".into(), 50, None, T0);
+    // 80×24: the events pane shows 11 rows.
+    a.update(Msg::Resize(80, 24));
+    let rows = 11;
+    a.update(batch((1..=50).map(|i| block(i, i)).collect()));
+    let first_row = |a: &lnwatch::app::App| a.view().events[a.events.window(rows).start].seq;
+    a.prepare();
+    assert_eq!(first_row(&a), 40, "following: the last page");
+    a.update(key('k'));
+    a.prepare();
+    assert_eq!(a.selected_event().map(|e| e.seq), Some(49));
+    assert_eq!(first_row(&a), 40, "k moves the selection, not the window");
+    // New events arrive and the oldest are dropped (50 kept): the same event stays selected,
+    // the same event stays the first row.
+    a.update(batch((51..=55).map(|i| block(i, i)).collect()));
+    a.prepare();
+    assert_eq!(a.selected_event().map(|e| e.seq), Some(49));
+    assert_eq!(first_row(&a), 40);
+    // Moving above the window scrolls it just enough.
+    for _ in 0..10 {
+        a.update(key('k'));
+    }
+    a.prepare();
+    assert_eq!(a.selected_event().map(|e| e.seq), Some(39));
+    assert_eq!(first_row(&a), 39);
+    // An event that is dropped hands the selection to the next one.
+    a.update(batch((56..=100).map(|i| block(i, i)).collect()));
+    a.prepare();
+    assert_eq!(a.selected_event().map(|e| e.seq), Some(51), "39 dropped: the oldest kept is selected");
+    a.update(key('G'));
+    a.prepare();
+    assert_eq!(a.selected_event().map(|e| e.seq), Some(100));
 }

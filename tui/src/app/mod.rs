@@ -475,7 +475,8 @@ impl App {
         match self.focus {
             Pane::Events => {
                 self.prepare();
-                self.events.cursor = self.events.cursor.moved(action, self.events.view.events.len(), true);
+                let height = crate::layout::areas(self.size).events.height.saturating_sub(3) as usize;
+                self.events.moved(action, height.max(1));
             }
             Pane::Topics => {
                 let rows = self.data.store.topics().len() + 1;
@@ -487,7 +488,7 @@ impl App {
                     .checked_sub(1)
                     .and_then(|i| self.data.store.topic_at(i))
                     .map(|t| t.name.clone());
-                self.events.cursor = Cursor::following();
+                self.events.follow_newest();
                 self.events.stale = true;
             }
             Pane::Peers => self.peers.cursor = self.peers.cursor.moved(action, self.shown_peers().len(), false),
