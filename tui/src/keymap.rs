@@ -93,22 +93,30 @@ use Mode::*;
 use Pane::*;
 
 const ALL: &[Pane] = &[];
+const UP_DOWN: &[(Key, Action)] =
+    &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)];
+/// Scrolling an overlay (help, detail).
+const SCROLL: &[(Key, Action)] = &[
+    (C('j'), A::Down),
+    (Code(KeyCode::Down), A::Down),
+    (C('k'), A::Up),
+    (Code(KeyCode::Up), A::Up),
+    (Code(KeyCode::PageDown), A::PageDown),
+    (Code(KeyCode::PageUp), A::PageUp),
+    (C('g'), A::First),
+    (Code(KeyCode::Home), A::First),
+];
 const LISTS: &[Pane] = &[Events, Peers, Invoices];
 
 /// Every binding, in the order the footer and the help list them.
 pub const BINDINGS: &[Binding] = &[
     // Main panes.
     Binding {
-        mode: Main,
-        keys: &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)],
-        keys_text: "j k ↑ ↓",
-        hint: Some("j/k move"),
-        hint_in: LISTS,
-        help: "move",
+        mode: Main, keys: UP_DOWN, keys_text: "j k ↑ ↓", hint: Some("j/k move"), hint_in: LISTS, help: "move"
     },
     Binding {
         mode: Main,
-        keys: &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)],
+        keys: UP_DOWN,
         keys_text: "j k ↑ ↓",
         hint: Some("j/k select topic"),
         hint_in: &[Topics],
@@ -258,15 +266,7 @@ pub const BINDINGS: &[Binding] = &[
     // The help overlay.
     Binding {
         mode: Help,
-        keys: &[
-            (C('j'), A::Down),
-            (Code(KeyCode::Down), A::Down),
-            (C('k'), A::Up),
-            (Code(KeyCode::Up), A::Up),
-            (Code(KeyCode::PageDown), A::PageDown),
-            (Code(KeyCode::PageUp), A::PageUp),
-            (C('g'), A::First),
-        ],
+        keys: SCROLL,
         keys_text: "j k PgUp PgDn",
         hint: Some("j/k scroll"),
         hint_in: ALL,
@@ -288,16 +288,7 @@ pub const BINDINGS: &[Binding] = &[
     // The event detail.
     Binding {
         mode: Detail,
-        keys: &[
-            (C('j'), A::Down),
-            (Code(KeyCode::Down), A::Down),
-            (C('k'), A::Up),
-            (Code(KeyCode::Up), A::Up),
-            (Code(KeyCode::PageDown), A::PageDown),
-            (Code(KeyCode::PageUp), A::PageUp),
-            (C('g'), A::First),
-            (Code(KeyCode::Home), A::First),
-        ],
+        keys: SCROLL,
         keys_text: "j k PgUp PgDn g",
         hint: Some("j/k scroll"),
         hint_in: ALL,
@@ -322,7 +313,7 @@ pub const BINDINGS: &[Binding] = &[
     // The topic picker.
     Binding {
         mode: Picker,
-        keys: &[(C('j'), A::Down), (Code(KeyCode::Down), A::Down), (C('k'), A::Up), (Code(KeyCode::Up), A::Up)],
+        keys: UP_DOWN,
         keys_text: "j k",
         hint: Some("j/k move"),
         hint_in: ALL,

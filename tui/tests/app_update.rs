@@ -376,3 +376,15 @@ fn a_selection_is_an_event_and_the_window_holds_still() {
     a.prepare();
     assert_eq!(a.selected_event().map(|e| e.seq), Some(100));
 }
+
+#[test]
+fn ctrl_c_quits_from_an_overlay_and_the_filter_line_too() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    for open in [key('?'), key('t'), key('/')] {
+        let mut a = app();
+        a.update(open);
+        a.update(ctrl_c());
+        assert!(a.quit);
+    }
+}

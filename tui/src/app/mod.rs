@@ -292,9 +292,11 @@ impl App {
         }
         let mode = self.mode();
         if let Some(action) = keymap::action(mode, &k) {
-            if action == Action::Suspend {
-                self.suspend = true;
-                return;
+            // Ctrl-C and Ctrl-Z mean the same in every mode.
+            match action {
+                Action::Quit => return self.quit = true,
+                Action::Suspend => return self.suspend = true,
+                _ => {}
             }
             match mode {
                 Mode::Main => self.main(action),
@@ -336,29 +338,17 @@ impl App {
 
     fn help(&mut self, action: Action) {
         let Some(Overlay::Help { scroll }) = self.overlay.take() else { return };
-        let scroll = match action {
-            Action::Close => return,
-            Action::Down => scroll.saturating_add(1),
-            Action::Up => scroll.saturating_sub(1),
-            Action::PageDown => scroll.saturating_add(PAGE as u16),
-            Action::PageUp => scroll.saturating_sub(PAGE as u16),
-            Action::First => 0,
-            _ => scroll,
-        };
-        self.overlay = Some(Overlay::Help { scroll });
+        if action != Action::Close {
+            self.overlay = Some(Overlay::Help { scroll: scrolled(scroll, action) });
+        }
     }
 
     fn detail(&mut self, action: Action) {
         let Some(Overlay::Detail { subject, scroll, lines }) = self.overlay.take() else { return };
-        let scroll = match action {
-            Action::Close | Action::Quit => return,
-            Action::Down => scroll.saturating_add(1),
-            Action::Up => scroll.saturating_sub(1),
-            Action::PageDown => scroll.saturating_add(PAGE as u16),
-            Action::PageUp => scroll.saturating_sub(PAGE as u16),
-            Action::First => 0,
-            _ => scroll,
-        };
+        if action == Action::Close {
+            return;
+        }
+        let scroll = scrolled(scroll, action);
         let lines = if action == Action::Secrets {
             self.toggle_secrets();
             self.detail_lines(&subject)
@@ -496,6 +486,18 @@ impl App {
                 self.invoices.cursor = self.invoices.cursor.moved(action, self.shown_invoices().len(), true)
             }
         }
+    }
+}
+
+/// An overlay's scroll offset after a movement key.
+fn scrolled(scroll: u16, action: Action) -> u16 {
+    match action {
+        Action::Down => scroll.saturating_add(1),
+        Action::Up => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(PAGE as u16),
+        Action::PageUp => scroll.saturating_sub(PAGE as u16),
+        Action::First => 0,
+        _ => scroll,
     }
 }
 
