@@ -5,6 +5,9 @@
 //! buffer of at most [`BATCH_BYTES`], large ones are written straight from the log's shared
 //! copy. A client is let go as soon as it hangs up, event or not; one that only closed its
 //! sending side (a shell pipeline after its `subscribe`) is still served.
+//!
+//! Queries run as tasks of the client's reader, at most [`MAX_QUERIES_IN_FLIGHT`] at a time;
+//! their answers join the event lines in the writer, between batches.
 
 use std::collections::HashSet;
 use std::os::fd::{AsFd, AsRawFd};
@@ -12,12 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use interprocess::local_socket::tokio::Stream;
-use lnwatch_shared::frame::{self, Frame, Gap, LineBuf};
+use lnwatch_shared::frame::{self, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 
 use crate::hub::{Attached, Hub, Item};
 use crate::outbox::Logger;
+use crate::query::{self, Queries};
 
 /// Topics a client asked for; `None` is everything.
 type Filter = Option<HashSet<Box<str>>>;
@@ -35,11 +40,13 @@ const HALF_CLOSED_CHECK: Duration = Duration::from_secs(1);
 const BATCH_ITEMS: usize = 1024;
 
 /// Serves one client until it goes away or the hub closes.
-pub async fn serve(stream: Stream, hub: Arc<Hub>, log: Logger) {
+pub async fn serve(stream: Stream, hub: Arc<Hub>, queries: Queries, log: Logger) {
     let attached = hub.attach();
     // `&Stream` reads and writes, so both tasks share it.
     let stream = Arc::new(stream);
     let (filter_tx, filter_rx) = watch::channel(None);
+    // Room for every answer that may be in flight, so a query task never waits to hand it over.
+    let (answers_tx, answers) = mpsc::channel(MAX_QUERIES_IN_FLIGHT * 2);
     let mut writer = Writer {
         send: stream.clone(),
         hub,
@@ -52,8 +59,8 @@ pub async fn serve(stream: Stream, hub: Arc<Hub>, log: Logger) {
     // Whichever ends first ends the client: the writer on a write error or when the hub
     // closes, the reader when the client hangs up.
     tokio::select! {
-        _ = writer.run(attached) => {}
-        () = read_requests(stream, filter_tx, log) => {}
+        _ = writer.run(attached, answers) => {}
+        () = read_requests(stream, filter_tx, Requests { queries, answers: answers_tx, log }) => {}
     }
 }
 
@@ -69,7 +76,7 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(&mut self, attached: Attached) -> std::io::Result<()> {
+    async fn run(&mut self, attached: Attached, mut answers: mpsc::Receiver<Vec<u8>>) -> std::io::Result<()> {
         let Attached { preamble, replay, mut cursor, mut wake, .. } = attached;
         self.buf.extend_from_slice(&preamble);
         for item in replay {
@@ -77,15 +84,22 @@ impl Writer {
         }
         self.flush().await?;
         loop {
+            while let Ok(answer) = answers.try_recv() {
+                self.send_line(&answer).await?;
+            }
             wake.borrow_and_update();
             let batch = self.hub.read(cursor, BATCH_ITEMS);
             if batch.finished {
                 return Ok(());
             }
             if batch.items.is_empty() {
+                self.flush().await?;
                 // Woken by any append after `borrow_and_update`, so nothing is missed.
-                if wake.changed().await.is_err() {
-                    return Ok(());
+                tokio::select! {
+                    changed = wake.changed() => if changed.is_err() {
+                        return Ok(());
+                    },
+                    Some(answer) = answers.recv() => self.send_line(&answer).await?,
                 }
                 continue;
             }
@@ -142,9 +156,18 @@ impl Writer {
     }
 }
 
-/// Reads client lines: `subscribe` updates the filter, anything else is ignored (and noted).
-/// Returns when the client has hung up.
-async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, log: Logger) {
+/// What the reader needs besides the stream and the filter.
+struct Requests {
+    queries: Queries,
+    answers: mpsc::Sender<Vec<u8>>,
+    log: Logger,
+}
+
+/// Reads client lines: `subscribe` updates the filter, `query` starts a query task, anything
+/// else is ignored (and noted). Returns when the client has hung up, which ends its queries.
+async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, requests: Requests) {
+    let Requests { queries, answers, log } = requests;
+    let mut in_flight = JoinSet::new();
     let mut lines = LineBuf::new(MAX_CLIENT_LINE);
     let mut chunk = vec![0u8; 8192];
     loop {
@@ -167,6 +190,23 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, log: Lo
             match line.map(frame::decode) {
                 Ok(Ok(Frame::Subscribe(s))) => {
                     let _ = filter.send(s.topics.map(|t| t.into_iter().map(Into::into).collect()));
+                }
+                Ok(Ok(Frame::Query(q))) => {
+                    while in_flight.try_join_next().is_some() {}
+                    let refusal = if in_flight.len() >= MAX_QUERIES_IN_FLIGHT {
+                        Some(query::busy(&q.id))
+                    } else {
+                        Queries::refuse(&q)
+                    };
+                    let (queries, answers) = (queries.clone(), answers.clone());
+                    match refusal {
+                        // Room for every answer in flight and as many refusals; when it is full the client
+                        // is not reading, and dropping a refusal costs it least.
+                        Some(line) => drop(answers.try_send(line)),
+                        None => drop(in_flight.spawn(async move {
+                            let _ = answers.send(queries.answer(q).await).await;
+                        })),
+                    }
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) | Err(e) => log.debug(format!("ignored a client line: {e}")),

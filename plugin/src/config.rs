@@ -1,6 +1,7 @@
 //! The plugin's configuration, read from lightningd's `init` request.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -14,6 +15,8 @@ pub struct Config {
     pub client_queue: usize,
     /// Bytes the event log may hold.
     pub buffer_bytes: usize,
+    /// How long the node gets to answer a client's query.
+    pub query_timeout: Duration,
     pub redact: bool,
     pub log: bool,
     /// The node's JSON-RPC socket.
@@ -43,6 +46,7 @@ pub fn from_init(params: &Value, cwd: &Path) -> Result<Config, String> {
         replay: options::REPLAY.read(options)?,
         client_queue: options::CLIENT_QUEUE.read(options)?,
         buffer_bytes: options::BUFFER_MB.read(options)?.saturating_mul(1 << 20),
+        query_timeout: Duration::from_secs(options::QUERY_TIMEOUT.read(options)? as u64),
         redact: options::REDACT.read(options)?,
         log: options::LOG.read(options)?,
         rpc_file: network_dir.join(rpc_file),

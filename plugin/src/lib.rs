@@ -11,6 +11,7 @@ pub mod hub;
 pub mod manifest;
 pub mod options;
 pub mod outbox;
+pub mod query;
 pub mod rpc;
 pub mod socket;
 pub mod stdio;

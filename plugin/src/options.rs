@@ -32,6 +32,12 @@ pub const BUFFER_MB: Opt<u64> = Opt {
     description: "MiB the kept events may take (replay and client queues): past it the oldest go first",
     min: 1,
 };
+pub const QUERY_TIMEOUT: Opt<u64> = Opt {
+    name: "lnwatch-query-timeout",
+    default: 30,
+    description: "Seconds the node gets to answer a client's query before the client is told it timed out",
+    min: 1,
+};
 pub const REDACT: Opt<bool> = Opt {
     name: "lnwatch-redact",
     default: true,
@@ -52,6 +58,7 @@ pub fn manifest() -> Value {
         REPLAY.manifest("int"),
         CLIENT_QUEUE.manifest("int"),
         BUFFER_MB.manifest("int"),
+        QUERY_TIMEOUT.manifest("int"),
         REDACT.manifest("bool"),
         LOG.manifest("bool"),
     ])

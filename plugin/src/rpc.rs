@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lnwatch_shared::peers::from_listpeers;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -14,15 +16,63 @@ use crate::hub::Hub;
 use crate::outbox::Logger;
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// The snapshot's answers are small; this only bounds memory.
+const SNAPSHOT_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// How a call ended at the node.
+#[derive(Debug)]
+pub enum Reply {
+    /// The `result` member, as the node wrote it.
+    Result(Box<RawValue>),
+    /// The `error` member.
+    Error(Value),
+}
+
+/// Why a call has no reply.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("{method} did not answer in {after:?}")]
+    Timeout { method: String, after: Duration },
+    #[error("{method}: the reply is over {limit} bytes")]
+    TooLarge { method: String, limit: usize },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
 
 /// Calls `method` and returns its `result`; a JSON-RPC error becomes an `io::Error`.
 pub async fn call(rpc_file: &Path, method: &str, params: Value) -> io::Result<Value> {
-    tokio::time::timeout(CALL_TIMEOUT, call_inner(rpc_file, method, params))
-        .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, format!("{method} did not answer in {CALL_TIMEOUT:?}")))?
+    let reply = request(rpc_file, method, &params, CALL_TIMEOUT, SNAPSHOT_MAX_BYTES).await.map_err(|e| match e {
+        CallError::Io(e) => e,
+        other => io::Error::other(other.to_string()),
+    })?;
+    match reply {
+        Reply::Result(raw) => {
+            serde_json::from_str(raw.get()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        }
+        Reply::Error(err) => Err(io::Error::other(format!("{method}: {err}"))),
+    }
 }
 
-async fn call_inner(rpc_file: &Path, method: &str, params: Value) -> io::Result<Value> {
+/// One call on its own connection, given up after `timeout` or once the reply passes
+/// `max_bytes`.
+pub async fn request(
+    rpc_file: &Path,
+    method: &str,
+    params: &Value,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Reply, CallError> {
+    tokio::time::timeout(timeout, request_inner(rpc_file, method, params, max_bytes))
+        .await
+        .map_err(|_| CallError::Timeout { method: method.to_owned(), after: timeout })?
+}
+
+async fn request_inner(rpc_file: &Path, method: &str, params: &Value, max_bytes: usize) -> Result<Reply, CallError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        result: Option<Box<RawValue>>,
+        error: Option<Value>,
+    }
     let mut stream = UnixStream::connect(rpc_file).await?;
     let request = json!({"jsonrpc":"2.0","id":format!("lnwatch:{method}#1"),"method":method,"params":params});
     stream.write_all(request.to_string().as_bytes()).await?;
@@ -31,25 +81,36 @@ async fn call_inner(rpc_file: &Path, method: &str, params: Value) -> io::Result<
     loop {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("{method}: connection closed before a reply"),
-            ));
+            let e = io::Error::new(io::ErrorKind::UnexpectedEof, format!("{method}: connection closed before a reply"));
+            return Err(e.into());
         }
         buf.extend_from_slice(&chunk[..n]);
+        // The envelope adds a few dozen bytes to the result.
+        if buf.len() > max_bytes.saturating_add(256) {
+            return Err(CallError::TooLarge { method: method.to_owned(), limit: max_bytes });
+        }
         // Replies end with "\n\n"; only then is a parse attempt worth it.
         if !buf.ends_with(b"\n\n") {
             continue;
         }
-        let mut reply: Value = match serde_json::from_slice(&buf) {
+        let answer: Answer = match serde_json::from_slice(&buf) {
             Ok(v) => v,
             Err(e) if e.is_eof() => continue,
-            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{method}: bad reply: {e}"))),
+            Err(e) => {
+                let e = io::Error::new(io::ErrorKind::InvalidData, format!("{method}: bad reply: {e}"));
+                return Err(e.into());
+            }
         };
-        if let Some(err) = reply.get("error") {
-            return Err(io::Error::other(format!("{method}: {err}")));
-        }
-        return Ok(reply.get_mut("result").map(Value::take).unwrap_or(Value::Null));
+        return Ok(match (answer.result, answer.error) {
+            (_, Some(err)) => Reply::Error(err),
+            (Some(raw), None) => {
+                if raw.get().len() > max_bytes {
+                    return Err(CallError::TooLarge { method: method.to_owned(), limit: max_bytes });
+                }
+                Reply::Result(raw)
+            }
+            (None, None) => Reply::Result(RawValue::from_string("null".into()).map_err(io::Error::other)?),
+        });
     }
 }
 

@@ -22,6 +22,7 @@ use tokio::task::JoinSet;
 use crate::config::{self, Config};
 use crate::hub::{Hub, NodeInfo};
 use crate::outbox::{Logger, Outbox};
+use crate::query::Queries;
 use crate::socket::{self, SocketFile};
 use crate::{client, manifest, rpc};
 
@@ -233,7 +234,10 @@ impl Plugin {
         let clients = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
         let socket = Arc::new(std::sync::Mutex::new(socket));
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(listener, socket.clone(), hub.clone(), clients.clone(), self.log.clone()));
+        let queries =
+            Queries { rpc_file: config.rpc_file.clone(), redact: config.redact, timeout: config.query_timeout };
+        let served = Served { hub: hub.clone(), queries, clients: clients.clone(), log: self.log.clone() };
+        tasks.spawn(accept(listener, socket.clone(), served));
         tasks.spawn({
             let (rpc_file, hub, log) = (config.rpc_file.clone(), hub.clone(), self.log.clone());
             async move { rpc::snapshot(&rpc_file, hub, log).await }
@@ -301,13 +305,16 @@ fn is_io_log(params: &RawValue) -> bool {
 /// How often the socket's path is checked for having been deleted or replaced.
 const SOCKET_CHECK: Duration = Duration::from_secs(1);
 
-async fn accept(
-    mut listener: Listener,
-    socket: Arc<std::sync::Mutex<SocketFile>>,
+/// What every accepted client is served with.
+struct Served {
     hub: Arc<Hub>,
+    queries: Queries,
     clients: Arc<tokio::sync::Mutex<JoinSet<()>>>,
     log: Logger,
-) {
+}
+
+async fn accept(mut listener: Listener, socket: Arc<std::sync::Mutex<SocketFile>>, served: Served) {
+    let Served { hub, queries, clients, log } = served;
     let mut check = tokio::time::interval(SOCKET_CHECK);
     // The last problem reported about the path, so it is said once, not every second.
     let mut reported: Option<String> = None;
@@ -318,7 +325,7 @@ async fn accept(
                     let mut set = clients.lock().await;
                     // Reap finished clients so the set does not grow with uptime.
                     while set.try_join_next().is_some() {}
-                    set.spawn(client::serve(stream, hub.clone(), log.clone()));
+                    set.spawn(client::serve(stream, hub.clone(), queries.clone(), log.clone()));
                     log.debug(format!("client connected ({} connected)", set.len()));
                 }
                 Err(e) => {

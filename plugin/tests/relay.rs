@@ -29,6 +29,7 @@ fn manifest_declares_wildcard_options_and_dynamic() {
             "lnwatch-replay",
             "lnwatch-client-queue",
             "lnwatch-buffer-mb",
+            "lnwatch-query-timeout",
             "lnwatch-redact",
             "lnwatch-log"
         ]

@@ -22,6 +22,12 @@ pub enum Frame {
     Event(Event),
     Gap(Gap),
     Subscribe(Subscribe),
+    /// Client → plugin: a read-only call to the node.
+    Query(Query),
+    /// Plugin → client: a query's answer.
+    Result(QueryResult),
+    /// Plugin → client: why a query has no answer.
+    Error(QueryError),
     /// A frame type this build does not know; readers skip it.
     #[serde(other)]
     Unknown,
@@ -91,6 +97,80 @@ pub struct Subscribe {
     #[serde(default)]
     pub topics: Option<Vec<String>>,
 }
+
+/// Client → plugin: call one of the node's read-only methods (see [`QUERY_METHODS`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// Chosen by the client and echoed in the answer; any JSON value.
+    #[serde(default)]
+    pub id: Value,
+    pub method: String,
+    /// An object or array as the method takes it; absent or null for none.
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// The node's `result` for a query, redacted like events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryResult {
+    #[serde(default)]
+    pub id: Value,
+    #[serde(default)]
+    pub result: Value,
+}
+
+/// A query that has no result: refused by the plugin or failed at the node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryError {
+    #[serde(default)]
+    pub id: Value,
+    /// The node's JSON-RPC error code, or one of [`query_error`]'s.
+    pub code: i64,
+    pub message: String,
+}
+
+/// Codes of the errors the plugin itself gives to queries (the node's own codes pass through).
+pub mod query_error {
+    /// The method is not on the read-only allowlist.
+    pub const NOT_ALLOWED: i64 = -32601;
+    /// `params` is neither an object, an array nor null.
+    pub const BAD_PARAMS: i64 = -32602;
+    /// The client already has [`super::MAX_QUERIES_IN_FLIGHT`] queries unanswered.
+    pub const BUSY: i64 = -32010;
+    /// The node did not answer within the plugin's query timeout.
+    pub const TIMEOUT: i64 = -32011;
+    /// The answer is over [`super::MAX_RESULT_BYTES`]: ask for less (`limit`, `start`).
+    pub const TOO_LARGE: i64 = -32012;
+    /// The node's RPC socket could not be reached or answered with something else.
+    pub const UNAVAILABLE: i64 = -32013;
+}
+
+/// The read-only methods a client may query: what the node has and has done, never its
+/// configuration, datastore or logs, and nothing that changes anything.
+pub const QUERY_METHODS: &[&str] = &[
+    "getinfo",
+    "listpeers",
+    "listpeerchannels",
+    "listclosedchannels",
+    "listchannels",
+    "listnodes",
+    "listforwards",
+    "listinvoices",
+    "listsendpays",
+    "listpays",
+    "listhtlcs",
+    "listfunds",
+    "listchainmoves",
+    "listchannelmoves",
+    "listnetworkevents",
+    "feerates",
+    "wait",
+];
+
+/// Queries one client may have unanswered at once.
+pub const MAX_QUERIES_IN_FLIGHT: usize = 4;
+/// Largest result the plugin relays, well under [`MAX_LINE`] so every reader accepts it.
+pub const MAX_RESULT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Why a line was not a frame.
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +341,9 @@ mod tests {
             }),
             Frame::Gap(Gap { missed: 3, next_seq: 11 }),
             Frame::Subscribe(Subscribe { topics: Some(vec!["connect".into()]) }),
+            Frame::Query(Query { id: json!(7), method: "listforwards".into(), params: json!({"limit": 10}) }),
+            Frame::Result(QueryResult { id: json!("a"), result: json!({"forwards": []}) }),
+            Frame::Error(QueryError { id: json!(null), code: query_error::BUSY, message: "busy".into() }),
         ];
         for f in frames {
             let line = encode(&f);

@@ -1,5 +1,6 @@
-//! A fake `lightning-rpc`: answers `getinfo` and `listpeers` from configurable values, records
-//! every call, and can come up late, as lightningd's RPC socket does at startup.
+//! A fake `lightning-rpc`: answers `getinfo` and `listpeers` from configurable values and any
+//! other method from a function, records every call, and can come up late, as lightningd's RPC
+//! socket does at startup.
 
 use std::io::{BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -18,6 +19,20 @@ pub struct RpcAnswers {
     pub listpeers: Value,
     /// How long the node takes to answer each call.
     pub answer_delay: Duration,
+    /// Every other method: `Some(result)`, or `None` for lightningd's "Unknown command".
+    pub other: Option<Answerer>,
+}
+
+/// Answers a method with its params; shared by every connection.
+#[derive(Clone)]
+pub struct Answerer(pub Arc<AnswerFn>);
+
+pub type AnswerFn = dyn Fn(&str, &Value) -> Option<Value> + Send + Sync;
+
+impl std::fmt::Debug for Answerer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answerer(..)")
+    }
 }
 
 impl Default for RpcAnswers {
@@ -27,6 +42,7 @@ impl Default for RpcAnswers {
                             "alias":"SLEEPYCHIPMUNK","network":"regtest","version":"v25.12.1","blockheight":110}),
             listpeers: json!({"peers":[]}),
             answer_delay: Duration::ZERO,
+            other: None,
         }
     }
 }
@@ -118,7 +134,10 @@ fn answer(stream: UnixStream, answers: &RpcAnswers, calls: &Mutex<Vec<String>>) 
         let body = match method.as_str() {
             "getinfo" => json!({"result": answers.getinfo}),
             "listpeers" => json!({"result": answers.listpeers}),
-            _ => json!({"error": {"code": -32601, "message": format!("Unknown command '{method}'")}}),
+            _ => match answers.other.as_ref().and_then(|a| (a.0)(&method, &request["params"])) {
+                Some(result) => json!({ "result": result }),
+                None => json!({"error": {"code": -32601, "message": format!("Unknown command '{method}'")}}),
+            },
         };
         let mut reply = json!({"jsonrpc":"2.0","id":request["id"]});
         if let (Some(r), Some(b)) = (reply.as_object_mut(), body.as_object()) {

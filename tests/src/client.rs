@@ -5,7 +5,8 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lnwatch_shared::frame::{self, Frame, Subscribe};
+use lnwatch_shared::frame::{self, Frame, Query, Subscribe};
+use serde_json::Value;
 
 pub struct Client {
     reader: BufReader<UnixStream>,
@@ -71,5 +72,19 @@ impl Client {
     pub fn subscribe(&mut self, topics: Option<&[&str]>) -> io::Result<()> {
         let f = Frame::Subscribe(Subscribe { topics: topics.map(|t| t.iter().map(|s| s.to_string()).collect()) });
         self.send_line(&frame::encode(&f))
+    }
+
+    /// Sends a query; its answer comes among the frames.
+    pub fn query(&mut self, id: Value, method: &str, params: Value) -> io::Result<()> {
+        self.send_line(&frame::encode(&Frame::Query(Query { id, method: method.into(), params })))
+    }
+
+    /// Reads frames until the answer to query `id` (result or error), keeping the others.
+    pub fn answer(&mut self, id: &Value, timeout: Duration) -> io::Result<(Frame, Vec<Frame>)> {
+        let is_answer =
+            |f: &Frame| matches!(f, Frame::Result(r) if r.id == *id) || matches!(f, Frame::Error(e) if e.id == *id);
+        let mut frames = self.frames_until(timeout, is_answer)?;
+        let answer = frames.pop().expect("frames_until ends with the match");
+        Ok((answer, frames))
     }
 }
