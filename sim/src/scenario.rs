@@ -1,6 +1,9 @@
-//! A lively, realistic node for the demo: peers connecting and disconnecting, invoices created
-//! and paid, forwards settling and failing, blocks, channel state changes, payments, warnings.
-//! Deterministic for a given seed.
+//! The demo's node: a small routing node with named peers and channels that stay. Forwards
+//! move real balances and settle or fail for a reason (no liquidity out, the next peer is
+//! offline, a failure downstream); invoices are created, most paid, some left to expire; the
+//! node pays now and then; one peer on a flaky connection comes and goes; blocks arrive; a new
+//! peer opens a channel early on. The node answers the RPC queries a monitor makes
+//! ([`Scenario::answer`]) from the same state. Deterministic for a given seed and clock.
 
 use std::time::Duration;
 
@@ -24,35 +27,87 @@ impl Rng {
     }
 }
 
-pub const PEERS: [(&str, &str); 5] = [
-    ("0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0", "127.0.0.1:19847"),
-    ("022d223620a359a47ff7f7ac447c85c46c923da53389221a0054c11c1e3ca31d59", "10.0.0.7:9735"),
-    ("035d2b1192dfba134e10e540875d366ebc8bc353d5aa766b80c090b39c3a5d885d", "203.0.113.5:9735"),
-    ("03864ef025fde8fb587d989186ce6a4a186895ee44a926bfc370e2c366597a3f8f", "[2001:db8::1]:9735"),
-    ("02f6725f9c1c40333b67faea92fd211c183050f28df32cac3f9d69685fe9665432", "198.51.100.9:9735"),
+/// The demo node itself.
+pub const NODE_ID: &str = "0357f749a32bba1cec0c37ffba42352b49eed0ea1e7233f595a1a07038f7a380d0";
+pub const NODE_ALIAS: &str = "lnwatch-demo";
+
+/// id, alias, address, channel capacity (sat), our share of it at start (%).
+const PEERS: [(&str, &str, &str, u64, u64); 5] = [
+    (
+        "0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0",
+        "river-hub",
+        "203.0.113.5:9735",
+        5_000_000,
+        40,
+    ),
+    (
+        "022d223620a359a47ff7f7ac447c85c46c923da53389221a0054c11c1e3ca31d59",
+        "corner-café",
+        "10.0.0.7:9735",
+        1_000_000,
+        70,
+    ),
+    (
+        "035d2b1192dfba134e10e540875d366ebc8bc353d5aa766b80c090b39c3a5d885d",
+        "satstack",
+        "[2001:db8::1]:9735",
+        2_000_000,
+        55,
+    ),
+    (
+        "03864ef025fde8fb587d989186ce6a4a186895ee44a926bfc370e2c366597a3f8f",
+        "flaky-pi",
+        "198.51.100.9:9735",
+        500_000,
+        50,
+    ),
+    // Opens a channel to us a little after the demo starts.
+    ("02f6725f9c1c40333b67faea92fd211c183050f28df32cac3f9d69685fe9665432", "newcomer", "192.0.2.44:9735", 800_000, 0),
 ];
+/// The peer whose connection flaps.
+const FLAKY: usize = 3;
+/// The peer that opens a channel at [`OPEN_AT`].
+const NEWCOMER: usize = 4;
+const OPEN_AT: u64 = 25;
+/// Blocks a new channel waits before it is usable.
+const LOCKIN_BLOCKS: u64 = 3;
+
+struct Channel {
+    peer: usize,
+    channel_id: String,
+    scid: String,
+    capacity_msat: u64,
+    to_us_msat: u64,
+    state: &'static str,
+    /// Height the funding confirmed (lock-in counts from it).
+    funded_at: u64,
+}
+
+struct Invoice {
+    label: String,
+    msat: Option<u64>,
+    expires_at: f64,
+    paid_at: Option<f64>,
+    created_index: u64,
+}
 
 pub struct Scenario {
     rng: Rng,
+    step: u64,
     connected: [bool; 5],
     height: u64,
-    invoice_no: u64,
-    open_invoices: Vec<(String, Option<u64>)>,
+    channels: Vec<Channel>,
+    invoices: Vec<Invoice>,
     payment_no: u64,
-}
-
-/// `listpeers` as the demo node answers it at start: two peers up.
-pub fn initial_listpeers() -> Value {
-    let peers: Vec<Value> = PEERS
-        .iter()
-        .enumerate()
-        .map(|(i, (id, addr))| json!({"id": id, "connected": i < 2, "netaddr": [addr], "num_channels": 1}))
-        .collect();
-    json!({ "peers": peers })
+    forward_no: u64,
 }
 
 fn note(method: &str, body: Value) -> Value {
     json!({"jsonrpc":"2.0","method":method,"params":{ method: body }})
+}
+
+fn xpay(method: &str, body: Value) -> Value {
+    json!({"jsonrpc":"2.0","method":method,"origin":"cln-xpay","params":{ method: body }})
 }
 
 fn address(addr: &str) -> Value {
@@ -65,62 +120,194 @@ fn address(addr: &str) -> Value {
     }
 }
 
+fn timestamp(now: f64) -> String {
+    // RFC 3339 in UTC, as lightningd writes it, without a date library.
+    let secs = now as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil(days);
+    let ms = ((now - secs as f64) * 1000.0) as u32;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// Days since 1970-01-01 to (year, month, day): Howard Hinnant's algorithm.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 impl Scenario {
     pub fn new(seed: u64) -> Scenario {
+        let mut rng = Rng(seed | 1);
+        let channels = PEERS[..NEWCOMER]
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, _, cap, ours))| Channel {
+                peer: i,
+                channel_id: rng.hex(32),
+                scid: format!("{}x{}x{}", 830_000 + 1_733 * i as u64, 100 + 37 * i as u64, i % 2),
+                capacity_msat: cap * 1000,
+                to_us_msat: cap * 10 * ours,
+                state: "CHANNELD_NORMAL",
+                funded_at: 830_000,
+            })
+            .collect();
         Scenario {
-            rng: Rng(seed | 1),
-            connected: [true, true, false, false, false],
+            rng,
+            step: 0,
+            connected: [true, true, true, true, false],
             height: 840_000,
-            invoice_no: 0,
-            open_invoices: Vec::new(),
+            channels,
+            invoices: Vec::new(),
             payment_no: 0,
+            forward_no: 0,
         }
     }
 
-    /// The next burst of notifications and how long to wait before sending it.
-    pub fn step(&mut self) -> (Duration, Vec<Value>) {
-        let wait = Duration::from_millis(150 + self.rng.below(900));
-        let roll = self.rng.below(100);
-        let msgs = match roll {
-            0..15 => self.peer_change(),
-            15..30 => self.invoice(),
-            30..55 => self.forward(),
-            55..65 => self.block(),
-            65..73 => self.channel_state(),
-            73..83 => self.payment(),
-            83..88 => self.warning(),
-            _ => self.custommsg(),
-        };
-        (wait, msgs)
+    /// `listpeers` as the node answers it now.
+    pub fn listpeers(&self) -> Value {
+        let peers: Vec<Value> = PEERS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.connected[*i] || self.channels.iter().any(|c| c.peer == *i))
+            .map(|(i, (id, _, addr, _, _))| {
+                let channels = self.channels.iter().filter(|c| c.peer == i).count();
+                json!({"id": id, "connected": self.connected[i], "netaddr": [addr], "num_channels": channels})
+            })
+            .collect();
+        json!({ "peers": peers })
     }
 
-    fn peer_change(&mut self) -> Vec<Value> {
-        let i = self.rng.below(PEERS.len() as u64) as usize;
-        let (id, addr) = PEERS[i];
+    /// Answers a monitor's query from the node's state; `None` for a method it does not know.
+    pub fn answer(&self, method: &str, params: &Value, now: f64) -> Option<Value> {
+        match method {
+            "getinfo" => Some(self.getinfo()),
+            "listpeers" => Some(self.listpeers()),
+            "listnodes" => {
+                Some(json!({"nodes": PEERS.iter().map(|(id, alias, ..)| json!({"nodeid": id, "alias": alias,
+                "color": "3399ff", "last_timestamp": 1_763_700_000u64})).collect::<Vec<_>>()}))
+            }
+            "listpeerchannels" => Some(self.listpeerchannels()),
+            "listinvoices" => Some(self.listinvoices(params, now)),
+            _ => None,
+        }
+    }
+
+    pub fn getinfo(&self) -> Value {
+        json!({"id": NODE_ID, "alias": NODE_ALIAS, "network": "regtest", "version": "v26.06.6", "blockheight": self.height,
+            "num_peers": self.connected.iter().filter(|c| **c).count(), "num_active_channels": self.channels.len()})
+    }
+
+    fn listpeerchannels(&self) -> Value {
+        let channels: Vec<Value> = self
+            .channels
+            .iter()
+            .map(|c| {
+                json!({"peer_id": PEERS[c.peer].0, "peer_connected": self.connected[c.peer], "state": c.state,
+                "short_channel_id": c.scid, "channel_id": c.channel_id, "total_msat": c.capacity_msat,
+                "to_us_msat": c.to_us_msat, "spendable_msat": c.to_us_msat.saturating_sub(c.capacity_msat / 100),
+                "opener": if c.peer == NEWCOMER { "remote" } else { "local" }, "htlcs": []})
+            })
+            .collect();
+        json!({ "channels": channels })
+    }
+
+    fn listinvoices(&self, params: &Value, now: f64) -> Value {
+        let label = params.get("label").and_then(Value::as_str);
+        let invoices: Vec<Value> = self
+            .invoices
+            .iter()
+            .filter(|i| label.is_none_or(|l| l == i.label))
+            .map(|i| {
+                let status = match i.paid_at {
+                    Some(_) => "paid",
+                    None if i.expires_at <= now => "expired",
+                    None => "unpaid",
+                };
+                let mut v = json!({"label": i.label, "status": status, "expires_at": i.expires_at as u64,
+                    "created_index": i.created_index, "payment_hash": format!("{:064x}", i.created_index),
+                    "description": "lnwatch demo"});
+                if let Some(m) = i.msat {
+                    v["amount_msat"] = json!(m);
+                }
+                if let Some(p) = i.paid_at {
+                    v["paid_at"] = json!(p as u64);
+                }
+                v
+            })
+            .collect();
+        json!({ "invoices": invoices })
+    }
+
+    /// The next burst of notifications at wall-clock `now`, and how long to wait before it.
+    /// The first steps come quickly, so the first screen has something on it.
+    pub fn step(&mut self, now: f64) -> (Duration, Vec<Value>) {
+        self.step += 1;
+        let wait = if self.step < 40 { 60 + self.rng.below(120) } else { 300 + self.rng.below(1200) };
+        if self.step == OPEN_AT {
+            return (Duration::from_millis(wait), self.open_channel(now));
+        }
+        let roll = self.rng.below(100);
+        let msgs = match roll {
+            0..8 => self.flap(),
+            8..25 => self.invoice(now),
+            25..60 => self.forward(now),
+            60..72 => self.block(now),
+            72..82 => self.payment(),
+            82..84 => self.warning(now),
+            _ => self.forward(now),
+        };
+        (Duration::from_millis(wait), msgs)
+    }
+
+    fn flap(&mut self) -> Vec<Value> {
+        // Mostly the flaky peer; now and then a steady one drops and is back at its next turn.
+        let i = if self.rng.below(5) == 0 { self.rng.below(3) as usize } else { FLAKY };
+        let steady_down = (0..3).find(|j| !self.connected[*j]);
+        let i = steady_down.unwrap_or(i);
+        let (id, _, addr, _, _) = PEERS[i];
         self.connected[i] = !self.connected[i];
         if self.connected[i] {
-            let direction = if self.rng.below(2) == 0 { "in" } else { "out" };
-            vec![
-                note("custommsg", json!({"peer_id": id, "payload": format!("0007{}", self.rng.hex(40))})),
-                note("connect", json!({"id": id, "direction": direction, "address": address(addr)})),
-            ]
+            vec![note("connect", json!({"id": id, "direction": "out", "address": address(addr)}))]
         } else {
             vec![note("disconnect", json!({"id": id}))]
         }
     }
 
-    fn invoice(&mut self) -> Vec<Value> {
-        // Pay an open invoice half of the time.
-        if !self.open_invoices.is_empty() && self.rng.below(2) == 0 {
-            let (label, msat) = self.open_invoices.remove(0);
-            let paid = msat.unwrap_or(1_000 * (1 + self.rng.below(50_000)));
-            return vec![note("invoice_payment", json!({"label": label, "preimage": self.rng.hex(32), "msat": paid}))];
+    fn invoice(&mut self, now: f64) -> Vec<Value> {
+        // Pay the oldest open, unexpired invoice most of the time; every fourth is never paid.
+        let open =
+            self.invoices.iter().position(|i| i.paid_at.is_none() && i.expires_at > now && i.created_index % 4 != 0);
+        if let Some(at) = open.filter(|_| self.rng.below(3) != 0) {
+            let paid = self.invoices[at].msat.unwrap_or(1_000 * (1 + self.rng.below(50_000)));
+            let inv = &mut self.invoices[at];
+            inv.paid_at = Some(now);
+            let body = json!({"label": inv.label, "preimage": self.rng.hex(32), "msat": paid});
+            // The payer came in over one of our channels.
+            if let Some(c) = self.channels.iter_mut().find(|c| c.state == "CHANNELD_NORMAL") {
+                c.to_us_msat = (c.to_us_msat + paid).min(c.capacity_msat);
+            }
+            return vec![note("invoice_payment", body)];
         }
-        self.invoice_no += 1;
+        let n = self.invoices.len() as u64 + 1;
         let kinds = ["coffee", "donation", "☕ espresso", "sub/2026-11", "tip"];
-        let label = format!("{}-{}", kinds[self.rng.below(kinds.len() as u64) as usize], self.invoice_no);
+        let label = format!("{}-{n}", kinds[self.rng.below(kinds.len() as u64) as usize]);
         let msat = (self.rng.below(4) != 0).then(|| 1_000 * (1 + self.rng.below(250_000)) + self.rng.below(3) * 7);
-        self.open_invoices.push((label.clone(), msat));
+        // Short expiries, so some run out while the demo is watched.
+        let expiry = [90.0, 300.0, 3600.0][self.rng.below(3) as usize];
+        self.invoices.push(Invoice {
+            label: label.clone(),
+            msat,
+            expires_at: now + expiry,
+            paid_at: None,
+            created_index: n,
+        });
         let mut body = json!({"label": label, "preimage": self.rng.hex(32)});
         if let Some(m) = msat {
             body["msat"] = json!(m);
@@ -128,96 +315,173 @@ impl Scenario {
         vec![note("invoice_creation", body)]
     }
 
-    fn scid(&mut self) -> String {
-        format!("{}x{}x{}", 800_000 + self.rng.below(40_000), self.rng.below(3000), self.rng.below(4))
-    }
-
-    fn forward(&mut self) -> Vec<Value> {
-        let out_msat = 1_000 * (1 + self.rng.below(2_000_000));
-        let fee = 1_000 + out_msat / 1_000_000 * (1 + self.rng.below(500));
-        let (inc, out) = (self.scid(), self.scid());
-        let hash = self.rng.hex(32);
-        let mut body = json!({"payment_hash": hash, "in_channel": inc, "out_channel": out, "in_msat": out_msat + fee,
-            "out_msat": out_msat, "fee_msat": fee, "received_time": 1_763_772_000.0, "style": "tlv"});
-        let mut msgs = Vec::new();
-        match self.rng.below(10) {
-            0..7 => {
-                body["status"] = json!("settled");
-                body["preimage"] = json!(self.rng.hex(32));
-                body["resolved_time"] = json!(1_763_772_000.4);
-                msgs.push(note("forward_event", body));
-                msgs.push(note("coin_movement", json!({"version":2,"coin_type":"bc","node_id":PEERS[0].0,"type":"channel_mvt",
-                    "account_id": self.rng.hex(32),"payment_hash": hash,"credit_msat": fee,"debit_msat":0,"fees_msat": fee,
-                    "primary_tag":"routed","extra_tags":[],"timestamp":1_763_772_000u64})));
-            }
-            7..9 => {
-                body["status"] = json!("local_failed");
-                body["failcode"] = json!(16392);
-                body["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
-                msgs.push(note("forward_event", body));
-            }
-            _ => {
-                body["status"] = json!("failed");
-                msgs.push(note("forward_event", body));
-            }
+    fn forward(&mut self, now: f64) -> Vec<Value> {
+        let usable: Vec<usize> =
+            (0..self.channels.len()).filter(|c| self.channels[*c].state == "CHANNELD_NORMAL").collect();
+        if usable.len() < 2 {
+            return self.block(now);
         }
-        msgs
+        let a = usable[self.rng.below(usable.len() as u64) as usize];
+        let mut b = usable[self.rng.below(usable.len() as u64) as usize];
+        // Payers learn from gossip that a channel is down and mostly route around it.
+        if !self.connected[self.channels[b].peer] && self.rng.below(3) != 0 {
+            b = a;
+        }
+        if a == b || self.rng.below(2) == 0 {
+            // Payments flow where liquidity is, as on a real node: the fullest other channel.
+            let share = |c: &Channel| c.to_us_msat as f64 / c.capacity_msat as f64;
+            let others = usable.iter().copied().filter(|c| *c != a && self.connected[self.channels[*c].peer]);
+            b = others.max_by(|x, y| share(&self.channels[*x]).total_cmp(&share(&self.channels[*y]))).unwrap_or(b);
+        }
+        self.forward_no += 1;
+        let out_msat = 1_000 * (1 + self.rng.below(120_000));
+        let fee = 1_000 + out_msat / 1_000_000 * 10 + out_msat * 50 / 1_000_000;
+        let (inc, out) = (&self.channels[a], &self.channels[b]);
+        let hash = self.rng.hex(32);
+        let mut body = json!({"payment_hash": hash, "in_channel": inc.scid, "out_channel": out.scid,
+            "in_msat": out_msat + fee, "out_msat": out_msat, "fee_msat": fee, "received_time": now - 0.4,
+            "style": "tlv", "created_index": self.forward_no});
+        let (in_id, out_id) = (inc.channel_id.clone(), out.channel_id.clone());
+        if !self.connected[out.peer] {
+            body["status"] = json!("local_failed");
+            body["failcode"] = json!(4103);
+            body["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
+            body["resolved_time"] = json!(now);
+            return vec![note("forward_event", body)];
+        }
+        if out.to_us_msat < out_msat || self.channels[a].to_us_msat + out_msat + fee > self.channels[a].capacity_msat {
+            body["status"] = json!("local_failed");
+            body["failcode"] = json!(4103);
+            body["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
+            body["resolved_time"] = json!(now);
+            return vec![note("forward_event", body)];
+        }
+        if self.rng.below(6) == 0 {
+            // Somewhere past the next hop: the reason is in an onion only the payer can read.
+            body["status"] = json!("failed");
+            body["resolved_time"] = json!(now);
+            return vec![note("forward_event", body)];
+        }
+        self.channels[a].to_us_msat += out_msat + fee;
+        self.channels[b].to_us_msat -= out_msat;
+        body["status"] = json!("settled");
+        body["preimage"] = json!(self.rng.hex(32));
+        body["resolved_time"] = json!(now);
+        let movement = |account: &str, credit: u64, debit: u64, fees: u64| {
+            note(
+                "coin_movement",
+                json!({"version":2,"coin_type":"bcrt","node_id":NODE_ID,"type":"channel_mvt","account_id":account,
+                "payment_hash":hash,"credit_msat":credit,"debit_msat":debit,"fees_msat":fees,"primary_tag":"routed",
+                "extra_tags":[],"timestamp": now as u64}),
+            )
+        };
+        vec![note("forward_event", body), movement(&in_id, out_msat + fee, 0, fee), movement(&out_id, 0, out_msat, 0)]
     }
 
-    fn block(&mut self) -> Vec<Value> {
+    fn block(&mut self, now: f64) -> Vec<Value> {
         self.height += 1;
         let mut msgs = vec![note("block_added", json!({"hash": self.rng.hex(32), "height": self.height}))];
+        for c in &mut self.channels {
+            if c.state == "CHANNELD_AWAITING_LOCKIN" && self.height >= c.funded_at + LOCKIN_BLOCKS {
+                c.state = "CHANNELD_NORMAL";
+                msgs.push(note(
+                    "channel_state_changed",
+                    json!({"peer_id": PEERS[c.peer].0, "channel_id": c.channel_id, "short_channel_id": c.scid,
+                    "timestamp": timestamp(now), "old_state": "CHANNELD_AWAITING_LOCKIN", "new_state": "CHANNELD_NORMAL",
+                    "cause": "remote", "message": "Lockin complete"}),
+                ));
+            }
+        }
         if self.height.is_multiple_of(3) {
-            msgs.push(note("balance_snapshot", json!({"node_id": PEERS[0].0, "blockheight": self.height, "timestamp": 1_763_772_000u64,
-                "accounts":[{"account_id":"wallet","balance_msat": 10_000_000_000u64 + self.rng.below(1_000_000_000),"coin_type":"bc"}]})));
+            let mut accounts = vec![json!({"account_id":"wallet","balance_msat": 4_210_000_000u64,"coin_type":"bcrt"})];
+            accounts.extend(
+                self.channels
+                    .iter()
+                    .map(|c| json!({"account_id": c.channel_id, "balance_msat": c.to_us_msat, "coin_type": "bcrt"})),
+            );
+            msgs.push(note(
+                "balance_snapshot",
+                json!({"node_id": NODE_ID, "blockheight": self.height, "timestamp": now as u64, "accounts": accounts}),
+            ));
         }
         msgs
     }
 
-    fn channel_state(&mut self) -> Vec<Value> {
-        let states = [
-            ("CHANNELD_AWAITING_LOCKIN", "CHANNELD_NORMAL", "remote"),
-            ("CHANNELD_NORMAL", "CHANNELD_SHUTTING_DOWN", "user"),
-            ("CHANNELD_SHUTTING_DOWN", "CLOSINGD_SIGEXCHANGE", "user"),
-            ("CLOSINGD_COMPLETE", "FUNDING_SPEND_SEEN", "onchain"),
-            ("DUALOPEND_AWAITING_LOCKIN", "CHANNELD_NORMAL", "local"),
+    fn open_channel(&mut self, now: f64) -> Vec<Value> {
+        let (id, _, addr, cap, _) = PEERS[NEWCOMER];
+        self.connected[NEWCOMER] = true;
+        let channel = Channel {
+            peer: NEWCOMER,
+            channel_id: self.rng.hex(32),
+            scid: format!("{}x{}x0", self.height + 1, 1 + self.rng.below(2000)),
+            capacity_msat: cap * 1000,
+            to_us_msat: 0,
+            state: "CHANNELD_AWAITING_LOCKIN",
+            funded_at: self.height + 1,
+        };
+        let msgs = vec![
+            note("connect", json!({"id": id, "direction": "in", "address": address(addr)})),
+            note(
+                "channel_opened",
+                json!({"id": id, "funding_msat": cap * 1000, "funding_txid": self.rng.hex(32), "channel_ready": false}),
+            ),
+            note(
+                "channel_state_changed",
+                json!({"peer_id": id, "channel_id": channel.channel_id, "timestamp": timestamp(now),
+                "new_state": "CHANNELD_AWAITING_LOCKIN", "cause": "remote", "message": "new channel opened"}),
+            ),
         ];
-        let (old, new, cause) = states[self.rng.below(states.len() as u64) as usize];
-        let peer = PEERS[self.rng.below(PEERS.len() as u64) as usize].0;
-        vec![note(
-            "channel_state_changed",
-            json!({"peer_id": peer, "channel_id": self.rng.hex(32), "short_channel_id": self.scid(),
-            "timestamp":"2026-11-22T00:56:05.319Z", "old_state": old, "new_state": new, "cause": cause,
-            "message": format!("State changed from {old} to {new}")}),
-        )]
+        self.channels.push(channel);
+        msgs
     }
 
     fn payment(&mut self) -> Vec<Value> {
         self.payment_no += 1;
         let hash = self.rng.hex(32);
-        let dest = PEERS[self.rng.below(PEERS.len() as u64) as usize].0;
+        let via = self.rng.below(3) as usize;
+        let dest_index = (via + 1 + self.rng.below(2) as usize) % 3;
+        let dest = PEERS[dest_index].0;
         let msat = 1_000 * (1 + self.rng.below(100_000));
-        let start = json!({"jsonrpc":"2.0","method":"pay_part_start","origin":"cln-xpay","params":{"pay_part_start":{
-            "payment_hash": hash, "groupid": self.payment_no, "partid": 1, "total_payment_msat": msat, "attempt_msat": msat,
-            "hops":[{"next_node": dest, "short_channel_id": self.scid(), "direction": 1, "channel_in_msat": msat + 51, "channel_out_msat": msat}]}}});
-        if self.rng.below(4) == 0 {
-            let end = json!({"jsonrpc":"2.0","method":"pay_part_end","origin":"cln-xpay","params":{"pay_part_end":{
-                "status":"failure","duration":0.8,"payment_hash":hash,"groupid":self.payment_no,"partid":1,
-                "error_message":"WIRE_TEMPORARY_CHANNEL_FAILURE"}}});
-            return vec![start, end];
+        let first = &self.channels[via];
+        let (groupid, scid) = (self.payment_no, first.scid.clone());
+        let start = xpay(
+            "pay_part_start",
+            json!({"payment_hash": hash, "groupid": groupid, "partid": 1, "total_payment_msat": msat,
+            "attempt_msat": msat, "hops":[{"next_node": PEERS[via].0, "short_channel_id": scid, "direction": 1,
+            "channel_in_msat": msat + 51, "channel_out_msat": msat + 51}, {"next_node": dest,
+            "short_channel_id": "835000x12x1", "direction": 0, "channel_in_msat": msat + 51, "channel_out_msat": msat}]}),
+        );
+        if self.rng.below(4) == 0 || first.to_us_msat < msat + 51 {
+            // As v26.06 reports it: the reason only in pay_part_end.
+            let end = xpay(
+                "pay_part_end",
+                json!({"status":"failure","duration":0.8,"payment_hash":hash,"groupid":groupid,"partid":1,
+                "error_code": 4103, "failed_node_id": PEERS[via].0, "failed_short_channel_id": "835000x12x1",
+                "failed_msg": "1007", "error_message":"WIRE_TEMPORARY_CHANNEL_FAILURE"}),
+            );
+            let failure = note(
+                "sendpay_failure",
+                json!({"code": 202, "message": "Malformed error reply", "data": {"id": groupid, "payment_hash": hash,
+                "groupid": groupid, "partid": 1, "destination": dest, "amount_msat": msat, "amount_sent_msat": msat + 51,
+                "status": "failed"}}),
+            );
+            return vec![start, end, failure];
         }
-        let end = json!({"jsonrpc":"2.0","method":"pay_part_end","origin":"cln-xpay","params":{"pay_part_end":{
-            "status":"success","duration":0.22,"payment_hash":hash,"groupid":self.payment_no,"partid":1}}});
+        self.channels[via].to_us_msat -= msat + 51;
+        let end = xpay(
+            "pay_part_end",
+            json!({"status":"success","duration":0.22,"payment_hash":hash,"groupid":groupid,"partid":1}),
+        );
         let success = note(
             "sendpay_success",
-            json!({"id": self.payment_no, "payment_hash": hash, "destination": dest,
+            json!({"id": groupid, "payment_hash": hash, "groupid": groupid, "partid": 1, "destination": dest,
             "amount_msat": msat, "amount_sent_msat": msat + 51, "created_at": 1_763_772_000u64, "status":"complete",
             "payment_preimage": self.rng.hex(32)}),
         );
         vec![start, end, success]
     }
 
-    fn warning(&mut self) -> Vec<Value> {
+    fn warning(&mut self, now: f64) -> Vec<Value> {
         let lines = [
             "Peer transient failure in CHANNELD_NORMAL: channeld: Owning subdaemon channeld died (62208)",
             "Unable to estimate any fees",
@@ -227,17 +491,9 @@ impl Scenario {
         let log = lines[self.rng.below(lines.len() as u64) as usize];
         vec![note(
             "warning",
-            json!({"level":"warn","time":"1763772000.1","timestamp":"2026-11-22T00:40:00.100Z",
-            "source":"lightningd(4242): 0284d0fb… chan #7:","log":log}),
+            json!({"level":"warn","time": format!("{now:.1}"),"timestamp": timestamp(now),
+            "source": format!("lightningd: {}-chan#7:", &PEERS[FLAKY].0[..10]),"log":log}),
         )]
-    }
-
-    fn custommsg(&mut self) -> Vec<Value> {
-        let i = self.rng.below(PEERS.len() as u64) as usize;
-        if !self.connected[i] {
-            return self.block();
-        }
-        vec![note("custommsg", json!({"peer_id": PEERS[i].0, "payload": format!("0007{}", self.rng.hex(60))}))]
     }
 }
 
@@ -245,19 +501,23 @@ impl Scenario {
 mod tests {
     use super::*;
 
+    const NOW: f64 = 1_763_772_000.0;
+
+    fn run(seed: u64, steps: u64) -> (Scenario, Vec<Value>) {
+        let mut s = Scenario::new(seed);
+        let mut all = Vec::new();
+        for i in 0..steps {
+            all.extend(s.step(NOW + i as f64).1);
+        }
+        (s, all)
+    }
+
     #[test]
     fn scenario_is_deterministic_and_covers_the_main_topics() {
-        let mut a = Scenario::new(7);
-        let mut b = Scenario::new(7);
-        let mut topics = std::collections::BTreeSet::new();
-        for _ in 0..500 {
-            let (wa, ma) = a.step();
-            let (wb, mb) = b.step();
-            assert_eq!((wa, &ma), (wb, &mb));
-            for m in ma {
-                topics.insert(m["method"].as_str().unwrap().to_owned());
-            }
-        }
+        let (_, a) = run(7, 600);
+        let (_, b) = run(7, 600);
+        assert_eq!(a, b);
+        let topics: std::collections::BTreeSet<&str> = a.iter().map(|m| m["method"].as_str().unwrap()).collect();
         for t in [
             "connect",
             "disconnect",
@@ -265,14 +525,56 @@ mod tests {
             "invoice_payment",
             "forward_event",
             "block_added",
+            "channel_opened",
             "channel_state_changed",
             "warning",
             "sendpay_success",
+            "sendpay_failure",
             "pay_part_start",
+            "pay_part_end",
             "coin_movement",
             "balance_snapshot",
         ] {
             assert!(topics.contains(t), "{t} never happens");
         }
+        assert!(!topics.contains("custommsg"), "no noise");
+    }
+
+    #[test]
+    fn channels_stay_and_balances_add_up() {
+        let (s, all) = run(11, 800);
+        let forwards: Vec<&Value> =
+            all.iter().filter(|m| m["method"] == "forward_event").map(|m| &m["params"]["forward_event"]).collect();
+        let scids: std::collections::BTreeSet<&str> = s.channels.iter().map(|c| c.scid.as_str()).collect();
+        for f in &forwards {
+            assert!(
+                scids.contains(f["in_channel"].as_str().unwrap()) && scids.contains(f["out_channel"].as_str().unwrap())
+            );
+        }
+        let status = |st: &str| forwards.iter().filter(|f| f["status"] == st).count();
+        let counts = (status("settled"), status("local_failed"), status("failed"));
+        assert!(counts.0 > counts.1 && counts.1 > 0 && counts.2 > 0, "{counts:?}");
+        for c in &s.channels {
+            assert!(c.to_us_msat <= c.capacity_msat, "{} overdrawn", c.scid);
+        }
+        // The newcomer's channel locked in.
+        assert!(s.channels.iter().all(|c| c.state == "CHANNELD_NORMAL"));
+        // Some invoices were paid, some ran out.
+        let (paid, expired) = s.invoices.iter().fold((0, 0), |(p, e), i| match i.paid_at {
+            Some(_) => (p + 1, e),
+            None if i.expires_at < NOW + 800.0 => (p, e + 1),
+            None => (p, e),
+        });
+        assert!(paid > 0 && expired > 0, "paid {paid}, expired {expired}");
+        let answer = s.answer("listinvoices", &json!({"label": s.invoices[0].label}), NOW + 800.0).unwrap();
+        assert_eq!(answer["invoices"].as_array().unwrap().len(), 1);
+        assert!(s.answer("listpeerchannels", &json!({}), NOW).unwrap()["channels"].as_array().unwrap().len() == 5);
+        assert!(s.answer("pay", &json!({}), NOW).is_none());
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(timestamp(1_763_772_000.25), "2025-11-22T00:40:00.250Z");
+        assert_eq!(timestamp(0.0), "1970-01-01T00:00:00.000Z");
     }
 }

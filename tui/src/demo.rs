@@ -1,6 +1,7 @@
 //! `--demo`: the real pipeline with no node. The plugin library runs in-process under the
-//! simulated lightningd, on a real Unix socket in a temporary directory, fed first with the
-//! recorded traffic and then with a live scenario; the TUI connects to it like to any node.
+//! simulated lightningd, on a real Unix socket in a temporary directory, fed by a scenario of a
+//! small routing node that also answers the monitor's queries; the TUI connects to it like to
+//! any node.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use lnwatch_sim::rpc_server::RpcAnswers;
-use lnwatch_sim::scenario::{self, Scenario};
-use lnwatch_sim::{Lightningd, SimOptions, fixtures};
+use lnwatch_sim::rpc_server::{Answerer, RpcAnswers};
+use lnwatch_sim::scenario::Scenario;
+use lnwatch_sim::{Lightningd, SimOptions};
 
 pub struct Demo {
     node: Arc<Mutex<Lightningd>>,
@@ -21,8 +22,20 @@ pub struct Demo {
 
 impl Demo {
     pub fn start() -> Result<Demo, String> {
+        let scenario = Arc::new(Mutex::new(Scenario::new(0x5eed)));
+        let answerer = {
+            let scenario = scenario.clone();
+            Answerer(Arc::new(move |method: &str, params: &serde_json::Value| {
+                scenario.lock().ok()?.answer(method, params, now())
+            }))
+        };
+        let (getinfo, listpeers) = {
+            let s = scenario.lock().map_err(|e| e.to_string())?;
+            (s.getinfo(), s.listpeers())
+        };
         let opts = SimOptions {
-            rpc: RpcAnswers { listpeers: scenario::initial_listpeers(), ..RpcAnswers::default() },
+            version: "v26.06.6".into(),
+            rpc: RpcAnswers { getinfo, listpeers, other: Some(answerer), ..RpcAnswers::default() },
             // Show preimages in the demo (press s): they are made up.
             ..SimOptions::default()
         }
@@ -36,7 +49,7 @@ impl Demo {
             let (node, stop) = (node.clone(), stop.clone());
             thread::Builder::new()
                 .name("demo-feeder".into())
-                .spawn(move || feed(&node, &stop))
+                .spawn(move || feed(&node, &scenario, &stop))
                 .map_err(|e| e.to_string())?
         };
         Ok(Demo { node, stop, feeder: Some(feeder), socket })
@@ -47,26 +60,26 @@ impl Demo {
     }
 }
 
-fn feed(node: &Mutex<Lightningd>, stop: &AtomicBool) {
-    // The plugin's peer snapshot replaces its table: let it land before the history does.
+fn now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn feed(node: &Mutex<Lightningd>, scenario: &Mutex<Scenario>, stop: &AtomicBool) {
+    // The plugin's peer snapshot replaces its table: let it land before the first event does.
     for _ in 0..100 {
         if node.lock().map_or(true, |n| n.rpc().calls().len() >= 2) {
             break;
         }
         thread::sleep(Duration::from_millis(20));
     }
-    // History first: the real recorded traffic, so every pane has something at once.
-    for n in fixtures::mix() {
-        if let Ok(mut node) = node.lock() {
-            let _ = node.write_message(&n);
-        }
-    }
-    if let Ok(mut node) = node.lock() {
-        let _ = node.flush();
-    }
-    let mut scenario = Scenario::new(0x5eed);
     while !stop.load(Ordering::Relaxed) {
-        let (wait, msgs) = scenario.step();
+        let Ok((wait, msgs)) = scenario.lock().map(|mut s| s.step(now())) else { return };
+        if let Ok(mut node) = node.lock() {
+            for m in msgs {
+                let _ = node.write_message(&m);
+            }
+            let _ = node.flush();
+        }
         // Sleep in small steps so quitting is prompt.
         let mut left = wait;
         while !left.is_zero() && !stop.load(Ordering::Relaxed) {
@@ -74,11 +87,6 @@ fn feed(node: &Mutex<Lightningd>, stop: &AtomicBool) {
             thread::sleep(step);
             left -= step;
         }
-        let Ok(mut node) = node.lock() else { return };
-        for m in msgs {
-            let _ = node.write_message(&m);
-        }
-        let _ = node.flush();
     }
 }
 

@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod filter;
 pub mod keymap;
 pub mod layout;
+pub mod queries;
 pub mod run;
 pub mod source;
 pub mod store;

@@ -62,7 +62,8 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     }
 
     let (tx, mut rx) = mpsc::channel(256);
-    tokio::spawn(source::run(socket, tx.clone()));
+    let (queries, queries_rx) = mpsc::unbounded_channel();
+    tokio::spawn(source::run(socket, tx.clone(), queries_rx));
     tokio::spawn(input(tx.clone()));
     tokio::spawn(ticks(tx.clone()));
     tokio::spawn(signals(tx));
@@ -72,7 +73,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize(size.width, size.height));
     }
-    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
+    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries).await;
     while result.is_ok() && app.suspend {
         // Ctrl-Z, as vim and htop do it: restore the terminal, stop, and take it back on `fg`.
         let _ = ratatui::try_restore();
@@ -82,7 +83,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
         let _ = terminal.clear();
         app.suspend = false;
         app.dirty = true;
-        result = run::event_loop(&mut terminal, &mut app, &mut rx).await;
+        result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries).await;
     }
     // The terminal may be gone (tmux pane killed): restoring must not print, or panic on a
     // closed stderr before the demo's directory is removed.

@@ -16,11 +16,13 @@ const MAX_BATCH: usize = 4096;
 
 /// Applies messages and draws when something changed, until the app quits, asks to be
 /// suspended (`app.suspend`: the caller stops the process and calls this again), or every sender
-/// is gone (then it draws the final state once).
+/// is gone (then it draws the final state once). The app's queries go to `queries`, the
+/// socket's sending side.
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &mut mpsc::Receiver<Msg>,
+    queries: &mpsc::UnboundedSender<Vec<u8>>,
 ) -> Result<(), B::Error> {
     let mut last_draw: Option<Instant> = None;
     loop {
@@ -55,6 +57,10 @@ pub async fn event_loop<B: Backend>(
                 Ok(m) => app.update(m),
                 Err(_) => break,
             }
+        }
+        for line in app.queries.take_lines() {
+            // Not connected: the app asks again on the next hello.
+            let _ = queries.send(line);
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The socket source: connects to the plugin, turns lines into messages, and reconnects with a
-//! capped backoff when the socket goes away (plugin restarted, node stopped).
+//! The socket source: connects to the plugin, turns lines into messages, sends the app's
+//! queries, and reconnects with a capped backoff when the socket goes away (plugin restarted,
+//! node stopped).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use interprocess::local_socket::tokio::Stream;
 use interprocess::local_socket::traits::tokio::Stream as _;
 use interprocess::local_socket::{GenericFilePath, ToFsName};
 use lnwatch_shared::frame::{LineBuf, MAX_LINE};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use crate::app::{Msg, SourceEvent};
@@ -17,8 +18,9 @@ use crate::decode::{Decoder, Received};
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
-/// Runs until the receiving side of `tx` is gone.
-pub async fn run(path: PathBuf, tx: mpsc::Sender<Msg>) {
+/// Runs until the receiving side of `tx` is gone. Lines from `queries` are written to the
+/// current connection; those queued while there was none are dropped (the app asks again).
+pub async fn run(path: PathBuf, tx: mpsc::Sender<Msg>, mut queries: mpsc::UnboundedReceiver<Vec<u8>>) {
     let mut retry = FIRST_RETRY;
     if tx.send(Msg::Source(SourceEvent::Connecting { attempt: 1 })).await.is_err() {
         return;
@@ -27,10 +29,11 @@ pub async fn run(path: PathBuf, tx: mpsc::Sender<Msg>) {
         let reason = match connect(&path).await {
             Ok(stream) => {
                 retry = FIRST_RETRY;
+                while queries.try_recv().is_ok() {}
                 if tx.send(Msg::Source(SourceEvent::Connected)).await.is_err() {
                     return;
                 }
-                read(stream, &tx).await
+                serve(stream, &tx, &mut queries).await
             }
             Err(e) => {
                 let lines = crate::diagnose::diagnose(&path);
@@ -54,15 +57,26 @@ async fn connect(path: &Path) -> Result<Stream, String> {
     Stream::connect(name).await.map_err(|e| e.to_string())
 }
 
-/// Reads until the stream ends; returns why. Lines read in one go are sent as one batch; the
-/// bounded channel makes a UI that cannot keep up slow this reader down, and the plugin then
-/// reports what was dropped with a `gap`.
-async fn read(mut stream: Stream, tx: &mpsc::Sender<Msg>) -> String {
+/// Reads until the stream ends and writes queries meanwhile; returns why it ended. Lines read
+/// in one go are sent as one batch; the bounded channel makes a UI that cannot keep up slow
+/// this reader down, and the plugin then reports what was dropped with a `gap`.
+async fn serve(stream: Stream, tx: &mpsc::Sender<Msg>, queries: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> String {
+    // `&Stream` reads and writes; a cancelled read loses nothing.
+    let (mut recv, mut send) = (&stream, &stream);
     let mut lines = LineBuf::new(MAX_LINE);
     let mut decoder = Decoder::default();
     let mut chunk = vec![0u8; 256 * 1024];
     loop {
-        let n = match stream.read(&mut chunk).await {
+        let read = tokio::select! {
+            read = recv.read(&mut chunk) => read,
+            Some(line) = queries.recv() => {
+                if let Err(e) = send.write_all(&line).await {
+                    return e.to_string();
+                }
+                continue;
+            }
+        };
+        let n = match read {
             Ok(0) => return "the plugin closed the connection".into(),
             Ok(n) => n,
             Err(e) => return e.to_string(),

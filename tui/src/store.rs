@@ -45,6 +45,11 @@ pub struct Ev {
     secrets: Option<Box<Secrets>>,
     /// The peer or invoice change the event carries.
     pub note: Option<Note>,
+    /// How it turned out: its colour.
+    pub outcome: summary::Outcome,
+    /// The topic's own columns ([`summary::field_names`]), for topics that have them. They
+    /// carry no secrets.
+    pub fields: Option<Box<[Box<str>]>>,
     /// Text-filter memo: `generation << 1 | matched`, so each event is tested once per filter.
     pub(crate) memo: AtomicU64,
 }
@@ -71,6 +76,8 @@ impl Ev {
         let note =
             notification::peer_change(&n).map(Note::Peer).or_else(|| notification::invoice(&n).map(Note::Invoice));
         let shown = summary::line(&n);
+        let outcome = summary::outcome(&n);
+        let fields = summary::fields(&n).map(|f| f.into_iter().map(Into::into).collect());
         let hidden = may_contain_secret(params.as_bytes())
             .then(|| redact_raw(params, HIDDEN))
             .filter(|(_, replaced)| *replaced > 0)
@@ -93,6 +100,8 @@ impl Ev {
             summary: summary.into(),
             secrets,
             note,
+            outcome,
+            fields,
             memo: AtomicU64::new(0),
         }
     }

@@ -67,43 +67,46 @@ pub fn summarize(n: &Notification<'_>) -> String {
             if b.get("channel_ready").and_then(Value::as_bool) == Some(true) { " ready" } else { "" }
         ),
         "channel_open_failed" => format!("channel {}", id(b, "channel_id")),
+        // The new state first: it is what changed.
         "channel_state_changed" => format!(
-            "{} {} {} → {} ({}){}",
-            id(b, "peer_id"),
-            b.get("short_channel_id").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| id(b, "channel_id")),
-            b.get("old_state").and_then(Value::as_str).unwrap_or("new"),
+            "{} ← {} {} {} ({}){}",
             s(b, "new_state"),
+            b.get("old_state").and_then(Value::as_str).unwrap_or("new"),
+            channel(b),
+            id(b, "peer_id"),
             s(b, "cause"),
             b.get("message").and_then(Value::as_str).map(|m| format!(": {m}")).unwrap_or_default()
         ),
         "invoice_creation" | "invoice_payment" => {
-            format!("{} {}", s(b, "label"), msat(b.get("msat")).map(sat).unwrap_or_else(|| "any amount".into()))
+            format!("{} {}", msat(b.get("msat")).map(sat).unwrap_or_else(|| "any amount".into()), s(b, "label"))
         }
         "warning" | "log" => format!("{} {}: {}", s(b, "level"), s(b, "source"), s(b, "log")),
         "forward_event" => {
-            let mut out = format!(
-                "{} {} → {} {} fee {}",
-                s(b, "status"),
-                s(b, "in_channel"),
-                b.get("out_channel").and_then(Value::as_str).unwrap_or("?"),
-                amount(b, "out_msat"),
-                amount(b, "fee_msat")
-            );
-            if let Some(r) = b.get("failreason").and_then(Value::as_str) {
-                out.push_str(&format!(" {r}"));
+            let f = forward_fields(b);
+            let route = format!("{} → {}", f[1], f[2]);
+            match s(b, "status") {
+                "settled" => format!("settled fee {} · {} {route}", f[4], f[3]),
+                "offered" => format!("offered {} {route}", f[3]),
+                status => format!("{status} {} · {} {route}", f[5], f[3]),
             }
-            out
         }
         "sendpay_success" => format!(
-            "{} to {} {} (sent {})",
-            id(b, "payment_hash"),
-            id(b, "destination"),
+            "{} {} to {} (sent {}) {}",
+            s(b, "status"),
             amount(b, "amount_msat"),
-            amount(b, "amount_sent_msat")
+            id(b, "destination"),
+            amount(b, "amount_sent_msat"),
+            id(b, "payment_hash")
         ),
         "sendpay_failure" => {
             let d = b.get("data").unwrap_or(&Value::Null);
-            format!("{} {} {}", id(d, "payment_hash"), s(d, "failcodename"), s(b, "message"))
+            let reason = d.get("failcodename").and_then(Value::as_str).unwrap_or(s(b, "message"));
+            format!(
+                "failed {reason} {} to {} {}",
+                amount(d, "amount_msat"),
+                id(d, "destination"),
+                id(d, "payment_hash")
+            )
         }
         "coin_movement" => {
             let tag = b
@@ -115,16 +118,16 @@ pub fn summarize(n: &Notification<'_>) -> String {
             let debit = msat(b.get("debit_msat")).unwrap_or(0);
             let delta =
                 if debit > credit { format!("-{}", sat(debit - credit)) } else { format!("+{}", sat(credit - debit)) };
-            format!("{} {} {} {}", s(b, "type"), s(b, "account_id"), tag, delta)
+            format!("{delta} {tag} {} {}", s(b, "type"), short_id(s(b, "account_id")))
         }
         "balance_snapshot" => {
             let accounts = b.get("accounts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
             let total: u64 = accounts.iter().filter_map(|a| msat(a.get("balance_msat"))).sum();
             format!(
-                "block {} {} accounts, {}",
-                b.get("blockheight").unwrap_or(&Value::Null),
-                accounts.len(),
-                sat(total)
+                "{} in {} at block {}",
+                sat(total),
+                count(accounts.len() as u64, "account"),
+                b.get("blockheight").unwrap_or(&Value::Null)
             )
         }
         "block_added" => format!("height {} {}", b.get("height").unwrap_or(&Value::Null), id(b, "hash")),
@@ -143,19 +146,23 @@ pub fn summarize(n: &Notification<'_>) -> String {
         "deprecated_oneshot" => format!("deprecated_ok {}", b.get("deprecated_ok").unwrap_or(&Value::Null)),
         "plugin_started" | "plugin_stopped" => s(b, "plugin_name").to_owned(),
         "pay_part_start" => format!(
-            "{} part {} {} via {} hops",
-            id(b, "payment_hash"),
-            b.get("partid").unwrap_or(&Value::Null),
+            "{} part {} via {} hops {}",
             amount(b, "attempt_msat"),
-            b.get("hops").and_then(Value::as_array).map_or(0, Vec::len)
-        ),
-        "pay_part_end" => format!(
-            "{} part {} {}{}",
-            id(b, "payment_hash"),
             b.get("partid").unwrap_or(&Value::Null),
-            s(b, "status"),
-            b.get("error_message").and_then(Value::as_str).map(|m| format!(": {m}")).unwrap_or_default()
+            b.get("hops").and_then(Value::as_array).map_or(0, Vec::len),
+            id(b, "payment_hash")
         ),
+        "pay_part_end" => {
+            let failed_at = b.get("failed_node_id").and_then(Value::as_str).map(|n| format!(" at {}", short_id(n)));
+            format!(
+                "{}{}{} part {} {}",
+                s(b, "status"),
+                b.get("error_message").and_then(Value::as_str).map(|m| format!(" {m}")).unwrap_or_default(),
+                failed_at.unwrap_or_default(),
+                b.get("partid").unwrap_or(&Value::Null),
+                id(b, "payment_hash")
+            )
+        }
         "pay_success" => id(b, "payment_hash"),
         "pay_failure" => format!("{} {}", id(b, "payment_hash"), b.get("error").map(compact).unwrap_or_default()),
         "channel_hint_update" => format!(
@@ -166,6 +173,142 @@ pub fn summarize(n: &Notification<'_>) -> String {
         // Unknown topics: the object itself, raw.
         _ => compact(n.body),
     }
+}
+
+fn channel(b: &Value) -> String {
+    b.get("short_channel_id").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| id(b, "channel_id"))
+}
+
+/// How an event turned out, which is what its colour says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Outcome {
+    /// Chain, accounting and lifecycle: nothing to judge.
+    #[default]
+    Neutral,
+    /// Settled, paid, succeeded, up.
+    Good,
+    /// Still under way: offered, a part started, a channel locking in.
+    Pending,
+    /// Refused by this node (`local_failed`).
+    Local,
+    /// Failed, a warning, a channel leaving normal operation.
+    Bad,
+    /// A peer went away.
+    Down,
+}
+
+/// The outcome of a notification.
+pub fn outcome(n: &Notification<'_>) -> Outcome {
+    let b = n.body;
+    let status = b.get("status").and_then(Value::as_str).unwrap_or_default();
+    match n.topic {
+        "forward_event" => match status {
+            "settled" => Outcome::Good,
+            "offered" => Outcome::Pending,
+            "local_failed" => Outcome::Local,
+            _ => Outcome::Bad,
+        },
+        "pay_part_end" => {
+            if status == "success" {
+                Outcome::Good
+            } else {
+                Outcome::Bad
+            }
+        }
+        "pay_part_start" => Outcome::Pending,
+        "sendpay_success" | "invoice_payment" | "pay_success" | "connect" | "channel_opened" => Outcome::Good,
+        "sendpay_failure" | "pay_failure" | "warning" | "channel_open_failed" | "shutdown" => Outcome::Bad,
+        "disconnect" => Outcome::Down,
+        "channel_state_changed" => match s(b, "new_state") {
+            "CHANNELD_NORMAL" => Outcome::Good,
+            state if state.contains("AWAITING") || state.starts_with("DUALOPEND_OPEN") => Outcome::Pending,
+            _ => Outcome::Bad,
+        },
+        _ => Outcome::Neutral,
+    }
+}
+
+/// A topic's own columns: shown instead of the summary when the events pane shows one topic.
+#[derive(Debug)]
+pub struct Columns {
+    pub names: &'static [&'static str],
+    /// Which columns go first, in order, when the pane is too narrow for all; the rest are
+    /// never dropped (the last one, free text, is cut instead).
+    pub drop: &'static [usize],
+}
+
+pub fn field_names(topic: &str) -> Option<Columns> {
+    let (names, drop): (&'static [&'static str], &'static [usize]) = match topic {
+        "forward_event" => (&["status", "in", "out", "amount", "fee", "reason"], &[1, 2]),
+        "channel_state_changed" => (&["new state", "old state", "channel", "peer", "cause"], &[4, 3, 1]),
+        "coin_movement" => (&["change", "tag", "type", "account"], &[2]),
+        "pay_part_end" => (&["status", "error", "failed at", "part", "payment"], &[4, 3]),
+        "invoice_creation" | "invoice_payment" => (&["amount", "label"], &[]),
+        _ => return None,
+    };
+    Some(Columns { names, drop })
+}
+
+/// `WIRE_TEMPORARY_CHANNEL_FAILURE` → `temporary channel failure`: what operators say.
+pub fn in_words(failure: &str) -> String {
+    failure.strip_prefix("WIRE_").unwrap_or(failure).to_lowercase().replace('_', " ")
+}
+
+/// The values of [`field_names`]'s columns for one notification.
+pub fn fields(n: &Notification<'_>) -> Option<Vec<String>> {
+    let b = n.body;
+    let text = |k: &str| b.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    Some(match n.topic {
+        "forward_event" => forward_fields(b).into(),
+        "channel_state_changed" => vec![
+            text("new_state"),
+            b.get("old_state").and_then(Value::as_str).unwrap_or("new").to_owned(),
+            channel(b),
+            id(b, "peer_id"),
+            text("cause"),
+        ],
+        "coin_movement" => {
+            let mut words = summarize(n).split(' ').map(str::to_owned).collect::<Vec<_>>().into_iter();
+            // "+4.522 sat routed channel_mvt 4ad8822a…": the amount is two words.
+            let change = format!("{} {}", words.next().unwrap_or_default(), words.next().unwrap_or_default());
+            vec![
+                change,
+                words.next().unwrap_or_default(),
+                words.next().unwrap_or_default(),
+                words.collect::<Vec<_>>().join(" "),
+            ]
+        }
+        "pay_part_end" => vec![
+            text("status"),
+            text("error_message"),
+            b.get("failed_node_id").and_then(Value::as_str).map(short_id).unwrap_or_default(),
+            b.get("partid").map(Value::to_string).unwrap_or_default(),
+            id(b, "payment_hash"),
+        ],
+        "invoice_creation" | "invoice_payment" => {
+            vec![msat(b.get("msat")).map(sat).unwrap_or_else(|| "any amount".into()), text("label")]
+        }
+        _ => return None,
+    })
+}
+
+/// status, in, out, amount, fee, reason.
+fn forward_fields(b: &Value) -> [String; 6] {
+    let status = s(b, "status");
+    let reason = match (status, b.get("failreason").and_then(Value::as_str)) {
+        (_, Some(r)) => in_words(r),
+        // The failure came back from further along the route, in an onion only the payer reads.
+        ("failed", None) => "downstream".into(),
+        _ => String::new(),
+    };
+    [
+        status.to_owned(),
+        s(b, "in_channel").to_owned(),
+        b.get("out_channel").and_then(Value::as_str).unwrap_or("?").to_owned(),
+        amount(b, "out_msat"),
+        if status == "settled" { amount(b, "fee_msat") } else { String::new() },
+        reason,
+    ]
 }
 
 /// The summary of a relayed event given its raw `params` text.
@@ -230,15 +373,25 @@ mod tests {
             (
                 "forward_event",
                 r#"{"forward_event":{"payment_hash":"f5a6","in_channel":"103x2x1","out_channel":"103x1x1","in_msat":100001001,"out_msat":100000000,"fee_msat":1001,"status":"settled"}}"#,
-                "settled 103x2x1 → 103x1x1 100,000 sat fee 1.001 sat",
+                "settled fee 1.001 sat · 100,000 sat 103x2x1 → 103x1x1",
             ),
             (
                 "forward_event",
                 r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","out_msat":100000000,"fee_msat":1001,"status":"local_failed","failreason":"WIRE_PERMANENT_CHANNEL_FAILURE"}}"#,
-                "local_failed 103x2x1 → 110x1x0 100,000 sat fee 1.001 sat WIRE_PERMANENT_CHANNEL_FAILURE",
+                "local_failed permanent channel failure · 100,000 sat 103x2x1 → 110x1x0",
             ),
-            ("invoice_creation", r#"{"invoice_creation":{"label":"inv-any","preimage":"00"}}"#, "inv-any any amount"),
-            ("invoice_payment", r#"{"invoice_payment":{"label":"old","msat":"5000msat"}}"#, "old 5 sat"),
+            ("invoice_creation", r#"{"invoice_creation":{"label":"inv-any","preimage":"00"}}"#, "any amount inv-any"),
+            ("invoice_payment", r#"{"invoice_payment":{"label":"old","msat":"5000msat"}}"#, "5 sat old"),
+            (
+                "channel_state_changed",
+                r#"{"channel_state_changed":{"peer_id":"02aa","short_channel_id":"103x1x0","old_state":"CHANNELD_AWAITING_LOCKIN","new_state":"CHANNELD_NORMAL","cause":"user"}}"#,
+                "CHANNELD_NORMAL ← CHANNELD_AWAITING_LOCKIN 103x1x0 02aa (user)",
+            ),
+            (
+                "pay_part_end",
+                r#"{"pay_part_end":{"status":"failure","partid":1,"payment_hash":"ab","error_message":"WIRE_TEMPORARY_CHANNEL_FAILURE","failed_node_id":"0284d0fbe2c732030b8e"}}"#,
+                "failure WIRE_TEMPORARY_CHANNEL_FAILURE at 0284d0fb… part 1 ab",
+            ),
             ("block_added", r#"{"block":{"hash":"00000000000000000003","height":753304}}"#, "height 753304 00000000…"),
             (
                 "connect",
@@ -254,5 +407,24 @@ mod tests {
         }
         assert_eq!(summarize_raw("pay_success", Some("pay"), r#"{"pay_success":{"payment_hash":"ab"}}"#), "[pay] ab");
         assert_eq!(summarize_raw("connect", None, "not json"), "? ? ");
+    }
+
+    #[test]
+    fn outcomes_follow_the_result_not_the_topic() {
+        let of = |topic: &str, body: &str| {
+            let v: Value = serde_json::from_str(body).unwrap();
+            outcome(&notification::parse(topic, None, &v))
+        };
+        assert_eq!(of("forward_event", r#"{"status":"settled"}"#), Outcome::Good);
+        assert_eq!(of("forward_event", r#"{"status":"failed"}"#), Outcome::Bad);
+        assert_eq!(of("forward_event", r#"{"status":"local_failed"}"#), Outcome::Local);
+        assert_eq!(of("forward_event", r#"{"status":"offered"}"#), Outcome::Pending);
+        assert_eq!(of("channel_state_changed", r#"{"new_state":"CHANNELD_NORMAL"}"#), Outcome::Good);
+        assert_eq!(of("channel_state_changed", r#"{"new_state":"CHANNELD_AWAITING_LOCKIN"}"#), Outcome::Pending);
+        assert_eq!(of("channel_state_changed", r#"{"new_state":"CHANNELD_SHUTTING_DOWN"}"#), Outcome::Bad);
+        assert_eq!(of("pay_part_end", r#"{"status":"failure"}"#), Outcome::Bad);
+        assert_eq!(of("disconnect", r#"{"id":"02"}"#), Outcome::Down);
+        assert_eq!(of("block_added", r#"{"height":1}"#), Outcome::Neutral);
+        assert_eq!(in_words("WIRE_TEMPORARY_CHANNEL_FAILURE"), "temporary channel failure");
     }
 }

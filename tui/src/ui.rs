@@ -9,9 +9,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 
-use crate::app::{App, Conn, Overlay, Pane, Subject};
+use crate::app::{App, Conn, InvoiceState, Overlay, Pane, Subject};
 use crate::keymap;
-use crate::summary::{sat, short_id};
+use crate::summary::{Outcome, sat, short_id};
 
 struct Theme {
     color: bool,
@@ -276,30 +276,54 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let selected = app.events.selected_index();
     let range = app.events.window(area.height.saturating_sub(3) as usize);
     let shown = &view.events[range.clone()];
-    // Columns shrink with the pane; the summary gets what is left.
+    // One topic with columns of its own: they replace the topic and summary columns.
+    let one_topic = app.topics.selected.is_some();
+    let mut fields = app.topics.selected.as_deref().and_then(crate::summary::field_names);
+    // Columns shrink with the pane; the summary (or the last field) gets what is left. With one
+    // topic shown, its column would say the same on every row.
     let inner_w = area.width.saturating_sub(2);
     let seq_w = shown.last().map_or(3, |e| e.seq.to_string().len() as u16).max(3);
-    let topic_w = (inner_w / 5).clamp(8, 18);
+    let topic_w = if one_topic { 0 } else { (inner_w / 5).clamp(8, 18) };
     let with_time = inner_w >= 60;
-    let fixed = seq_w + 1 + topic_w + 1 + if with_time { 9 } else { 0 };
-    let summary_w = inner_w.saturating_sub(fixed).max(4) as usize;
+    let fixed = seq_w + 1 + if topic_w > 0 { topic_w + 1 } else { 0 } + if with_time { 9 } else { 0 };
+    let rest_w = inner_w.saturating_sub(fixed).max(4) as usize;
+    let field_w = fields.as_ref().and_then(|c| field_widths(c, shown, rest_w)).unwrap_or_default();
+    if field_w.is_empty() {
+        fields = None;
+    }
+    // Separator text goes in the last column.
+    let sep = match field_w.split_last() {
+        Some((last, others)) => (2 + others.len(), *last as usize),
+        None => (2 + usize::from(topic_w > 0), rest_w),
+    };
     let mut rows = Vec::with_capacity(shown.len() + 2);
     for (ev, i) in shown.iter().zip(range.clone()) {
         // Separators (restarts, gaps) go before the event they precede.
         for (_, text) in view.markers.iter().filter(|(at, _)| *at == i && i > range.start) {
-            rows.push(separator(text, summary_w, t));
+            rows.push(separator(text, sep.1, sep.0, t));
         }
-        let cells = vec![
-            Cell::from(clock(ev.time)),
-            Cell::from(ev.seq.to_string()),
-            Cell::from(one_line(&ev.topic, topic_w as usize)).style(topic_style(&ev.topic, t)),
-            Cell::from(one_line(ev.summary(app.show_secrets), summary_w)),
-        ];
+        let style = outcome_style(ev.outcome, t);
+        let mut cells = vec![Cell::from(clock(ev.time)), Cell::from(ev.seq.to_string())];
+        match (&ev.fields, &fields) {
+            (Some(values), Some(_)) => cells.extend(values.iter().zip(&field_w).enumerate().map(|(k, (v, w))| {
+                // The first column is the outcome (status, new state, change): it carries the colour.
+                let cell = Cell::from(one_line(v, *w as usize));
+                if k == 0 { cell.style(style) } else { cell }
+            })),
+            (None, Some(c)) => {
+                cells.extend((1..c.names.len()).map(|_| Cell::from("")));
+                cells.push(Cell::from(one_line(ev.summary(app.show_secrets), sep.1)));
+            }
+            (_, None) => {
+                cells.push(Cell::from(one_line(&ev.topic, topic_w as usize)).style(style));
+                cells.push(Cell::from(one_line(ev.summary(app.show_secrets), rest_w)).style(style));
+            }
+        }
         let marked = Some(i) == selected && (focused || !follow);
         rows.push((cells, if marked { t.selected(focused) } else { Style::default() }));
     }
     for (_, text) in view.markers.iter().filter(|(at, _)| *at == range.end && range.end > range.start) {
-        rows.push(separator(text, summary_w, t));
+        rows.push(separator(text, sep.1, sep.0, t));
     }
     // Separators take rows of their own: keep the newest rows when following, else the first.
     let height = area.height.saturating_sub(3) as usize;
@@ -310,29 +334,67 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             rows.truncate(height);
         }
     }
-    let cols = [
-        col("UTC", Constraint::Length(8)).when(with_time),
-        col("seq", Constraint::Length(seq_w)),
-        col("topic", Constraint::Length(topic_w)),
-        col("summary", Constraint::Min(4)),
-    ];
+    let mut cols = vec![col("UTC", Constraint::Length(8)).when(with_time), col("seq", Constraint::Length(seq_w))];
+    match &fields {
+        Some(c) => cols.extend(c.names.iter().zip(&field_w).map(|(n, w)| col(n, Constraint::Length(*w)).when(*w > 0))),
+        None => {
+            cols.push(col("topic", Constraint::Length(topic_w)).when(topic_w > 0));
+            cols.push(col("summary", Constraint::Min(4)));
+        }
+    }
     list(f, area, t, title, focused, &cols, rows);
 }
 
-/// A separator row of the events list: its text in the summary column, dimmed.
-fn separator(text: &str, width: usize, t: &Theme) -> (Vec<Cell<'static>>, Style) {
-    let cells = vec![Cell::from(""), Cell::from(""), Cell::from(""), Cell::from(one_line(text, width))];
+/// Widths for a topic's own columns over the rows shown: each as wide as its widest value
+/// (and its name); when they do not fit, columns are dropped (width 0) in the topic's order,
+/// then the last (free text) is cut. The last column takes what is left. `None` when even that
+/// does not fit: the summary, decisive field first, reads better than columns cut short.
+fn field_widths(
+    cols: &crate::summary::Columns,
+    shown: &[std::sync::Arc<crate::store::Ev>],
+    total: usize,
+) -> Option<Vec<u16>> {
+    let mut w: Vec<usize> = cols.names.iter().map(|n| n.chars().count()).collect();
+    for ev in shown {
+        for (k, v) in ev.fields.iter().flat_map(|f| f.iter()).enumerate().take(w.len()) {
+            w[k] = w[k].max(v.chars().count());
+        }
+    }
+    let needed = |w: &[usize]| w.iter().filter(|x| **x > 0).map(|x| x + 1).sum::<usize>().saturating_sub(1);
+    for &k in cols.drop {
+        if needed(&w) <= total {
+            break;
+        }
+        w[k] = 0;
+    }
+    let last = w.len() - 1;
+    let before = needed(&w[..last]) + 1;
+    if before + cols.names[last].chars().count().min(6) > total {
+        return None;
+    }
+    w[last] = total - before;
+    Some(w.into_iter().map(|x| x as u16).collect())
+}
+
+/// A separator row of the events list: its text in the column after the `before` empty ones,
+/// dimmed.
+fn separator(text: &str, width: usize, before: usize, t: &Theme) -> (Vec<Cell<'static>>, Style) {
+    let mut cells = vec![Cell::from(""); before];
+    cells.push(Cell::from(one_line(text, width)));
     (cells, t.dim())
 }
 
-fn topic_style(topic: &str, t: &Theme) -> Style {
-    match topic {
-        "warning" | "sendpay_failure" | "channel_open_failed" | "shutdown" => t.fg(Color::Red),
-        "connect" | "invoice_payment" | "sendpay_success" | "channel_opened" => t.fg(Color::Green),
-        "disconnect" => t.fg(Color::Yellow),
-        "forward_event" | "coin_movement" | "balance_snapshot" => t.fg(Color::Cyan),
-        "block_added" => t.fg(Color::Blue),
-        _ => Style::default(),
+/// Colour by outcome, never by topic. Neutral rows keep the terminal's own colour, which
+/// reads on dark and light backgrounds alike.
+fn outcome_style(outcome: Outcome, t: &Theme) -> Style {
+    match outcome {
+        Outcome::Neutral => Style::default(),
+        Outcome::Good => t.fg(Color::Green),
+        Outcome::Pending => t.fg(Color::Yellow),
+        // Orange where the terminal has 256 colours; they all do that lnwatch targets.
+        Outcome::Local => t.fg(Color::Indexed(208)),
+        Outcome::Bad => t.fg(Color::Red),
+        Outcome::Down => t.fg(Color::Magenta),
     }
 }
 
@@ -418,13 +480,19 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let amount_w = invoices[range.clone()].iter().map(|i| amount(i).chars().count()).max().unwrap_or(6).max(6);
     let (with_time, with_preimage) = (inner_w >= 40, inner_w >= 50);
     let preimage_w = if app.show_secrets { 16 } else { 8 };
-    let fixed = amount_w + 1 + 4 + if with_time { 9 } else { 0 } + if with_preimage { preimage_w + 1 } else { 0 };
+    let fixed = amount_w + 1 + 7 + if with_time { 9 } else { 0 } + if with_preimage { preimage_w + 1 } else { 0 };
     let label_w = (inner_w as usize).saturating_sub(fixed + 1).max(1);
     let rows = invoices[range.clone()]
         .iter()
         .zip(range)
         .map(|(inv, i)| {
-            let (state, style) = if inv.paid.is_some() { ("paid", t.good()) } else { ("open", Style::default()) };
+            let state = inv.state(app.now);
+            let style = match state {
+                InvoiceState::Paid => t.good(),
+                InvoiceState::Expired => t.dim(),
+                InvoiceState::Open => Style::default(),
+            };
+            let state = state.word();
             let cells = vec![
                 // When it was made; when it was paid is in its detail (Enter).
                 Cell::from(clock(inv.created.or(inv.paid).unwrap_or(0.0))),
@@ -440,7 +508,7 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("UTC", Constraint::Length(8)).when(with_time),
         col("label", Constraint::Min(6)),
         col("amount", Constraint::Length(amount_w as u16)),
-        col("", Constraint::Length(4)),
+        col("", Constraint::Length(7)),
         col("preimage", Constraint::Length(preimage_w as u16)).when(with_preimage),
     ];
     list(f, area, t, title, focused, &cols, rows);
@@ -487,8 +555,9 @@ const LEGEND: &[(&str, &str)] = &[
     ("✗", "a topic switched off (t or 1-9)"),
     (
         "colours",
-        "green: connected, paid, success · red: failures, warnings · yellow: disconnects, paused · cyan: money moving · blue: blocks",
+        "by outcome, not topic · green: settled, paid, success, up · red: failed, warnings, a channel leaving normal · orange: refused here (local_failed) · yellow: under way · magenta: a peer went down · plain: chain and bookkeeping",
     ),
+    ("one topic", "pick a topic in the topics pane and its own columns replace the summary"),
 ];
 
 fn help(f: &mut Frame, area: Rect, scroll: u16, t: &Theme) {

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use crossterm::event::KeyCode;
 use lnwatch::app::{Conn, Msg, Overlay, Pane, SourceEvent};
+use serde_json::json;
 
 fn shown_seqs(app: &mut lnwatch::app::App) -> Vec<u64> {
     app.prepare();
@@ -387,4 +388,56 @@ fn ctrl_c_quits_from_an_overlay_and_the_filter_line_too() {
         a.update(ctrl_c());
         assert!(a.quit);
     }
+}
+
+/// The queries the app has ready to send, decoded.
+fn sent_queries(a: &mut lnwatch::app::App) -> Vec<lnwatch_shared::frame::Query> {
+    use lnwatch_shared::frame::{Frame, decode};
+    a.queries
+        .take_lines()
+        .iter()
+        .map(|l| match decode(l) {
+            Ok(Frame::Query(q)) => q,
+            other => panic!("not a query: {other:?}"),
+        })
+        .collect()
+}
+
+fn result(id: serde_json::Value, result: serde_json::Value) -> lnwatch::decode::Received {
+    use lnwatch_shared::frame::{Frame, QueryResult};
+    lnwatch::decode::Received::Frame(Frame::Result(QueryResult { id, result }))
+}
+
+#[test]
+fn a_new_invoice_is_asked_about_and_shows_expired_once_past_its_expiry() {
+    use lnwatch::app::InvoiceState;
+    let mut a = app();
+    a.update(Msg::Source(SourceEvent::Connected));
+    a.update(batch(vec![hello("r", true), invoice_created(1, "coffee-7", Some(12_345))]));
+    a.update(batch(vec![invoice_created(2, "tip-8", None), invoice_paid(3, "tip-8", 1_000)]));
+    let asked = sent_queries(&mut a);
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!((asked[0].method.as_str(), &asked[0].params), ("listinvoices", &json!({"label": "coffee-7"})));
+    let expires = T0 + 3600.0;
+    a.update(batch(vec![result(
+        asked[0].id.clone(),
+        json!({"invoices":[{"label":"coffee-7","status":"unpaid","expires_at": expires,"amount_msat":12_345}]}),
+    )]));
+    let state = |a: &lnwatch::app::App| a.shown_invoices()[0].state(a.now);
+    assert_eq!(state(&a), InvoiceState::Open);
+    a.update(Msg::Tick(expires + 1.0));
+    assert_eq!(state(&a), InvoiceState::Expired);
+    a.focus = Pane::Invoices;
+    a.invoices.cursor = lnwatch::app::Cursor { index: 0, follow: false };
+    a.update(code(KeyCode::Enter));
+    let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
+    let text = lines.join("\n");
+    assert!(text.contains("state     expired") && text.contains("expires   01:40:00 UTC"), "{text}");
+
+    // A reconnect loses what was in flight; the next hello asks again for what is missing.
+    let unanswered = asked[1].id.clone();
+    a.update(Msg::Source(SourceEvent::Connected));
+    a.update(batch(vec![result(unanswered, json!({"invoices":[]}))]));
+    a.update(batch(vec![hello("r", true)]));
+    assert!(sent_queries(&mut a).is_empty(), "tip-8 is paid and coffee-7 known: nothing to ask");
 }

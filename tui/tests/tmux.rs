@@ -153,7 +153,7 @@ fn the_demo_runs_with_no_node() {
     // The README's first command.
     let tmux = Tmux::start(&format!("{} --demo", env!("CARGO_BIN_EXE_lnwatch")), 100, 30);
     let s = tmux.wait_for("the demo's node", |s| {
-        s.contains("● connected") && s.contains("SLEEPYCHIPMUNK") && s.contains("block_added") && s.contains("Invoices")
+        s.contains("● connected") && s.contains("lnwatch-demo") && s.contains("forward_event") && s.contains("Invoices")
     });
     assert!(has_line(&s, &["●", "in"]) || has_line(&s, &["●", "out"]), "connected peers: {s}");
     // The scenario keeps it lively: new events arrive.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use lnwatch_shared::notification::InvoiceNote;
 use lnwatch_shared::peers::PeerTable;
 use lnwatch_shared::ring::Ring;
+use serde_json::Value;
 
 use crate::store::{Ev, Store};
 
@@ -19,6 +20,36 @@ pub struct Invoice {
     pub preimage: Option<String>,
     pub created: Option<f64>,
     pub paid: Option<f64>,
+    /// From the node (`listinvoices`): the feed's notifications do not carry it.
+    pub expires_at: Option<f64>,
+}
+
+/// Where an invoice stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceState {
+    Open,
+    Paid,
+    Expired,
+}
+
+impl Invoice {
+    pub fn state(&self, now: f64) -> InvoiceState {
+        match (self.paid, self.expires_at) {
+            (Some(_), _) => InvoiceState::Paid,
+            (None, Some(at)) if at <= now => InvoiceState::Expired,
+            _ => InvoiceState::Open,
+        }
+    }
+}
+
+impl InvoiceState {
+    pub fn word(self) -> &'static str {
+        match self {
+            InvoiceState::Open => "open",
+            InvoiceState::Paid => "paid",
+            InvoiceState::Expired => "expired",
+        }
+    }
 }
 
 /// The live state, updated by every event.
@@ -92,7 +123,32 @@ impl Data {
             preimage: note.preimage,
             created: (!note.paid).then_some(time),
             paid: note.paid.then_some(time),
+            expires_at: None,
         });
+    }
+
+    /// Merges a `listinvoices` answer into the rows with the same labels.
+    pub fn invoice_details(&mut self, result: &Value) {
+        let Some(list) = result.get("invoices").and_then(Value::as_array) else { return };
+        for inv in list {
+            let label = match inv.get("label") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => continue,
+            };
+            let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == label) else { continue };
+            let number = |k: &str| inv.get(k).and_then(Value::as_f64);
+            row.expires_at = number("expires_at").or(row.expires_at);
+            if row.paid.is_none() && inv.get("status").and_then(Value::as_str) == Some("paid") {
+                row.paid = number("paid_at");
+            }
+            row.msat = row.msat.or_else(|| inv.get("amount_msat").and_then(Value::as_u64));
+        }
+    }
+
+    /// Labels of open invoices the node has not told us the expiry of.
+    pub fn invoices_without_details(&self) -> Vec<String> {
+        self.invoices.iter().filter(|r| r.paid.is_none() && r.expires_at.is_none()).map(|r| r.label.clone()).collect()
     }
 }
 

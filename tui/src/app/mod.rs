@@ -16,13 +16,14 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use lnwatch_shared::frame::Frame;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 
-pub use self::data::{Data, Frozen, Invoice, Shown};
+pub use self::data::{Data, Frozen, Invoice, InvoiceState, Shown};
 pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
 use crate::decode::Received;
 use crate::filter::LineEdit;
 pub use crate::keymap::Pane;
 use crate::keymap::{self, Action, Mode};
+use crate::queries::{Ask, Queries};
 use crate::store::{Ev, Note, TextFilter, View};
 
 #[derive(Debug)]
@@ -73,6 +74,8 @@ pub struct App {
     pub events: EventsPane,
     pub peers: ListPane,
     pub invoices: ListPane,
+    /// What the app asks the node; the main loop sends the lines.
+    pub queries: Queries,
     pub overlay: Option<Overlay>,
     pub filter: TextFilter,
     /// The filter being typed (`/`), if any.
@@ -102,6 +105,7 @@ impl App {
             events: EventsPane::default(),
             peers: ListPane::default(),
             invoices: ListPane::following(),
+            queries: Queries::default(),
             overlay: None,
             filter: TextFilter::default(),
             filter_input: None,
@@ -121,7 +125,12 @@ impl App {
         match msg {
             Msg::Key(k) => self.key(k),
             Msg::Batch(lines) => lines.into_iter().for_each(|l| self.received(l)),
-            Msg::Source(s) => self.link.source(s, self.now),
+            Msg::Source(s) => {
+                if matches!(s, SourceEvent::Connected) {
+                    self.queries.reset();
+                }
+                self.link.source(s, self.now)
+            }
             Msg::Tick(now) => self.tick(now),
             Msg::Resize(w, h) => {
                 self.size = ratatui::layout::Rect::new(0, 0, w, h);
@@ -243,6 +252,10 @@ impl App {
                     self.data.store.mark("— the plugin restarted: seqs start again —");
                     self.events.stale = true;
                 }
+                // Questions lost with an earlier connection are asked again.
+                for label in self.data.invoices_without_details() {
+                    self.queries.ask(Ask::Invoice(label));
+                }
             }
             Received::Frame(Frame::Peers(p)) => {
                 self.data.peers = PeerTable::from_states(p.peers);
@@ -252,6 +265,14 @@ impl App {
             Received::Frame(Frame::Gap(g)) => {
                 self.link.gap(&g);
                 self.mark_missed(g.missed);
+            }
+            Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
+                Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
+                None => {}
+            },
+            Received::Frame(Frame::Error(e)) => {
+                // A node without a method, or an old plugin: the feed goes on without details.
+                self.queries.answered(&e.id);
             }
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
@@ -274,7 +295,12 @@ impl App {
             Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {
                 self.data.peers.apply(change, ev.time);
             }
-            Some(Note::Invoice(inv)) => self.data.invoice(inv.clone(), ev.time),
+            Some(Note::Invoice(inv)) => {
+                self.data.invoice(inv.clone(), ev.time);
+                if !inv.paid {
+                    self.queries.ask(Ask::Invoice(inv.label.clone()));
+                }
+            }
             _ => {}
         }
         self.data.store.push(ev);
@@ -394,7 +420,7 @@ impl App {
     fn detail_lines(&self, subject: &Subject) -> Arc<[String]> {
         let text = match subject {
             Subject::Event(ev) => ev.pretty(self.show_secrets),
-            Subject::Invoice(inv) => invoice_detail(inv, self.show_secrets),
+            Subject::Invoice(inv) => invoice_detail(inv, self.show_secrets, self.now),
         };
         text.lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
     }
@@ -502,7 +528,7 @@ fn scrolled(scroll: u16, action: Action) -> u16 {
 }
 
 /// An invoice as the detail view shows it: what the feed knows, times in UTC.
-fn invoice_detail(inv: &Invoice, show_secrets: bool) -> String {
+fn invoice_detail(inv: &Invoice, show_secrets: bool, now: f64) -> String {
     use crate::summary::sat;
     use crate::ui::clock;
     let when = |t: Option<f64>, none: &str| t.map_or_else(|| none.to_owned(), |t| format!("{} UTC", clock(t)));
@@ -513,12 +539,13 @@ fn invoice_detail(inv: &Invoice, show_secrets: bool) -> String {
         Some(p) => p,
     };
     format!(
-        "label     {}\namount    {}\nstate     {}\ncreated   {}\npaid      {}\npreimage  {}",
+        "label     {}\namount    {}\nstate     {}\ncreated   {}\npaid      {}\nexpires   {}\npreimage  {}",
         inv.label,
         inv.msat.map_or_else(|| "any amount".into(), sat),
-        if inv.paid.is_some() { "paid" } else { "open" },
+        inv.state(now).word(),
         when(inv.created, "before lnwatch was watching"),
         when(inv.paid, "-"),
+        when(inv.expires_at, "not known yet (asked the node)"),
         preimage
     )
 }
