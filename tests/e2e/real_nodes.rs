@@ -179,6 +179,9 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     w1.wait_event("pay_part_end", |p| p["pay_part_end"]["status"] == "failure");
     w1.wait_event("sendpay_failure", |_| true);
 
+    // The node's own records through the socket: read-only queries, redacted like events.
+    queries_reach_the_node(&net, &scid12, &scid23);
+
     // The monitor on l2, as an operator would run it.
     if tmux_available() {
         monitor_survives_a_plugin_restart(&net, &id1, &id3);
@@ -222,6 +225,30 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     }
 }
 
+/// `listforwards` on l2 holds the settled forward and its fee, `listinvoices` on l3 the paid
+/// invoice with its preimage redacted; a method that acts is refused.
+fn queries_reach_the_node(net: &Network, scid12: &str, scid23: &str) {
+    use lnwatch_shared::frame::query_error;
+    use lnwatch_tests::client::Client;
+    let ask = |node: usize, method: &str, params: Value| -> Frame {
+        let mut c = Client::connect(Path::new(&net.node(node).socket())).expect("connect");
+        c.query(json!("q"), method, params).unwrap();
+        c.answer(&json!("q"), Duration::from_secs(30)).unwrap().0
+    };
+    let Frame::Result(r) = ask(L2, "listforwards", json!({"status": "settled"})) else { panic!("no listforwards") };
+    let f = &r.result["forwards"][0];
+    assert_eq!((f["in_channel"].as_str(), f["out_channel"].as_str()), (Some(scid12), Some(scid23)), "{f}");
+    assert!(f["fee_msat"].as_u64().unwrap() > 0, "{f}");
+    let Frame::Result(r) = ask(L3, "listinvoices", json!({"label": "routed"})) else { panic!("no listinvoices") };
+    let inv = &r.result["invoices"][0];
+    assert_eq!(inv["status"], "paid");
+    assert_eq!(inv["payment_preimage"], "<redacted>", "{inv}");
+    assert!(inv["expires_at"].as_u64().is_some(), "{inv}");
+    let refused = ask(L2, "invoice", json!({"amount_msat": 1, "label": "nope", "description": "x"}));
+    assert!(matches!(refused, Frame::Error(ref e) if e.code == query_error::NOT_ALLOWED), "{refused:?}");
+    assert!(net.node(L2).try_call("listinvoices", json!({"label": "nope"})).unwrap()["invoices"].as_array().unwrap().is_empty());
+}
+
 /// lnwatch in tmux against l2: both peers connected, the forward, the paid invoice; then the
 /// plugin stops (its socket goes, the monitor shows the outage and keeps its history) and starts
 /// again (the monitor reconnects by itself).
@@ -237,7 +264,11 @@ fn monitor_survives_a_plugin_restart(net: &Network, id1: &str, id3: &str) {
             && has_line(s, &["direct", "paid"])
     });
     assert!(s.contains("● connected"), "{s}");
-    assert!(has_line(&s, &["forward_event", "settled"]), "{s}");
+    assert!(has_line(&s, &["forward_event", "settled", "fee"]), "{s}");
+    assert!(has_line(&s, &["forward_event", "failed", "downstream"]), "the failed forward and why: {s}");
+    // An invoice that runs out: the monitor learns its expiry from the node and shows it.
+    l2.call("invoice", json!({"amount_msat": 1_000, "label": "short-lived", "description": "x", "expiry": 2}));
+    tmux.wait_for("the invoice expired", |s| has_line(s, &["short-lived", "expired"]));
 
     l2.plugin_stop();
     assert!(!Path::new(&l2.socket()).exists(), "the socket is removed when the plugin stops");
