@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 /// Returns `s` with ANSI escape sequences removed and control characters (C0, DEL, C1, and the
 /// Unicode bidi overrides) replaced: `\n`, `\r` and `\t` become a space, others `�`.
 /// Borrows when nothing needs changing, which is the common case.
@@ -30,31 +32,50 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Sanitizes and cuts `s` to at most `max_chars` characters, marking a cut with `…`.
-pub fn one_line(s: &str, max_chars: usize) -> String {
+/// Terminal columns `s` takes (wide characters such as `☕` take two).
+pub fn columns(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+fn char_columns(c: char) -> usize {
+    UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// The longest prefix of `chars` that fits in `max` columns.
+fn fit(chars: impl Iterator<Item = char>, max: usize) -> Vec<char> {
+    let mut used = 0;
+    chars
+        .take_while(|c| {
+            used += char_columns(*c);
+            used <= max
+        })
+        .collect()
+}
+
+/// Sanitizes and cuts `s` to at most `max_cols` terminal columns, marking a cut with `…`.
+pub fn one_line(s: &str, max_cols: usize) -> String {
     let clean = sanitize(s);
-    if clean.chars().count() <= max_chars {
+    if columns(&clean) <= max_cols {
         return clean.into_owned();
     }
-    let mut out: String = clean.chars().take(max_chars.saturating_sub(1)).collect();
+    let mut out: String = fit(clean.chars(), max_cols.saturating_sub(1)).into_iter().collect();
     out.push('…');
     out
 }
 
 /// Like [`one_line`], but a cut keeps the start and the end (`sub/2…11-28`): labels and ids
 /// that differ at the end stay told apart.
-pub fn one_line_middle(s: &str, max_chars: usize) -> String {
+pub fn one_line_middle(s: &str, max_cols: usize) -> String {
     let clean = sanitize(s);
-    let n = clean.chars().count();
-    if n <= max_chars {
+    if columns(&clean) <= max_cols {
         return clean.into_owned();
     }
-    let keep = max_chars.saturating_sub(1);
+    let keep = max_cols.saturating_sub(1);
     let head = keep.div_ceil(2);
-    let tail = keep - head;
-    let mut out: String = clean.chars().take(head).collect();
+    let mut out: String = fit(clean.chars(), head).into_iter().collect();
     out.push('…');
-    out.extend(clean.chars().skip(n - tail));
+    let tail = fit(clean.chars().rev(), (keep + 1).saturating_sub(columns(&out)));
+    out.extend(tail.into_iter().rev());
     out
 }
 
@@ -108,6 +129,10 @@ mod tests {
         assert_eq!(one_line_middle("sub/2026-11-29", 9), "sub/…1-29");
         assert_eq!(one_line_middle("short", 9), "short");
         assert_eq!(one_line_middle("abc", 1), "…");
+        // Wide characters count as the two columns they take.
+        assert_eq!(one_line_middle("☕ espresso-4", 9), "☕ e…so-4");
+        assert_eq!(columns(&one_line_middle("☕☕☕☕☕☕", 7)), 7);
+        assert_eq!(one_line("☕☕☕", 4), "☕…");
     }
     use proptest::prelude::*;
 
@@ -135,6 +160,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn cuts_fit_the_columns_they_are_given(s in any::<String>(), n in 1usize..40) {
+            prop_assert!(columns(&one_line(&s, n)) <= n);
+            prop_assert!(columns(&one_line_middle(&s, n)) <= n);
+        }
+
         #[test]
         fn output_never_contains_control_characters(s in any::<String>()) {
             let out = sanitize(&s);

@@ -184,7 +184,7 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
 
     // The monitor on l2, as an operator would run it.
     if tmux_available() {
-        monitor_survives_a_plugin_restart(&net, &id1, &id3);
+        monitor_survives_a_plugin_restart(&net);
     }
 
     // Mutual close of l1–l2, mined.
@@ -246,20 +246,27 @@ fn queries_reach_the_node(net: &Network, scid12: &str, scid23: &str) {
     assert!(inv["expires_at"].as_u64().is_some(), "{inv}");
     let refused = ask(L2, "invoice", json!({"amount_msat": 1, "label": "nope", "description": "x"}));
     assert!(matches!(refused, Frame::Error(ref e) if e.code == query_error::NOT_ALLOWED), "{refused:?}");
-    assert!(net.node(L2).try_call("listinvoices", json!({"label": "nope"})).unwrap()["invoices"].as_array().unwrap().is_empty());
+    assert!(
+        net.node(L2).try_call("listinvoices", json!({"label": "nope"})).unwrap()["invoices"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// lnwatch in tmux against l2: both peers connected, the forward, the paid invoice; then the
 /// plugin stops (its socket goes, the monitor shows the outage and keeps its history) and starts
 /// again (the monitor reconnects by itself).
-fn monitor_survives_a_plugin_restart(net: &Network, id1: &str, id3: &str) {
+fn monitor_survives_a_plugin_restart(net: &Network) {
     let l2 = net.node(L2);
     let cmd = format!("NO_COLOR=1 {} --lightning-dir {}", workspace_bin("lnwatch").display(), l2.dir.display());
     let tmux = Tmux::start(&cmd, 160, 50);
-    let short = |id: &str| format!("{}…", &id[..8]);
-    let s = tmux.wait_for("peers, the forward and the invoice", |s| {
-        has_line(s, &["●", &short(id1)])
-            && has_line(s, &["●", &short(id3)])
+    // Peers by name: the monitor asks l2's gossip (listnodes) for the aliases l1 and l3 announced.
+    let alias = |n: usize| net.node(n).call("getinfo", json!({}))["alias"].as_str().unwrap().to_owned();
+    let (alias1, alias3) = (alias(L1), alias(L3));
+    let s = tmux.wait_for("peers by alias, the forward and the invoice", |s| {
+        has_line(s, &["●", &alias1])
+            && has_line(s, &["●", &alias3])
             && s.contains("forward_event")
             && has_line(s, &["direct", "paid"])
     });

@@ -12,12 +12,15 @@ use serde_json::{Value, json};
 pub enum Ask {
     /// One invoice's details (`expires_at`, status) by label.
     Invoice(String),
+    /// A node's gossip (`alias`) by id.
+    Node(String),
 }
 
 impl Ask {
     fn query(&self, id: u64) -> Query {
         let (method, params) = match self {
             Ask::Invoice(label) => ("listinvoices", json!({ "label": label })),
+            Ask::Node(id) => ("listnodes", json!({ "id": id })),
         };
         Query { id: json!(id), method: method.into(), params }
     }

@@ -2,7 +2,7 @@
 
 use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
-use lnwatch_shared::sanitize::{one_line, one_line_middle, sanitize};
+use lnwatch_shared::sanitize::{columns, one_line, one_line_middle, sanitize};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -354,10 +354,10 @@ fn field_widths(
     shown: &[std::sync::Arc<crate::store::Ev>],
     total: usize,
 ) -> Option<Vec<u16>> {
-    let mut w: Vec<usize> = cols.names.iter().map(|n| n.chars().count()).collect();
+    let mut w: Vec<usize> = cols.names.iter().map(|n| columns(n)).collect();
     for ev in shown {
         for (k, v) in ev.fields.iter().flat_map(|f| f.iter()).enumerate().take(w.len()) {
-            w[k] = w[k].max(v.chars().count());
+            w[k] = w[k].max(columns(v));
         }
     }
     let needed = |w: &[usize]| w.iter().filter(|x| **x > 0).map(|x| x + 1).sum::<usize>().saturating_sub(1);
@@ -418,8 +418,8 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let range = visible(area, peers.len(), selected.filter(|_| focused), false);
     // Narrow panes drop the address, then the direction, before squeezing the id.
     let inner_w = area.width.saturating_sub(2);
-    // What is left for the address: the other columns (1, 10, 3, 6, 4) and their gaps (5).
-    let addr_w = (inner_w as usize).saturating_sub(1 + 10 + 3 + 6 + 4 + 5).max(1);
+    // What is left for the address: the other columns (1, 14, 3, 6, 4) and their gaps (5).
+    let addr_w = (inner_w as usize).saturating_sub(1 + 14 + 3 + 6 + 4 + 5).max(1);
     let rows = peers[range.clone()]
         .iter()
         .zip(range)
@@ -432,7 +432,14 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
             let cells = vec![
                 Cell::from(dot).style(style),
-                Cell::from(one_line(&short_id(&p.id), 10)),
+                // The alias from gossip when the node knows it: what operators call their peers.
+                Cell::from(
+                    app.data
+                        .aliases
+                        .get(&p.id)
+                        .filter(|a| !a.is_empty())
+                        .map_or_else(|| short_id(&p.id), |a| one_line(a, 14)),
+                ),
                 Cell::from(p.direction.map_or("-", |d| d.as_str())),
                 Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), addr_w)),
                 Cell::from(since),
@@ -444,7 +451,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .collect();
     let cols = [
         col("", Constraint::Length(1)),
-        col("peer", Constraint::Length(10)),
+        col("peer", Constraint::Length(14)),
         col("dir", Constraint::Length(3)).when(inner_w >= 30),
         col("address", Constraint::Min(6)).when(inner_w >= 44),
         col("since", Constraint::Length(6)),

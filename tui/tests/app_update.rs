@@ -441,3 +441,21 @@ fn a_new_invoice_is_asked_about_and_shows_expired_once_past_its_expiry() {
     a.update(batch(vec![hello("r", true)]));
     assert!(sent_queries(&mut a).is_empty(), "tip-8 is paid and coffee-7 known: nothing to ask");
 }
+
+#[test]
+fn peers_are_asked_about_once_and_named_by_their_alias() {
+    let mut a = app();
+    a.update(Msg::Source(SourceEvent::Connected));
+    a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true)]), connect(1, PEER_B)]));
+    let asked = sent_queries(&mut a);
+    let methods: Vec<_> = asked.iter().map(|q| (q.method.as_str(), q.params["id"].as_str().unwrap())).collect();
+    assert_eq!(methods, [("listnodes", PEER_A), ("listnodes", PEER_B)]);
+    a.update(batch(vec![result(
+        asked[0].id.clone(),
+        json!({"nodes":[{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J"}]}),
+    )]));
+    assert_eq!(a.data.aliases.get(PEER_A).map(String::as_str), Some("river-hub\u{1b}[2J"));
+    // Known now: a reconnect of that peer asks nothing.
+    a.update(batch(vec![disconnect(2, PEER_A), connect(3, PEER_A)]));
+    assert!(sent_queries(&mut a).is_empty());
+}

@@ -156,6 +156,8 @@ fn the_demo_runs_with_no_node() {
         s.contains("● connected") && s.contains("lnwatch-demo") && s.contains("forward_event") && s.contains("Invoices")
     });
     assert!(has_line(&s, &["●", "in"]) || has_line(&s, &["●", "out"]), "connected peers: {s}");
+    // Peers by name: the monitor asked the demo node's gossip (listnodes) through the plugin.
+    tmux.wait_for("peer aliases", |s| has_line(s, &["●", "river-hub"]) && s.contains("corner-café"));
     // The scenario keeps it lively: new events arrive.
     let first = s.lines().find(|l| l.contains("Events [all]")).map(str::to_owned);
     tmux.wait_for("more events", |s| s.lines().find(|l| l.contains("Events [all]")).map(str::to_owned) != first);

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use crate::store::{Ev, Store};
 
+/// Aliases kept at most: one per peer ever seen is far below this.
+const MAX_ALIASES: usize = 10_000;
+
 /// An invoice as the feed shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
@@ -58,6 +61,8 @@ pub struct Data {
     pub store: Store,
     pub peers: PeerTable,
     pub invoices: Ring<Invoice>,
+    /// Node aliases from gossip (`listnodes`), by id; bounded by the peers asked about.
+    pub aliases: std::collections::HashMap<String, String>,
 }
 
 /// What a pause froze, and what arrived since.
@@ -94,7 +99,12 @@ impl Shown<'_> {
 
 impl Data {
     pub fn new(history: usize, topics: Option<Vec<String>>) -> Data {
-        Data { store: Store::new(history, topics), peers: PeerTable::new(), invoices: Ring::new(history) }
+        Data {
+            store: Store::new(history, topics),
+            peers: PeerTable::new(),
+            invoices: Ring::new(history),
+            aliases: Default::default(),
+        }
     }
 
     pub fn freeze(&self) -> Frozen {
@@ -143,6 +153,21 @@ impl Data {
                 row.paid = number("paid_at");
             }
             row.msat = row.msat.or_else(|| inv.get("amount_msat").and_then(Value::as_u64));
+        }
+    }
+
+    /// Merges a `listnodes` answer: each node's alias, when it has announced one.
+    pub fn node_details(&mut self, result: &Value) {
+        for node in result.get("nodes").and_then(Value::as_array).into_iter().flatten() {
+            let (Some(id), Some(alias)) =
+                (node.get("nodeid").and_then(Value::as_str), node.get("alias").and_then(Value::as_str))
+            else {
+                continue;
+            };
+            // An empty alias is kept too: the node has gossip for it, and it is not asked again.
+            if self.aliases.len() < MAX_ALIASES {
+                self.aliases.insert(id.to_owned(), alias.to_owned());
+            }
         }
     }
 

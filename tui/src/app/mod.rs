@@ -258,6 +258,9 @@ impl App {
                 }
             }
             Received::Frame(Frame::Peers(p)) => {
+                for peer in &p.peers {
+                    self.ask_alias(&peer.id);
+                }
                 self.data.peers = PeerTable::from_states(p.peers);
                 self.link.peers_seq = p.seq;
                 self.link.peers_complete = p.complete;
@@ -268,6 +271,7 @@ impl App {
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
                 Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
+                Some(Ask::Node(_)) => self.data.node_details(&r.result),
                 None => {}
             },
             Received::Frame(Frame::Error(e)) => {
@@ -276,6 +280,13 @@ impl App {
             }
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
+        }
+    }
+
+    /// Asks the node for a peer's alias, once per peer.
+    fn ask_alias(&mut self, id: &str) {
+        if !self.data.aliases.contains_key(id) {
+            self.queries.ask(Ask::Node(id.to_owned()));
         }
     }
 
@@ -293,6 +304,7 @@ impl App {
         }
         match &ev.note {
             Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {
+                self.ask_alias(change.id());
                 self.data.peers.apply(change, ev.time);
             }
             Some(Note::Invoice(inv)) => {
