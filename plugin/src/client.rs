@@ -6,8 +6,9 @@
 //! copy. A client is let go as soon as it hangs up, event or not; one that only closed its
 //! sending side (a shell pipeline after its `subscribe`) is still served.
 //!
-//! Queries run as tasks of the client's reader, at most [`MAX_QUERIES_IN_FLIGHT`] at a time;
-//! their answers join the event lines in the writer, between batches.
+//! Queries run as tasks of the client's reader, at most [`MAX_QUERIES_IN_FLIGHT`] at a time from
+//! the query to its answer's write; the answers join the event lines in the writer, between
+//! batches.
 
 use std::collections::HashSet;
 use std::os::fd::{AsFd, AsRawFd};
@@ -17,7 +18,7 @@ use std::time::Duration;
 use interprocess::local_socket::tokio::Stream;
 use lnwatch_shared::frame::{self, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::hub::{Attached, Hub, Item};
@@ -45,7 +46,7 @@ pub async fn serve(stream: Stream, hub: Arc<Hub>, queries: Queries, log: Logger)
     // `&Stream` reads and writes, so both tasks share it.
     let stream = Arc::new(stream);
     let (filter_tx, filter_rx) = watch::channel(None);
-    // Room for every answer that may be in flight, so a query task never waits to hand it over.
+    // Room for every answer in flight and as many refusals.
     let (answers_tx, answers) = mpsc::channel(MAX_QUERIES_IN_FLIGHT * 2);
     let mut writer = Writer {
         send: stream.clone(),
@@ -76,7 +77,7 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(&mut self, attached: Attached, mut answers: mpsc::Receiver<Vec<u8>>) -> std::io::Result<()> {
+    async fn run(&mut self, attached: Attached, mut answers: mpsc::Receiver<Answer>) -> std::io::Result<()> {
         let Attached { preamble, replay, mut cursor, mut wake, .. } = attached;
         self.buf.extend_from_slice(&preamble);
         for item in replay {
@@ -85,7 +86,7 @@ impl Writer {
         self.flush().await?;
         loop {
             while let Ok(answer) = answers.try_recv() {
-                self.send_line(&answer).await?;
+                self.send_line(&answer.line).await?;
             }
             wake.borrow_and_update();
             let batch = self.hub.read(cursor, BATCH_ITEMS);
@@ -99,7 +100,7 @@ impl Writer {
                     changed = wake.changed() => if changed.is_err() {
                         return Ok(());
                     },
-                    Some(answer) = answers.recv() => self.send_line(&answer).await?,
+                    Some(answer) = answers.recv() => self.send_line(&answer.line).await?,
                 }
                 continue;
             }
@@ -159,14 +160,23 @@ impl Writer {
 /// What the reader needs besides the stream and the filter.
 struct Requests {
     queries: Queries,
-    answers: mpsc::Sender<Vec<u8>>,
+    answers: mpsc::Sender<Answer>,
     log: Logger,
+}
+
+/// A `result` or `error` line for the writer. `_slot` is the query's place among the client's
+/// [`MAX_QUERIES_IN_FLIGHT`], held until the line is written: a client that does not read
+/// cannot pile up answers.
+struct Answer {
+    line: Vec<u8>,
+    _slot: Option<OwnedSemaphorePermit>,
 }
 
 /// Reads client lines: `subscribe` updates the filter, `query` starts a query task, anything
 /// else is ignored (and noted). Returns when the client has hung up, which ends its queries.
 async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, requests: Requests) {
     let Requests { queries, answers, log } = requests;
+    let slots = Arc::new(Semaphore::new(MAX_QUERIES_IN_FLIGHT));
     let mut in_flight = JoinSet::new();
     let mut lines = LineBuf::new(MAX_CLIENT_LINE);
     let mut chunk = vec![0u8; 8192];
@@ -193,20 +203,21 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, request
                 }
                 Ok(Ok(Frame::Query(q))) => {
                     while in_flight.try_join_next().is_some() {}
-                    let refusal = if in_flight.len() >= MAX_QUERIES_IN_FLIGHT {
-                        Some(query::busy(&q.id))
-                    } else {
-                        Queries::refuse(&q)
+                    // Refusals are small and take no slot; when the channel is full the client
+                    // is not reading, and dropping a refusal costs it least.
+                    let Ok(slot) = slots.clone().try_acquire_owned() else {
+                        drop(answers.try_send(Answer { line: query::busy(&q.id), _slot: None }));
+                        continue;
                     };
-                    let (queries, answers) = (queries.clone(), answers.clone());
-                    match refusal {
-                        // Room for every answer in flight and as many refusals; when it is full the client
-                        // is not reading, and dropping a refusal costs it least.
-                        Some(line) => drop(answers.try_send(line)),
-                        None => drop(in_flight.spawn(async move {
-                            let _ = answers.send(queries.answer(q).await).await;
-                        })),
+                    if let Some(line) = Queries::refuse(&q) {
+                        drop(answers.try_send(Answer { line, _slot: None }));
+                        continue;
                     }
+                    let (queries, answers) = (queries.clone(), answers.clone());
+                    in_flight.spawn(async move {
+                        let line = queries.answer(q).await;
+                        let _ = answers.send(Answer { line, _slot: Some(slot) }).await;
+                    });
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) | Err(e) => log.debug(format!("ignored a client line: {e}")),
