@@ -8,6 +8,7 @@
 //! - [`redact`]: preimage redaction.
 //! - [`sanitize`]: making network strings safe to print on a terminal.
 
+pub mod activity;
 pub mod frame;
 pub mod interner;
 pub mod notification;

@@ -69,6 +69,8 @@ const FLAKY: usize = 3;
 /// The peer that opens a channel at [`OPEN_AT`].
 const NEWCOMER: usize = 4;
 const OPEN_AT: u64 = 25;
+/// The step the flaky peer's channel is force-closed at (a peer error), then goes on chain.
+const CLOSE_AT: u64 = 70;
 /// Blocks a new channel waits before it is usable.
 const LOCKIN_BLOCKS: u64 = 3;
 
@@ -81,6 +83,8 @@ struct Channel {
     state: &'static str,
     /// Height the funding confirmed (lock-in counts from it).
     funded_at: u64,
+    /// When it entered its state; `None` for the channels the demo starts with (weeks old).
+    since: Option<f64>,
 }
 
 struct Invoice {
@@ -156,6 +160,7 @@ impl Scenario {
                 to_us_msat: cap * 10 * ours,
                 state: "CHANNELD_NORMAL",
                 funded_at: 830_000,
+                since: None,
             })
             .collect();
         Scenario {
@@ -193,7 +198,7 @@ impl Scenario {
                 Some(json!({"nodes": PEERS.iter().map(|(id, alias, ..)| json!({"nodeid": id, "alias": alias,
                 "color": "3399ff", "last_timestamp": 1_763_700_000u64})).collect::<Vec<_>>()}))
             }
-            "listpeerchannels" => Some(self.listpeerchannels()),
+            "listpeerchannels" => Some(self.listpeerchannels(now)),
             "listinvoices" => Some(self.listinvoices(params, now)),
             _ => None,
         }
@@ -204,15 +209,23 @@ impl Scenario {
             "num_peers": self.connected.iter().filter(|c| **c).count(), "num_active_channels": self.channels.len()})
     }
 
-    fn listpeerchannels(&self) -> Value {
+    fn listpeerchannels(&self, now: f64) -> Value {
         let channels: Vec<Value> = self
             .channels
             .iter()
             .map(|c| {
-                json!({"peer_id": PEERS[c.peer].0, "peer_connected": self.connected[c.peer], "state": c.state,
+                let since = c.since.unwrap_or(now - 86_400.0 * (20 + 9 * c.peer) as f64);
+                let mut ch = json!({"peer_id": PEERS[c.peer].0, "peer_connected": self.connected[c.peer], "state": c.state,
                 "short_channel_id": c.scid, "channel_id": c.channel_id, "total_msat": c.capacity_msat,
                 "to_us_msat": c.to_us_msat, "spendable_msat": c.to_us_msat.saturating_sub(c.capacity_msat / 100),
-                "opener": if c.peer == NEWCOMER { "remote" } else { "local" }, "htlcs": []})
+                "opener": if c.peer == NEWCOMER { "remote" } else { "local" }, "htlcs": [],
+                "state_changes": [{"timestamp": timestamp(since), "new_state": c.state,
+                    "cause": if c.peer == NEWCOMER { "remote" } else { "user" }}]});
+                if c.state != "CHANNELD_NORMAL" && c.peer == FLAKY {
+                    ch["closer"] = json!("local");
+                    ch["state_changes"][0]["cause"] = json!("protocol");
+                }
+                ch
             })
             .collect();
         json!({ "channels": channels })
@@ -252,6 +265,9 @@ impl Scenario {
         let wait = if self.step < 40 { 60 + self.rng.below(120) } else { 300 + self.rng.below(1200) };
         if self.step == OPEN_AT {
             return (Duration::from_millis(wait), self.open_channel(now));
+        }
+        if self.step == CLOSE_AT {
+            return (Duration::from_millis(wait), self.force_close(now));
         }
         let roll = self.rng.below(100);
         let msgs = match roll {
@@ -382,8 +398,25 @@ impl Scenario {
         self.height += 1;
         let mut msgs = vec![note("block_added", json!({"hash": self.rng.hex(32), "height": self.height}))];
         for c in &mut self.channels {
+            // A force-closed channel: the commitment is seen, then resolved on chain.
+            let next = match c.state {
+                "AWAITING_UNILATERAL" => Some(("FUNDING_SPEND_SEEN", "onchain", "Onchain funding spend")),
+                "FUNDING_SPEND_SEEN" => Some(("ONCHAIN", "onchain", "Onchain init reply")),
+                _ => None,
+            };
+            if let Some((state, cause, message)) = next {
+                msgs.push(note(
+                    "channel_state_changed",
+                    json!({"peer_id": PEERS[c.peer].0, "channel_id": c.channel_id, "short_channel_id": c.scid,
+                    "timestamp": timestamp(now), "old_state": c.state, "new_state": state, "cause": cause,
+                    "message": message}),
+                ));
+                c.state = state;
+                c.since = Some(now);
+            }
             if c.state == "CHANNELD_AWAITING_LOCKIN" && self.height >= c.funded_at + LOCKIN_BLOCKS {
                 c.state = "CHANNELD_NORMAL";
+                c.since = Some(now);
                 msgs.push(note(
                     "channel_state_changed",
                     json!({"peer_id": PEERS[c.peer].0, "channel_id": c.channel_id, "short_channel_id": c.scid,
@@ -407,6 +440,21 @@ impl Scenario {
         msgs
     }
 
+    /// The flaky peer sends an error: the channel is force-closed and goes on chain over the
+    /// next blocks (see [`Scenario::block`]).
+    fn force_close(&mut self, now: f64) -> Vec<Value> {
+        let Some(c) = self.channels.iter_mut().find(|c| c.peer == FLAKY) else { return Vec::new() };
+        c.state = "AWAITING_UNILATERAL";
+        c.since = Some(now);
+        c.funded_at = self.height;
+        vec![note(
+            "channel_state_changed",
+            json!({"peer_id": PEERS[FLAKY].0, "channel_id": c.channel_id, "short_channel_id": c.scid,
+            "timestamp": timestamp(now), "old_state": "CHANNELD_NORMAL", "new_state": "AWAITING_UNILATERAL",
+            "cause": "protocol", "message": "Peer permanent failure in CHANNELD_NORMAL: channeld: received ERROR"}),
+        )]
+    }
+
     fn open_channel(&mut self, now: f64) -> Vec<Value> {
         let (id, _, addr, cap, _) = PEERS[NEWCOMER];
         self.connected[NEWCOMER] = true;
@@ -418,6 +466,7 @@ impl Scenario {
             to_us_msat: 0,
             state: "CHANNELD_AWAITING_LOCKIN",
             funded_at: self.height + 1,
+            since: Some(now),
         };
         let msgs = vec![
             note("connect", json!({"id": id, "direction": "in", "address": address(addr)})),
@@ -468,17 +517,53 @@ impl Scenario {
             return vec![start, end, failure];
         }
         self.channels[via].to_us_msat -= msat + 51;
-        let end = xpay(
-            "pay_part_end",
-            json!({"status":"success","duration":0.22,"payment_hash":hash,"groupid":groupid,"partid":1}),
-        );
-        let success = note(
-            "sendpay_success",
-            json!({"id": groupid, "payment_hash": hash, "groupid": groupid, "partid": 1, "destination": dest,
-            "amount_msat": msat, "amount_sent_msat": msat + 51, "created_at": 1_763_772_000u64, "status":"complete",
-            "payment_preimage": self.rng.hex(32)}),
-        );
-        vec![start, end, success]
+        let success = |rng: &mut Rng, partid: u64, part_msat: u64| {
+            let hops = json!([{"next_node": PEERS[via].0, "short_channel_id": scid, "direction": 1,
+                "channel_in_msat": part_msat + 51, "channel_out_msat": part_msat + 51}, {"next_node": dest,
+                "short_channel_id": "835000x12x1", "direction": 0, "channel_in_msat": part_msat + 51,
+                "channel_out_msat": part_msat}]);
+            vec![
+                xpay(
+                    "pay_part_start",
+                    json!({"payment_hash": hash, "groupid": groupid, "partid": partid,
+                    "total_payment_msat": msat, "attempt_msat": part_msat, "hops": hops}),
+                ),
+                xpay(
+                    "pay_part_end",
+                    json!({"status":"success","duration":0.22,"payment_hash":hash,
+                    "groupid":groupid,"partid":partid}),
+                ),
+                note(
+                    "sendpay_success",
+                    json!({"id": groupid * 10 + partid, "payment_hash": hash, "groupid": groupid,
+                    "partid": partid, "destination": dest, "amount_msat": part_msat, "amount_sent_msat": part_msat + 51,
+                    "created_at": 1_763_772_000u64, "status":"complete", "payment_preimage": rng.hex(32)}),
+                ),
+            ]
+        };
+        if msat > 80_000_000 {
+            // Big payments go in parts; the first try of the whole amount hits a hop without the
+            // liquidity, then two halves get through.
+            let end = xpay(
+                "pay_part_end",
+                json!({"status":"failure","duration":1.4,"payment_hash":hash,"groupid":groupid,"partid":1,
+                "error_code": 4103, "failed_node_id": dest, "failed_short_channel_id": "835000x12x1",
+                "failed_msg": "1007", "error_message":"WIRE_TEMPORARY_CHANNEL_FAILURE"}),
+            );
+            let failure = note(
+                "sendpay_failure",
+                json!({"code": 202, "message": "Malformed error reply", "data": {"id": groupid * 10 + 1,
+                "payment_hash": hash, "groupid": groupid, "partid": 1, "destination": dest, "amount_msat": msat,
+                "amount_sent_msat": msat + 51, "status": "pending"}}),
+            );
+            let mut msgs = vec![start, end, failure];
+            msgs.extend(success(&mut self.rng, 2, msat / 2));
+            msgs.extend(success(&mut self.rng, 3, msat - msat / 2));
+            return msgs;
+        }
+        let mut msgs = vec![start];
+        msgs.extend(success(&mut self.rng, 1, msat).into_iter().skip(1));
+        msgs
     }
 
     fn warning(&mut self, now: f64) -> Vec<Value> {
@@ -557,8 +642,26 @@ mod tests {
         for c in &s.channels {
             assert!(c.to_us_msat <= c.capacity_msat, "{} overdrawn", c.scid);
         }
-        // The newcomer's channel locked in.
-        assert!(s.channels.iter().all(|c| c.state == "CHANNELD_NORMAL"));
+        // The newcomer's channel locked in; the flaky peer's went on chain after its error.
+        let states: Vec<_> = s.channels.iter().map(|c| (c.peer, c.state)).collect();
+        assert!(
+            states.iter().all(|(p, st)| *st == if *p == FLAKY { "ONCHAIN" } else { "CHANNELD_NORMAL" }),
+            "{states:?}"
+        );
+        // Big payments went in parts, after a first try failed.
+        let parts = |p: u64| {
+            all.iter()
+                .filter(|m| m["method"] == "pay_part_start" && m["params"]["pay_part_start"]["partid"] == p)
+                .count()
+        };
+        assert!(parts(3) > 0, "multi-part payments");
+        // After the close nothing is forwarded through the closed channel.
+        let closed = s.channels.iter().find(|c| c.peer == FLAKY).unwrap().scid.clone();
+        let close_at = all
+            .iter()
+            .position(|m| m["params"]["channel_state_changed"]["new_state"] == "AWAITING_UNILATERAL")
+            .unwrap();
+        assert!(all[close_at..].iter().all(|m| m["params"]["forward_event"]["out_channel"] != closed.as_str()));
         // Some invoices were paid, some ran out.
         let (paid, expired) = s.invoices.iter().fold((0, 0), |(p, e), i| match i.paid_at {
             Some(_) => (p + 1, e),

@@ -182,8 +182,9 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     // The node's own records through the socket: read-only queries, redacted like events.
     queries_reach_the_node(&net, &scid12, &scid23);
 
-    // The monitor on l2, as an operator would run it.
+    // The monitor on l2 and l1, as an operator would run it.
     if tmux_available() {
+        operator_views(&net, &scid12, &scid23);
         monitor_survives_a_plugin_restart(&net);
     }
 
@@ -252,6 +253,89 @@ fn queries_reach_the_node(net: &Network, scid12: &str, scid23: &str) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// `12345` msat as the views write it: `12.345 sat`.
+fn sat_text(msat: u64) -> String {
+    let (s, m) = (msat / 1000, msat % 1000);
+    if m == 0 { format!("{s} sat") } else { format!("{s}.{m:03} sat") }
+}
+
+/// The operator views on real nodes, through keys, at 120×40 with nothing needed cut: l2's
+/// channels (both normal, balances moving when a payment is routed), its forwards (the fee of
+/// the settled one, the failed one and why), l1's payments with their parts and the decoded
+/// failure, and the overview at 80×24.
+fn operator_views(net: &Network, scid12: &str, scid23: &str) {
+    let bin = workspace_bin("lnwatch");
+    let alias = |n: usize| net.node(n).call("getinfo", json!({}))["alias"].as_str().unwrap().to_owned();
+    let (alias1, alias2, alias3) = (alias(L1), alias(L2), alias(L3));
+    let l2 = net.node(L2);
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {} --lightning-dir {}", bin.display(), l2.dir.display()), 120, 40);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+
+    tmux.keys(&["3"]);
+    let row = |s: &str, scid: &str| s.lines().find(|l| l.contains(scid)).unwrap_or_default().to_owned();
+    let s = tmux.wait_for("both channels normal, by alias", |s| {
+        has_line(s, &["normal", &alias1, scid12, "1,000,000"]) && has_line(s, &["normal", &alias3, scid23, "1,000,000"])
+    });
+    assert!(!row(&s, scid12).contains('…') && !row(&s, scid23).contains('…'), "nothing cut at 120×40: {s}");
+    let (before12, before23) = (row(&s, scid12), row(&s, scid23));
+    // A payment routed through l2 moves both balances, live.
+    let inv = net.node(L3).call(
+        "invoice",
+        json!({"amount_msat": 20_000_000, "label": "moves", "description": "moves", "preimage": preimage(4)}),
+    );
+    net.node(L1).call("pay", json!({"bolt11": inv["bolt11"]}));
+    tmux.wait_for("balances moved", |s| row(s, scid12) != before12 && row(s, scid23) != before23);
+
+    tmux.keys(&["4"]);
+    let fee = |status: &str| {
+        let r = l2.call("listforwards", json!({"status": status}));
+        r["forwards"].as_array().unwrap().iter().map(|f| f["fee_msat"].as_u64().unwrap_or(0)).collect::<Vec<_>>()
+    };
+    let fees: Vec<String> = fee("settled").into_iter().map(sat_text).collect();
+    let s = tmux.wait_for("the forwards: settled with fees, failed with why", |s| {
+        fees.iter().all(|f| has_line(s, &["settled", &alias1, "→", &alias3, f]))
+            && has_line(s, &["failed", &alias1, "→", &alias3, "downstream"])
+            && s.contains(&format!("session  settled {} · failed 1", fees.len()))
+    });
+    assert!(!s.lines().filter(|l| l.contains("settled ")).any(|l| l.contains('…')), "{s}");
+
+    // Peers by name, in the events view.
+    tmux.keys(&["1"]);
+    tmux.wait_for("peers by alias", |s| has_line(s, &["●", &alias1]) && has_line(s, &["●", &alias3]));
+
+    // The overview reads at 80×24.
+    tmux.cmd(&["resize-window", "-t", "main", "-x", "80", "-y", "24"]);
+    tmux.keys(&["2"]);
+    let s = tmux.wait_for("the overview at 80×24", |s| {
+        s.contains(&alias2)
+            && s.contains("channels 2/2 normal")
+            && s.contains(&format!("forwards {} settled, 1 failed", fees.len()))
+            && has_line(s, &[&alias3, "forward failed downstream of"])
+    });
+    assert!(s.lines().count() <= 24, "{s}");
+    tmux.keys(&["q"]);
+
+    // l1's payments: grouped by hash with their parts; the failure's reason as xpay decoded it.
+    // l3's name comes from gossip: wait until l1 has l3's node announcement.
+    let l1 = net.node(L1);
+    let id3 = net.node(L3).id.clone();
+    wait_until("l3's node announcement at l1", Duration::from_secs(60), || {
+        let nodes = l1.call("listnodes", json!({ "id": id3 }));
+        nodes["nodes"][0]["alias"].as_str().map(|_| ())
+    });
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {} --lightning-dir {}", bin.display(), l1.dir.display()), 120, 40);
+    tmux.keys(&["5"]);
+    let s = tmux.wait_for("the payments", |s| {
+        has_line(s, &["paid", &alias3, "50,000 sat"])
+            && has_line(s, &["paid", &alias2, "12,345 sat"])
+            && has_line(s, &["failed", &alias3, "7,000 sat", "incorrect or unknown payment details"])
+    });
+    assert!(!s.contains("Malformed"), "not sendpay_failure's 202: {s}");
+    tmux.keys(&["g", "Enter"]);
+    tmux.wait_for("a payment's parts", |s| s.contains("parts (group/part") && has_line(s, &["ok", "50,000 sat"]));
+    tmux.keys(&["q", "q"]);
 }
 
 /// lnwatch in tmux against l2: both peers connected, the forward, the paid invoice; then the

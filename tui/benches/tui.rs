@@ -4,6 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent};
 use lnwatch::app::{App, Msg};
 use lnwatch::decode::{Decoder, Received};
 use lnwatch_shared::frame::{self, Event, Frame, Peers};
@@ -48,7 +49,58 @@ fn full_app() -> App {
     for chunk in all.chunks(1000) {
         app.update(Msg::Batch(chunk.iter().map(|l| dec.line(l)).collect()));
     }
+    operator_load(&mut app, &mut dec);
     app
+}
+
+/// Channels to `CHANNELS` peers from the node, then 1000 forwards between them (a fifth
+/// failing), 1000 payments of two parts each: every operator view full.
+const CHANNELS: usize = 500;
+
+fn scid(i: usize) -> String {
+    format!("{}x{}x0", 800_000 + i, i)
+}
+
+fn operator_load(app: &mut App, dec: &mut Decoder) {
+    let channels: Vec<serde_json::Value> = (0..CHANNELS)
+        .map(|i| {
+            serde_json::json!({"peer_id": format!("02{i:064x}"), "peer_connected": true, "state": "CHANNELD_NORMAL",
+                "short_channel_id": scid(i), "channel_id": format!("{i:064x}"), "total_msat": 10_000_000_000u64,
+                "to_us_msat": 4_000_000_000u64 + i as u64, "htlcs": [],
+                "state_changes": [{"timestamp": "2026-11-01T00:00:00.000Z", "cause": "user"}]})
+        })
+        .collect();
+    app.data.model.channels.refresh(&serde_json::json!({ "channels": channels }));
+    let mut seq = 10_000_000u64;
+    let mut line = |topic: &str, body: serde_json::Value| {
+        seq += 1;
+        frame::encode(&Frame::Event(Event {
+            seq,
+            time: 1_763_772_000.0 + seq as f64 / 1000.0,
+            topic: topic.into(),
+            origin: None,
+            params: serde_json::json!({ topic: body }),
+        }))
+    };
+    let mut items = Vec::new();
+    for i in 0..1000usize {
+        let status = if i % 5 == 0 { "local_failed" } else { "settled" };
+        items.push(line(
+            "forward_event",
+            serde_json::json!({"payment_hash": format!("{i:064x}"), "in_channel": scid(i % CHANNELS),
+                "out_channel": scid((i * 7 + 1) % CHANNELS), "in_htlc_id": i, "in_msat": 1_001_000, "out_msat": 1_000_000,
+                "fee_msat": 1_000, "status": status, "failcode": 4103, "failreason": "WIRE_TEMPORARY_CHANNEL_FAILURE"}),
+        ));
+        for part in 1..=2 {
+            items.push(line(
+                "sendpay_success",
+                serde_json::json!({"payment_hash": format!("{i:063x}p"), "groupid": 1, "partid": part,
+                    "destination": format!("02{:064x}", i % CHANNELS), "amount_msat": 500_000, "amount_sent_msat": 500_100,
+                    "status": "complete"}),
+            ));
+        }
+    }
+    app.update(Msg::Batch(items.iter().map(|l| dec.line(l)).collect()));
 }
 
 fn ingest(c: &mut Criterion) {
@@ -88,6 +140,27 @@ fn render(c: &mut Criterion) {
             terminal.draw(|f| lnwatch::ui::render(&app, f)).expect("draw");
         })
     });
+    // Each operator view, full, as reached by its key; the forwards view also with a filter.
+    let press = |app: &mut App, c: char| {
+        let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
+        app.update(Msg::Key(KeyEvent::from(code)));
+    };
+    for (name, keys) in [
+        ("overview", "2"),
+        ("channels", "3"),
+        ("forwards", "4"),
+        ("forwards filtered (/status:settled)", "4/status:settled\n"),
+        ("payments", "5"),
+    ] {
+        keys.chars().for_each(|c| press(&mut app, c));
+        g.bench_function(format!("frame 120x40, {name} view, full"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| lnwatch::ui::render(&app, f)).expect("draw");
+            })
+        });
+        app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    }
+    press(&mut app, '1');
     let mut dec = Decoder::default();
     let next = lines(60_001).pop().expect("line");
     let mut seq = 1_000_000u64;

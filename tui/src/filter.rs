@@ -3,7 +3,8 @@
 //! A filter is terms separated by spaces, all of which must match (case-insensitive):
 //! plain text (a substring of the topic, the emitting plugin or the JSON), `topic:NAME` (the
 //! topic contains NAME), `field:VALUE` (some field of that name, at any depth, has a value
-//! containing VALUE: `status:failed`, `label:coffee`). `!` before a term inverts it.
+//! containing VALUE: `status:failed`, `label:coffee`). `!` before a term inverts it. The other
+//! views' rows match the same terms against their columns (`peer:river`, `state:normal`).
 
 use std::sync::atomic::Ordering;
 
@@ -93,14 +94,15 @@ impl TextFilter {
         self.generation += 1;
     }
 
-    /// Whether the filter passes an invoice with this label: plain text and `label:` look at
-    /// the label; other terms ask about what an invoice row does not have.
-    pub fn matches_label(&self, label: &str) -> bool {
+    /// Whether the filter passes a row of a view (an invoice, a channel, a forward, a
+    /// payment) given as named values: plain text looks at every value, `name:` (and
+    /// `topic:`) at the value of that name; a name the row lacks does not match.
+    pub fn matches_fields(&self, fields: &[(&str, &str)]) -> bool {
         self.terms.iter().all(|t| {
             let found = match &t.kind {
-                Kind::Text => contains(label, &t.needle),
-                Kind::Field(k) if k == "label" => contains(label, &t.needle),
-                _ => false,
+                Kind::Text => fields.iter().any(|(_, v)| contains(v, &t.needle)),
+                Kind::Topic => fields.iter().any(|(k, v)| *k == "topic" && contains(v, &t.needle)),
+                Kind::Field(name) => fields.iter().any(|(k, v)| k == name && contains(v, &t.needle)),
             };
             found != t.invert
         })
@@ -234,9 +236,9 @@ mod tests {
             assert_eq!([f.matches(&fwd), f.matches(&inv)], want, "{text}");
         }
         f.set("label:coffee");
-        assert!(f.matches_label("coffee-18") && !f.matches_label("tea"));
+        assert!(f.matches_fields(&[("label", "coffee-18")]) && !f.matches_fields(&[("label", "tea")]));
         f.set("status:paid");
-        assert!(!f.matches_label("coffee-18"));
+        assert!(!f.matches_fields(&[("label", "coffee-18")]));
         f.set("   ");
         assert!(!f.is_active());
     }

@@ -40,6 +40,10 @@ pub enum Action {
     Secrets,
     Clear,
     Enter,
+    /// View `n` (0-based) of [`VIEWS`].
+    View(usize),
+    NextView,
+    PrevView,
 }
 
 /// Where keys go: the main panes, an overlay, or the filter line.
@@ -52,24 +56,51 @@ pub enum Mode {
     Filter,
 }
 
+/// Where keys go in the main mode: a pane of the events view, or one of the other views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Topics,
     Events,
     Peers,
     Invoices,
+    Overview,
+    Channels,
+    Forwards,
+    Payments,
 }
 
 impl Pane {
+    /// The events view's panes, in Tab order.
     pub const ORDER: [Pane; 4] = [Pane::Topics, Pane::Events, Pane::Peers, Pane::Invoices];
+
+    /// The view this pane is in.
+    pub fn view(self) -> Pane {
+        if Pane::ORDER.contains(&self) { Pane::Events } else { self }
+    }
+
+    /// The view's name, as the header and help say it.
+    pub fn name(self) -> &'static str {
+        match self.view() {
+            Pane::Overview => "overview",
+            Pane::Channels => "channels",
+            Pane::Forwards => "forwards",
+            Pane::Payments => "payments",
+            _ => "events",
+        }
+    }
 }
+
+/// The views, in the order of their keys (`1`–`5`); the events view (the one lnwatch starts
+/// in) is `Pane::Events`.
+pub const VIEWS: [Pane; 5] = [Pane::Events, Pane::Overview, Pane::Channels, Pane::Forwards, Pane::Payments];
 
 #[derive(Debug, Clone, Copy)]
 enum Key {
     Char(char),
     Code(KeyCode),
     Ctrl(char),
-    /// `1`–`9`: [`Action::ToggleTopic`] of that number.
+    /// `1`–`9`: [`Action::ToggleTopic`] of that number in the picker, [`Action::View`] in the
+    /// main panes.
     Digits,
 }
 
@@ -106,7 +137,11 @@ const SCROLL: &[(Key, Action)] = &[
     (C('g'), A::First),
     (Code(KeyCode::Home), A::First),
 ];
-const LISTS: &[Pane] = &[Events, Peers, Invoices];
+const LISTS: &[Pane] = &[Events, Peers, Invoices, Channels, Forwards, Payments];
+/// Lists whose rows open a detail.
+const DETAILED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
+/// Lists the text filter narrows.
+const FILTERED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
 
 /// Every binding, in the order the footer and the help list them.
 pub const BINDINGS: &[Binding] = &[
@@ -148,8 +183,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Code(KeyCode::Enter), A::Enter)],
         keys_text: "Enter",
         hint: Some("Enter detail"),
-        hint_in: &[Events, Invoices],
-        help: "detail of the selected event or invoice",
+        hint_in: DETAILED,
+        help: "detail of the selected row: event, invoice, channel, forward, payment",
     },
     Binding {
         mode: Main,
@@ -161,11 +196,17 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Main,
-        keys: &[(Key::Digits, A::ToggleTopic(0))],
-        keys_text: "1 – 9",
-        hint: Some("1-9 toggle"),
-        hint_in: &[Topics],
-        help: "toggle the first nine topics",
+        keys: &[
+            (Key::Digits, A::View(0)),
+            (Code(KeyCode::Right), A::NextView),
+            (C('l'), A::NextView),
+            (Code(KeyCode::Left), A::PrevView),
+            (C('h'), A::PrevView),
+        ],
+        keys_text: "1 – 5, ← →",
+        hint: Some("1-5 views"),
+        hint_in: ALL,
+        help: "views: 1 events, 2 overview, 3 channels, 4 forwards, 5 payments; ← → (h l) the previous / next",
     },
     Binding {
         mode: Main,
@@ -173,7 +214,7 @@ pub const BINDINGS: &[Binding] = &[
         keys_text: "Space",
         hint: Some("Space pause"),
         hint_in: &[Events, Peers],
-        help: "pause / resume: the view freezes, events are still collected",
+        help: "in the events view: pause / resume; the panes freeze, events are still collected",
     },
     Binding {
         mode: Main,
@@ -204,8 +245,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(C('/'), A::Filter)],
         keys_text: "/",
         hint: Some("/ filter"),
-        hint_in: &[Events, Invoices],
-        help: "filter events and invoices: words, topic:NAME, field:VALUE (status:failed); ! inverts a term",
+        hint_in: FILTERED,
+        help: "filter every list: words, field:VALUE (status:failed, peer:NAME, topic:NAME); ! inverts a term",
     },
     Binding {
         mode: Main,
@@ -220,8 +261,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(C('c'), A::Clear)],
         keys_text: "c",
         hint: Some("c clear"),
-        hint_in: &[Events, Invoices],
-        help: "clear the current pane",
+        hint_in: &[Events, Invoices, Forwards, Payments, Overview],
+        help: "clear the current list (forwards and payments keep their totals; the overview its counters)",
     },
     Binding {
         mode: Main,
@@ -244,8 +285,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Code(KeyCode::Tab), A::NextPane), (Code(KeyCode::BackTab), A::PrevPane)],
         keys_text: "Tab / Shift-Tab",
         hint: Some("Tab pane"),
-        hint_in: ALL,
-        help: "next / previous pane",
+        hint_in: &[Topics, Events, Peers, Invoices],
+        help: "in the events view: next / previous pane",
     },
     Binding {
         mode: Main,
@@ -421,7 +462,11 @@ pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
                 (Key::Char(c), KeyCode::Char(got)) if !ctrl && *c == got => Some(*action),
                 (Key::Code(code), got) if !ctrl && *code == got => Some(*action),
                 (Key::Digits, KeyCode::Char(d @ '1'..='9')) if !ctrl => {
-                    Some(Action::ToggleTopic(d as usize - '1' as usize))
+                    let n = d as usize - '1' as usize;
+                    match action {
+                        Action::View(_) => (n < VIEWS.len()).then_some(Action::View(n)),
+                        _ => Some(Action::ToggleTopic(n)),
+                    }
                 }
                 _ => None,
             }
@@ -487,7 +532,10 @@ mod tests {
     #[test]
     fn keys_map_to_actions_by_mode_and_pane() {
         assert_eq!(action(Main, &key(KeyCode::Char('j'))), Some(Action::Down));
-        assert_eq!(action(Main, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
+        assert_eq!(action(Main, &key(KeyCode::Char('3'))), Some(Action::View(2)));
+        assert_eq!(action(Main, &key(KeyCode::Char('9'))), None);
+        assert_eq!(action(Picker, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
+        assert_eq!(action(Main, &key(KeyCode::Right)), Some(Action::NextView));
         assert_eq!(action(Picker, &key(KeyCode::Char('a'))), Some(Action::AllTopics));
         assert_eq!(action(Main, &key(KeyCode::Char('a'))), None);
         assert_eq!(action(Filter, &key(KeyCode::Char('q'))), Some(Action::Edit(Edit::Insert('q'))));
@@ -519,7 +567,7 @@ mod tests {
         assert_eq!(hints(Help, Events), "j/k scroll · q/Esc/? close");
         assert_eq!(
             hints(Main, Events),
-            "j/k move · G follow · Enter detail · Space pause · t topics · / filter · c clear · Tab pane · ? help · q quit"
+            "j/k move · G follow · Enter detail · 1-5 views · Space pause · t topics · / filter · c clear · Tab pane · ? help · q quit"
         );
         assert_eq!(hints(Filter, Events), "type to filter (! inverts) · Enter keep · Esc clear · ^W/^U delete");
     }

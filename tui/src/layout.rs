@@ -9,6 +9,8 @@ use crate::keymap::Pane;
 pub struct Areas {
     pub header: Rect,
     pub footer: Rect,
+    /// Everything between the header and the footer: where a view other than events goes.
+    pub body: Rect,
     pub topics: Rect,
     pub events: Rect,
     pub peers: Rect,
@@ -23,7 +25,7 @@ pub fn areas(area: Rect) -> Areas {
     let topics_w = if top.width >= 50 { (top.width / 4).clamp(18, 28) } else { 0 };
     let [topics, events] = Layout::horizontal([Constraint::Length(topics_w), Constraint::Min(0)]).areas(top);
     let [peers, invoices] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-    Areas { header, footer, topics, events, peers, invoices }
+    Areas { header, footer, body, topics, events, peers, invoices }
 }
 
 /// Whether `pane` is drawn on a terminal of `area`.
@@ -34,6 +36,7 @@ pub fn shown(area: Rect, pane: Pane) -> bool {
         Pane::Events => a.events,
         Pane::Peers => a.peers,
         Pane::Invoices => a.invoices,
+        Pane::Overview | Pane::Channels | Pane::Forwards | Pane::Payments => a.body,
     };
     r.width > 0 && r.height > 0
 }

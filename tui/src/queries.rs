@@ -14,6 +14,10 @@ pub enum Ask {
     Invoice(String),
     /// A node's gossip (`alias`) by id.
     Node(String),
+    /// Every channel's state, balances and HTLCs (`listpeerchannels`).
+    Channels,
+    /// The node itself: its chain height (`getinfo`).
+    Info,
 }
 
 impl Ask {
@@ -21,6 +25,8 @@ impl Ask {
         let (method, params) = match self {
             Ask::Invoice(label) => ("listinvoices", json!({ "label": label })),
             Ask::Node(id) => ("listnodes", json!({ "id": id })),
+            Ask::Channels => ("listpeerchannels", json!({})),
+            Ask::Info => ("getinfo", json!({})),
         };
         Query { id: json!(id), method: method.into(), params }
     }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+use lnwatch_shared::activity::{ChannelChange, Forward, Move, PayNote};
 use lnwatch_shared::frame::EventRef;
 use lnwatch_shared::notification::{self, InvoiceNote, PeerChange};
 use lnwatch_shared::redact::{may_contain_secret, redact_raw};
@@ -62,19 +63,48 @@ struct Secrets {
     params_hidden: Box<str>,
 }
 
-/// State an event changes besides the event list.
+/// State an event changes besides the event list: what the peer table, the invoice feed and
+/// the operator views ([`crate::model`]) take from it, decoded once on arrival.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Note {
     Peer(PeerChange),
     Invoice(InvoiceNote),
+    Channel(Box<ChannelChange>),
+    /// `channel_open_failed`: the channel id.
+    ChannelOpenFailed(String),
+    Move(Box<Move>),
+    Balances(Vec<(String, u64)>),
+    Block(u64),
+    Forward(Box<Forward>),
+    Pay(Box<PayNote>),
+    /// A `warning`'s log line.
+    Warning(String),
+}
+
+impl Note {
+    fn of(n: &notification::Notification<'_>) -> Option<Note> {
+        use lnwatch_shared::activity as a;
+        let text = |k: &str| n.body.get(k).and_then(Value::as_str).map(str::to_owned);
+        match n.topic {
+            "connect" | "disconnect" => notification::peer_change(n).map(Note::Peer),
+            "invoice_creation" | "invoice_payment" => notification::invoice(n).map(Note::Invoice),
+            "channel_opened" | "channel_state_changed" => a::channel_change(n).map(|c| Note::Channel(Box::new(c))),
+            "channel_open_failed" => text("channel_id").map(Note::ChannelOpenFailed),
+            "coin_movement" => a::coin_move(n).map(|m| Note::Move(Box::new(m))),
+            "balance_snapshot" => a::balances(n).map(Note::Balances),
+            "block_added" => a::block_height(n).map(Note::Block),
+            "forward_event" => a::forward(n).map(|f| Note::Forward(Box::new(f))),
+            "warning" => text("log").map(Note::Warning),
+            _ => a::payment(n).map(|p| Note::Pay(Box::new(p))),
+        }
+    }
 }
 
 impl Ev {
     pub fn new(seq: u64, time: f64, topic: Arc<str>, origin: Option<&str>, params: &str) -> Ev {
         let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
         let n = notification::parse(&topic, origin, &value);
-        let note =
-            notification::peer_change(&n).map(Note::Peer).or_else(|| notification::invoice(&n).map(Note::Invoice));
+        let note = Note::of(&n);
         let shown = summary::line(&n);
         let outcome = summary::outcome(&n);
         let fields = summary::fields(&n).map(|f| f.into_iter().map(Into::into).collect());

@@ -24,6 +24,11 @@ pub fn count(n: u64, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{} {what}s", group(n)) }
 }
 
+/// Whole satoshis, thousands separated, no unit: for columns headed `sat`.
+pub fn sats(msat: u64) -> String {
+    group(msat / 1000)
+}
+
 fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

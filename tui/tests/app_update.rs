@@ -32,8 +32,11 @@ fn pause_freezes_the_view_counts_pending_and_resume_shows_them() {
 fn topic_toggles_and_text_filter_apply_and_count_what_they_hide() {
     let mut a = app();
     a.update(batch(vec![block(1, 1), connect(2, PEER_A), block(3, 2), disconnect(4, PEER_A)]));
-    // Topics are listed by name: block_added is 1, connect 2, disconnect 3.
+    // Topics are listed by name: block_added is 1, connect 2, disconnect 3; the picker's
+    // digits toggle them (in the panes digits pick a view).
+    a.update(key('t'));
     a.update(key('1'));
+    a.update(key('q'));
     a.prepare();
     assert_eq!(a.view().hidden_by_topics, 2);
     assert_eq!(shown_seqs(&mut a), [2, 4]);
@@ -415,7 +418,12 @@ fn a_new_invoice_is_asked_about_and_shows_expired_once_past_its_expiry() {
     a.update(Msg::Source(SourceEvent::Connected));
     a.update(batch(vec![hello("r", true), invoice_created(1, "coffee-7", Some(12_345))]));
     a.update(batch(vec![invoice_created(2, "tip-8", None), invoice_paid(3, "tip-8", 1_000)]));
-    let asked = sent_queries(&mut a);
+    let invoices_asked = |a: &mut lnwatch::app::App| {
+        let mut asked = sent_queries(a);
+        asked.retain(|q| q.method == "listinvoices");
+        asked
+    };
+    let asked = invoices_asked(&mut a);
     assert_eq!(asked.len(), 2, "{asked:?}");
     assert_eq!((asked[0].method.as_str(), &asked[0].params), ("listinvoices", &json!({"label": "coffee-7"})));
     let expires = T0 + 3600.0;
@@ -439,7 +447,7 @@ fn a_new_invoice_is_asked_about_and_shows_expired_once_past_its_expiry() {
     a.update(Msg::Source(SourceEvent::Connected));
     a.update(batch(vec![result(unanswered, json!({"invoices":[]}))]));
     a.update(batch(vec![hello("r", true)]));
-    assert!(sent_queries(&mut a).is_empty(), "tip-8 is paid and coffee-7 known: nothing to ask");
+    assert!(invoices_asked(&mut a).is_empty(), "tip-8 is paid and coffee-7 known: nothing to ask");
 }
 
 #[test]
@@ -447,7 +455,8 @@ fn peers_are_asked_about_once_and_named_by_their_alias() {
     let mut a = app();
     a.update(Msg::Source(SourceEvent::Connected));
     a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true)]), connect(1, PEER_B)]));
-    let asked = sent_queries(&mut a);
+    let mut asked = sent_queries(&mut a);
+    asked.retain(|q| q.method == "listnodes");
     let methods: Vec<_> = asked.iter().map(|q| (q.method.as_str(), q.params["id"].as_str().unwrap())).collect();
     assert_eq!(methods, [("listnodes", PEER_A), ("listnodes", PEER_B)]);
     a.update(batch(vec![result(
@@ -455,7 +464,135 @@ fn peers_are_asked_about_once_and_named_by_their_alias() {
         json!({"nodes":[{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J"}]}),
     )]));
     assert_eq!(a.data.aliases.get(PEER_A).map(String::as_str), Some("river-hub\u{1b}[2J"));
-    // Known now: a reconnect of that peer asks nothing.
+    // Known now: a reconnect of that peer asks nothing, until the alias is ten minutes old.
     a.update(batch(vec![disconnect(2, PEER_A), connect(3, PEER_A)]));
-    assert!(sent_queries(&mut a).is_empty());
+    assert!(sent_queries(&mut a).iter().all(|q| q.method != "listnodes"));
+    a.update(Msg::Tick(T0 + 601.0));
+    a.update(batch(vec![disconnect(4, PEER_A), connect(5, PEER_A)]));
+    let again: Vec<_> = sent_queries(&mut a).into_iter().filter(|q| q.method == "listnodes").collect();
+    assert_eq!(again.len(), 1, "gossip may have changed the alias: asked again");
+}
+
+/// The operator views, through keys: each view one key away, rows from the events and the
+/// node's answers, `/` narrowing every list, Enter opening the selected row.
+#[test]
+fn the_views_show_channels_forwards_payments_and_problems() {
+    let mut a = app();
+    routing_node(&mut a);
+    let detail = |a: &lnwatch::app::App| match &a.overlay {
+        Some(Overlay::Detail { lines, .. }) => lines.join("\n"),
+        other => panic!("no detail: {other:?}"),
+    };
+
+    // Channels: the node's numbers, moved live by the forward's balance moves; closing last.
+    a.update(key('3'));
+    assert_eq!(a.focus, Pane::Channels);
+    let rows = a.channel_rows();
+    assert_eq!(rows.iter().map(|c| c.short_channel_id.as_deref().unwrap()).collect::<Vec<_>>(), ["103x1x0", "105x1x1"]);
+    assert_eq!(rows[1].state, "CHANNELD_SHUTTING_DOWN");
+    assert_eq!(rows[1].closed_by(), Some("closed by the peer"));
+    assert_eq!(rows[0].local_msat, Some(2_100_001_001), "credited the forward's amount in");
+    assert_eq!(rows[1].local_msat, Some(800_000_000), "debited the amount out");
+    assert_eq!(rows[0].htlcs, 1);
+    a.update(code(KeyCode::Enter));
+    let text = detail(&a);
+    assert!(text.contains("river-hub") && text.contains("htlcs       1"), "{text}");
+    a.update(key('q'));
+
+    // Forwards: one row per HTLC, names for channels, the refusal in words with its hint.
+    a.update(key('4'));
+    let rows = a.forward_rows();
+    let statuses: Vec<_> = rows.iter().map(|r| r.f.status.as_str()).collect();
+    assert_eq!(statuses, ["settled", "local_failed", "failed"]);
+    let fw = &a.data.model.forwards.session;
+    assert_eq!((fw.settled, fw.local_failed, fw.failed, fw.fees_msat), (1, 1, 1, 1_001));
+    a.update(key('/'));
+    typed(&mut a, "status:local");
+    a.update(code(KeyCode::Enter));
+    assert_eq!(a.forward_rows().len(), 1);
+    a.update(code(KeyCode::Enter));
+    let text = detail(&a);
+    assert!(text.contains("refused here") && text.contains("temporary channel failure"), "{text}");
+    assert!(text.contains("hint        not enough outbound liquidity"), "{text}");
+    assert!(text.contains("105x1x1 · corner-café"), "{text}");
+    a.update(key('q'));
+    a.update(code(KeyCode::Esc));
+
+    // Payments: grouped by hash; the failure's reason from pay_part_end, not sendpay_failure.
+    a.update(key('5'));
+    let rows = a.payment_rows();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].result(), lnwatch::model::payments::PayResult::Failed);
+    let e = rows[0].error().unwrap();
+    assert_eq!((e.code, e.node.as_deref()), (Some(16399), Some(PEER_B)));
+    assert_eq!(rows[1].result(), lnwatch::model::payments::PayResult::Succeeded);
+    a.update(key('g'));
+    a.update(code(KeyCode::Enter));
+    let text = detail(&a);
+    assert!(
+        text.contains("incorrect or unknown payment details") && text.contains("failed at   corner-café"),
+        "{text}"
+    );
+    assert!(!text.contains("Malformed"), "{text}");
+    a.update(key('q'));
+
+    // Overview: the problems, newest first.
+    a.update(key('2'));
+    assert_eq!(a.focus, Pane::Overview);
+    let problems: Vec<_> = a.data.model.problems.iter().rev().map(|p| p.text.as_str()).collect();
+    assert_eq!(
+        problems,
+        [
+            "peer down with 1 channel",
+            "channel 105x1x1 left normal: channeld_shutting_down (remote)",
+            "payment 651b2800… failed: incorrect or unknown payment details",
+            "forward failed downstream of 105x1x1",
+            "forward refused here, out 103x1x0: temporary channel failure",
+        ]
+    );
+    assert_eq!(a.data.model.height, Some(840_100));
+
+    // ← → walk the views; the events view comes back with the pane it had.
+    a.update(code(KeyCode::Left));
+    assert_eq!(a.focus, Pane::Events);
+    a.update(code(KeyCode::Tab));
+    a.update(key('5'));
+    a.update(key('1'));
+    assert_eq!(a.focus, Pane::Peers);
+}
+
+#[test]
+fn payment_destinations_are_asked_by_alias() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true)]));
+    let far = "03ed650f0000000000000000000000000000000000000000000000000000000000";
+    a.update(batch(vec![ev(
+        1,
+        "sendpay_success",
+        json!({"sendpay_success": {"payment_hash": "77", "groupid": 1,
+        "partid": 1, "destination": far, "amount_msat": 1000, "status": "complete"}}),
+    )]));
+    let asked: Vec<_> = sent_queries(&mut a).into_iter().filter(|q| q.method == "listnodes").collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].params["id"], far);
+}
+
+#[test]
+fn a_question_the_plugin_was_too_busy_for_is_asked_again() {
+    use lnwatch_shared::frame::{Frame, QueryError, query_error};
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), connect(1, PEER_B)]));
+    let asked: Vec<_> = sent_queries(&mut a).into_iter().filter(|q| q.method == "listnodes").collect();
+    let busy = |id: serde_json::Value, code| {
+        lnwatch::decode::Received::Frame(Frame::Error(QueryError { id, code, message: "busy".into() }))
+    };
+    a.update(batch(vec![busy(asked[0].id.clone(), query_error::BUSY)]));
+    let again: Vec<_> = sent_queries(&mut a).into_iter().filter(|q| q.method == "listnodes").collect();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].params, asked[0].params);
+    // Refused for good: not asked again.
+    a.update(batch(vec![busy(again[0].id.clone(), query_error::NOT_ALLOWED)]));
+    assert!(sent_queries(&mut a).iter().all(|q| q.method != "listnodes"));
 }

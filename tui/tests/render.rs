@@ -112,7 +112,18 @@ fn paused() {
 #[test]
 fn filtered() {
     check("filtered", || {
-        let msgs = vec![key('2'), key('/'), key('b'), key('l'), key('o'), key('c'), key('k'), code(KeyCode::Enter)];
+        let msgs = vec![
+            key('t'),
+            key('2'),
+            key('q'),
+            key('/'),
+            key('b'),
+            key('l'),
+            key('o'),
+            key('c'),
+            key('k'),
+            code(KeyCode::Enter),
+        ];
         (busy_app(), msgs)
     });
 }
@@ -316,5 +327,19 @@ fn cuts_show_an_ellipsis_and_amounts_fit() {
         let labels: Vec<&str> = s.lines().filter(|l| l.contains(" sat")).collect();
         let apart = labels.iter().any(|l| l.contains("-28")) && labels.iter().any(|l| l.contains("-29"));
         assert!(apart || w < 80, "{w}x{h}\n{s}");
+    }
+}
+
+fn routing_app() -> App {
+    let mut a = app();
+    routing_node(&mut a);
+    a
+}
+
+/// The operator views, each reached by its key, over the same routing node.
+#[test]
+fn operator_views() {
+    for (name, k) in [("overview", '2'), ("channels", '3'), ("forwards", '4'), ("payments", '5')] {
+        check(&format!("view_{name}"), || (routing_app(), vec![key(k)]));
     }
 }

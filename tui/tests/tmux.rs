@@ -79,11 +79,12 @@ fn a_person_watching_a_node_in_tmux() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("the filter cleared", |s| !s.contains("hidden by filter") && s.contains("height 900002"));
 
-    // Topic toggles: 1 switches off the first topic (block_added), and the title says so.
-    tmux.keys(&["1"]);
-    let s = tmux.wait_for("a topic off", |s| s.contains("1✗ block_added") && s.contains("hidden by topics"));
+    // Topic toggles: in the picker, 1 switches off the first topic (block_added), and the
+    // title says so.
+    tmux.keys(&["t", "1", "q"]);
+    let s = tmux.wait_for("a topic off", |s| s.contains("✗ block_added") && s.contains("hidden by topics"));
     assert!(!s.contains("height 900002"), "{s}");
-    tmux.keys(&["1"]);
+    tmux.keys(&["t", "1", "q"]);
 
     // The node goes away: the outage is shown and history kept; it comes back: reconnected.
     ln.shutdown().unwrap();
@@ -133,7 +134,7 @@ fn sigterm_restores_the_terminal() {
         json!({"connect":{"id":PEER_B,"direction":"out","address":{"type":"ipv4","address":"10.0.0.7","port":9735}}}),
     )
     .unwrap();
-    let s = tmux.wait_for("the topic list", |s| s.contains("1✗ block") && s.contains("022d2236… out"));
+    let s = tmux.wait_for("the topic list", |s| s.contains("✗ block") && s.contains("022d2236… out"));
     assert!(s.contains("1 hidden by topics") && !s.contains("height 777"), "{s}");
     assert!(tmux.alternate_screen(), "lnwatch draws on the alternate screen");
     assert!(has_colour(&tmux.screen_with_styles()), "colours without NO_COLOR");
@@ -161,6 +162,28 @@ fn the_demo_runs_with_no_node() {
     // The scenario keeps it lively: new events arrive.
     let first = s.lines().find(|l| l.contains("Events [all]")).map(str::to_owned);
     tmux.wait_for("more events", |s| s.lines().find(|l| l.contains("Events [all]")).map(str::to_owned) != first);
+
+    // Every view one key away, filled from the same node.
+    tmux.keys(&["3"]);
+    tmux.wait_for("the channels view", |s| {
+        has_line(s, &["normal", "river-hub", "830000x100x0", "5,000,000"]) && s.contains("Channels 5")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("a channel's detail", |s| {
+        s.contains("channel · ") && s.contains("capacity    ") && s.contains("ours ")
+    });
+    tmux.keys(&["q", "4"]);
+    tmux.wait_for("the forwards view", |s| {
+        s.contains("session  settled") && has_line(s, &["settled", "→", "sat"]) && s.contains("per min")
+    });
+    tmux.keys(&["5"]);
+    tmux.wait_for("the payments view", |s| s.contains("Payments out") && has_line(s, &["paid", "sat"]));
+    tmux.keys(&["2"]);
+    tmux.wait_for("the overview", |s| {
+        s.contains("lnwatch-demo") && s.contains("Busiest topics") && s.contains("Problems") && s.contains("forwards ")
+    });
+    tmux.keys(&["Left"]);
+    tmux.wait_for("back to the events", |s| s.contains("Events [all]"));
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.alive() {
@@ -321,6 +344,8 @@ fn ctrl_z_suspends_and_fg_resumes() {
     // An interactive shell does the job control, as in a real terminal.
     let tmux = Tmux::start("env -i PATH=/usr/bin:/bin TERM=xterm bash --norc --noprofile -i", 120, 30);
     let bin = env!("CARGO_BIN_EXE_lnwatch");
+    // Keys typed before the shell reads its terminal are lost: wait for its prompt.
+    tmux.wait_for("the prompt", |s| s.contains("bash-"));
     tmux.keys(&[&format!("NO_COLOR=1 {bin} --lightning-dir {}", dir.path().display()), "Enter"]);
     tmux.wait_for("the monitor", |s| s.contains("● connected"));
     assert!(tmux.alternate_screen());

@@ -9,6 +9,7 @@ use lnwatch_shared::peers::PeerTable;
 use lnwatch_shared::ring::Ring;
 use serde_json::Value;
 
+use crate::model::Model;
 use crate::store::{Ev, Store};
 
 /// Aliases kept at most: one per peer ever seen is far below this.
@@ -63,6 +64,11 @@ pub struct Data {
     pub invoices: Ring<Invoice>,
     /// Node aliases from gossip (`listnodes`), by id; bounded by the peers asked about.
     pub aliases: std::collections::HashMap<String, String>,
+    /// When each alias was last asked for: a peer that reconnects later is asked again, so a
+    /// changed alias shows up.
+    pub aliases_asked: std::collections::HashMap<String, f64>,
+    /// Channels, forwards, payments, counters and problems.
+    pub model: Model,
 }
 
 /// What a pause froze, and what arrived since.
@@ -104,6 +110,8 @@ impl Data {
             peers: PeerTable::new(),
             invoices: Ring::new(history),
             aliases: Default::default(),
+            aliases_asked: Default::default(),
+            model: Model::new(history),
         }
     }
 
@@ -171,6 +179,19 @@ impl Data {
         }
     }
 
+    /// What the views call a node: its alias, else its id cut short. Not yet sanitized.
+    pub fn name(&self, id: &str) -> String {
+        match self.aliases.get(id).filter(|a| !a.is_empty()) {
+            Some(a) => a.clone(),
+            None => crate::summary::short_id(id),
+        }
+    }
+
+    /// The peer at the other end of a channel (by short channel id or channel id), by name.
+    pub fn channel_peer(&self, channel: &str) -> Option<String> {
+        self.model.channels.find(channel).and_then(|c| c.peer_id.as_deref()).map(|p| self.name(p))
+    }
+
     /// Labels of open invoices the node has not told us the expiry of.
     pub fn invoices_without_details(&self) -> Vec<String> {
         self.invoices.iter().filter(|r| r.paid.is_none() && r.expires_at.is_none()).map(|r| r.label.clone()).collect()
@@ -201,6 +222,10 @@ impl Data {
                     f.invoices.clear();
                 }
             }
+            Pane::Forwards => self.model.forwards.clear(),
+            Pane::Payments => self.model.payments.clear(),
+            Pane::Overview => self.model.problems.clear(),
+            Pane::Channels => {}
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct Link {
     window_start: f64,
     window_count: u64,
     pub events_total: u64,
+    /// When lnwatch started: what "since start" counters count from.
+    pub started: f64,
     pub missed: u64,
     pub gaps: u64,
     pub bad_lines: u64,
@@ -82,6 +84,7 @@ impl Link {
             window_start: now,
             window_count: 0,
             events_total: 0,
+            started: now,
             missed: 0,
             gaps: 0,
             bad_lines: 0,

@@ -8,6 +8,7 @@
 
 pub mod data;
 pub mod link;
+mod lists;
 pub mod panes;
 
 use std::sync::Arc;
@@ -23,8 +24,14 @@ use crate::decode::Received;
 use crate::filter::LineEdit;
 pub use crate::keymap::Pane;
 use crate::keymap::{self, Action, Mode};
+use crate::model::channels::Channel;
+use crate::model::forwards::ForwardRow;
+use crate::model::payments::Payment;
 use crate::queries::{Ask, Queries};
 use crate::store::{Ev, Note, TextFilter, View};
+
+/// Seconds after which a node's alias is asked for again when it shows up.
+const ALIAS_MAX_AGE: f64 = 600.0;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -57,11 +64,14 @@ pub enum Overlay {
     },
 }
 
-/// What a detail view shows.
+/// What a detail view shows: a copy of the row as it was when opened.
 #[derive(Debug, Clone)]
 pub enum Subject {
     Event(Arc<Ev>),
     Invoice(Invoice),
+    Channel(Box<Channel>),
+    Forward(Box<ForwardRow>),
+    Payment(Box<Payment>),
 }
 
 pub struct App {
@@ -69,11 +79,17 @@ pub struct App {
     pub data: Data,
     /// Set while paused.
     pub frozen: Option<Frozen>,
+    /// Where keys go: a pane of the events view or another view.
     pub focus: Pane,
+    /// The events view's pane to come back to.
+    events_focus: Pane,
     pub topics: TopicsPane,
     pub events: EventsPane,
     pub peers: ListPane,
     pub invoices: ListPane,
+    pub channels: ListPane,
+    pub forwards: ListPane,
+    pub payments: ListPane,
     /// What the app asks the node; the main loop sends the lines.
     pub queries: Queries,
     pub overlay: Option<Overlay>,
@@ -101,10 +117,14 @@ impl App {
             data: Data::new(history, topics),
             frozen: None,
             focus: Pane::Events,
+            events_focus: Pane::Events,
             topics: TopicsPane::default(),
             events: EventsPane::default(),
             peers: ListPane::default(),
             invoices: ListPane::following(),
+            channels: ListPane::default(),
+            forwards: ListPane::following(),
+            payments: ListPane::following(),
             queries: Queries::default(),
             overlay: None,
             filter: TextFilter::default(),
@@ -185,7 +205,7 @@ impl App {
 
     /// Invoices shown, oldest first, after the text filter.
     pub fn shown_invoices(&self) -> Vec<&Invoice> {
-        self.shown().invoices.into_iter().filter(|i| self.filter.matches_label(&i.label)).collect()
+        self.shown().invoices.into_iter().filter(|i| self.filter.matches_fields(&[("label", &i.label)])).collect()
     }
 
     pub fn invoices_hidden(&self) -> usize {
@@ -236,6 +256,13 @@ impl App {
     fn tick(&mut self, now: f64) {
         self.now = now;
         self.link.tick(now);
+        // The node confirms what the notifications said about channels, and adds what they do
+        // not say (HTLCs in flight).
+        let greeted = matches!(self.link.conn, Conn::Up { .. }) && self.link.hello.is_some();
+        if greeted && self.data.model.channels.wants_refresh(now) {
+            self.data.model.channels.refreshing(now);
+            self.queries.ask(Ask::Channels);
+        }
         if self.notice.as_ref().is_some_and(|(_, until)| *until <= now) {
             self.notice = None;
         }
@@ -256,6 +283,9 @@ impl App {
                 for label in self.data.invoices_without_details() {
                     self.queries.ask(Ask::Invoice(label));
                 }
+                self.queries.ask(Ask::Info);
+                self.queries.ask(Ask::Channels);
+                self.data.model.channels.refreshing(self.now);
             }
             Received::Frame(Frame::Peers(p)) => {
                 for peer in &p.peers {
@@ -272,20 +302,40 @@ impl App {
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
                 Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
                 Some(Ask::Node(_)) => self.data.node_details(&r.result),
+                Some(Ask::Channels) => {
+                    self.data.model.channels.refresh(&r.result);
+                    let peers: Vec<String> =
+                        self.data.model.channels.iter().filter_map(|c| c.peer_id.clone()).collect();
+                    peers.iter().for_each(|p| self.ask_alias(p));
+                }
+                Some(Ask::Info) => {
+                    if let Some(h) = r.result.get("blockheight").and_then(serde_json::Value::as_u64) {
+                        self.data.model.height = Some(h);
+                    }
+                }
                 None => {}
             },
             Received::Frame(Frame::Error(e)) => {
-                // A node without a method, or an old plugin: the feed goes on without details.
-                self.queries.answered(&e.id);
+                // Busy: the plugin frees a slot only once its answer is written, so a question
+                // sent the moment an answer arrives can find none free; it is asked again.
+                // Anything else (a node without the method, an old plugin): the feed goes on
+                // without the details.
+                let ask = self.queries.answered(&e.id);
+                if let Some(ask) = ask.filter(|_| e.code == lnwatch_shared::frame::query_error::BUSY) {
+                    self.queries.ask(ask);
+                }
             }
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
         }
     }
 
-    /// Asks the node for a peer's alias, once per peer.
+    /// Asks the node for a node's alias: once, and again when it is old (gossip may have
+    /// changed it) and the node shows up again.
     fn ask_alias(&mut self, id: &str) {
-        if !self.data.aliases.contains_key(id) {
+        let stale = self.data.aliases_asked.get(id).is_none_or(|at| self.now - at >= ALIAS_MAX_AGE);
+        if stale && self.data.aliases_asked.len() < 10_000 {
+            self.data.aliases_asked.insert(id.to_owned(), self.now);
             self.queries.ask(Ask::Node(id.to_owned()));
         }
     }
@@ -302,10 +352,17 @@ impl App {
             Arrival::Duplicate => return,
             Arrival::New { missed } => self.mark_missed(missed),
         }
+        // Replayed events (before the peers snapshot) still count for the views.
+        self.data.model.apply(&ev.topic, ev.note.as_ref(), ev.time, &self.data.peers);
         match &ev.note {
             Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {
                 self.ask_alias(change.id());
                 self.data.peers.apply(change, ev.time);
+            }
+            Some(Note::Pay(p)) => {
+                // Payments name their destination and the node that failed them by alias too.
+                let nodes = [p.destination.as_deref(), p.error.as_ref().and_then(|e| e.node.as_deref())];
+                nodes.into_iter().flatten().for_each(|id| self.ask_alias(id));
             }
             Some(Note::Invoice(inv)) => {
                 self.data.invoice(inv.clone(), ev.time);
@@ -350,7 +407,14 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::NextPane | Action::PrevPane => {
+            Action::View(i) => self.show_view(keymap::VIEWS[i.min(keymap::VIEWS.len() - 1)]),
+            Action::NextView | Action::PrevView => {
+                let n = keymap::VIEWS.len();
+                let i = keymap::VIEWS.iter().position(|v| *v == self.focus.view()).unwrap_or(0);
+                let next = if action == Action::NextView { (i + 1) % n } else { (i + n - 1) % n };
+                self.show_view(keymap::VIEWS[next]);
+            }
+            Action::NextPane | Action::PrevPane if self.focus.view() == Pane::Events => {
                 // The next pane that is drawn; the events pane always is.
                 let forward = action == Action::NextPane;
                 let mut next = step(self.focus, forward);
@@ -359,7 +423,7 @@ impl App {
                 }
                 self.focus = next;
             }
-            Action::Pause => self.toggle_pause(),
+            Action::Pause if self.focus.view() == Pane::Events => self.toggle_pause(),
             Action::Picker => self.overlay = Some(Overlay::TopicPicker { cursor: Cursor::default() }),
             Action::ToggleTopic(i) => self.toggle_topic(i),
             Action::Filter => self.filter_input = Some(LineEdit::new(self.filter.text())),
@@ -371,6 +435,17 @@ impl App {
                 self.move_cursor(action)
             }
             _ => {}
+        }
+    }
+
+    /// Shows `view`; the events view comes back with the pane it had.
+    fn show_view(&mut self, view: Pane) {
+        if self.focus.view() == Pane::Events {
+            self.events_focus = self.focus;
+        }
+        self.focus = if view == Pane::Events { self.events_focus } else { view };
+        if !crate::layout::shown(self.size, self.focus) {
+            self.focus = Pane::Events;
         }
     }
 
@@ -432,7 +507,10 @@ impl App {
     fn detail_lines(&self, subject: &Subject) -> Arc<[String]> {
         let text = match subject {
             Subject::Event(ev) => ev.pretty(self.show_secrets),
-            Subject::Invoice(inv) => invoice_detail(inv, self.show_secrets, self.now),
+            Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.now),
+            Subject::Channel(c) => crate::detail::channel(c, &self.data, self.now),
+            Subject::Forward(f) => crate::detail::forward(f, &self.data),
+            Subject::Payment(p) => crate::detail::payment(p, &self.data),
         };
         text.lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
     }
@@ -489,7 +567,28 @@ impl App {
                     self.toggle_topic(i);
                 }
             }
-            Pane::Peers => {}
+            Pane::Channels => {
+                let rows = self.channel_rows();
+                let picked = self.channels.cursor.selected(rows.len()).map(|i| Box::new(rows[i].clone()));
+                if let Some(c) = picked {
+                    self.open_detail(Subject::Channel(c));
+                }
+            }
+            Pane::Forwards => {
+                let rows = self.forward_rows();
+                let picked = self.forwards.cursor.selected(rows.len()).map(|i| Box::new(rows[i].clone()));
+                if let Some(f) = picked {
+                    self.open_detail(Subject::Forward(f));
+                }
+            }
+            Pane::Payments => {
+                let rows = self.payment_rows();
+                let picked = self.payments.cursor.selected(rows.len()).map(|i| Box::new(rows[i].clone()));
+                if let Some(p) = picked {
+                    self.open_detail(Subject::Payment(p));
+                }
+            }
+            Pane::Peers | Pane::Overview => {}
         }
     }
 
@@ -523,6 +622,16 @@ impl App {
             Pane::Invoices => {
                 self.invoices.cursor = self.invoices.cursor.moved(action, self.shown_invoices().len(), true)
             }
+            Pane::Channels => {
+                self.channels.cursor = self.channels.cursor.moved(action, self.channel_rows().len(), false)
+            }
+            Pane::Forwards => {
+                self.forwards.cursor = self.forwards.cursor.moved(action, self.forward_rows().len(), true)
+            }
+            Pane::Payments => {
+                self.payments.cursor = self.payments.cursor.moved(action, self.payment_rows().len(), true)
+            }
+            Pane::Overview => {}
         }
     }
 }
@@ -537,29 +646,6 @@ fn scrolled(scroll: u16, action: Action) -> u16 {
         Action::First => 0,
         _ => scroll,
     }
-}
-
-/// An invoice as the detail view shows it: what the feed knows, times in UTC.
-fn invoice_detail(inv: &Invoice, show_secrets: bool, now: f64) -> String {
-    use crate::summary::sat;
-    use crate::ui::clock;
-    let when = |t: Option<f64>, none: &str| t.map_or_else(|| none.to_owned(), |t| format!("{} UTC", clock(t)));
-    let preimage = match inv.preimage.as_deref() {
-        None => "-",
-        Some(lnwatch_shared::redact::REDACTED) => "redacted by the plugin",
-        Some(_) if !show_secrets => crate::store::HIDDEN,
-        Some(p) => p,
-    };
-    format!(
-        "label     {}\namount    {}\nstate     {}\ncreated   {}\npaid      {}\nexpires   {}\npreimage  {}",
-        inv.label,
-        inv.msat.map_or_else(|| "any amount".into(), sat),
-        inv.state(now).word(),
-        when(inv.created, "before lnwatch was watching"),
-        when(inv.paid, "-"),
-        when(inv.expires_at, "not known yet (asked the node)"),
-        preimage
-    )
 }
 
 fn step(pane: Pane, forward: bool) -> Pane {

@@ -140,3 +140,101 @@ pub fn busy(app: &mut App) {
     app.update(batch(items));
     app.update(Msg::Tick(T0 + 30.0));
 }
+
+pub const CHAN_A: &str = "a2d0851832f0e30a0cf778a826d72f077ca86b69f72677e0267f23f63a0599b4";
+pub const CHAN_B: &str = "5b65c199ee862f49758603a5a29081912c8816a7c0243d1667489d244d3d055f";
+
+/// What the node answers the monitor's queries with: two channels (to A and B) and aliases.
+pub fn node_answer(method: &str, params: &Value) -> Value {
+    match method {
+        "getinfo" => json!({"id": "0357f749", "blockheight": 840_100}),
+        "listnodes" => {
+            let id = params["id"].as_str().unwrap_or_default();
+            let alias = if id == PEER_A { "river-hub" } else { "corner-café" };
+            json!({"nodes": [{"nodeid": id, "alias": alias}]})
+        }
+        "listpeerchannels" => json!({"channels": [
+            {"peer_id": PEER_A, "peer_connected": true, "state": "CHANNELD_NORMAL", "short_channel_id": "103x1x0",
+             "channel_id": CHAN_A, "total_msat": 5_000_000_000u64, "to_us_msat": 2_000_000_000u64, "htlcs": [{"id": 1}],
+             "state_changes": [{"timestamp": "2025-11-21T00:40:00.000Z", "new_state": "CHANNELD_NORMAL", "cause": "user"}]},
+            {"peer_id": PEER_B, "peer_connected": true, "state": "CHANNELD_NORMAL", "short_channel_id": "105x1x1",
+             "channel_id": CHAN_B, "total_msat": 1_000_000_000u64, "to_us_msat": 900_000_000u64, "htlcs": [],
+             "state_changes": [{"timestamp": "2025-11-22T00:00:00.000Z", "new_state": "CHANNELD_NORMAL", "cause": "user"}]}
+        ]}),
+        "listinvoices" => json!({"invoices": []}),
+        _ => json!({}),
+    }
+}
+
+/// Answers every query the app has queued, as [`node_answer`] says, until none is left.
+pub fn answer_queries(app: &mut App) {
+    loop {
+        let lines = app.queries.take_lines();
+        if lines.is_empty() {
+            return;
+        }
+        let answers = lines
+            .iter()
+            .map(|l| match lnwatch_shared::frame::decode(l) {
+                Ok(Frame::Query(q)) => Incoming::Frame(Frame::Result(lnwatch_shared::frame::QueryResult {
+                    result: node_answer(&q.method, &q.params),
+                    id: q.id,
+                })),
+                other => panic!("not a query: {other:?}"),
+            })
+            .collect();
+        app.update(batch(answers));
+    }
+}
+
+pub fn forward(seq: u64, status: &str, in_ch: &str, out_ch: &str, extra: Value) -> Incoming {
+    let mut body = json!({"payment_hash": format!("{seq:064x}"), "in_channel": in_ch, "out_channel": out_ch,
+        "in_htlc_id": seq, "in_msat": 100_001_001u64, "out_msat": 100_000_000u64, "fee_msat": 1_001, "status": status,
+        "received_time": T0 + seq as f64 - 0.5});
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    ev(seq, "forward_event", json!({ "forward_event": body }))
+}
+
+/// A routing node at work: channels known from the node, a forward settled with the balance
+/// moves it makes, one refused here and one failed downstream, a payment whose first part
+/// failed (the reason only in `pay_part_end`, as on v26.06) and a second that succeeded, a
+/// channel to B leaving normal and A going down.
+pub fn routing_node(app: &mut App) {
+    app.update(connected());
+    app.update(batch(vec![hello("run-1", true), peers(0, vec![peer(PEER_A, true), peer(PEER_B, true)])]));
+    answer_queries(app);
+    let hash = "651b28004d41cf0dc8e39a0b3d905651a7b012d03d81199fde09314700cb5a62";
+    let part = |seq: u64, topic: &str, body: Value| custom(seq, topic, "cln-xpay", json!({ topic: body }));
+    app.update(batch(vec![
+        forward(1, "offered", "103x1x0", "105x1x1", json!({})),
+        forward(1 + 1, "settled", "103x1x0", "105x1x1", json!({"in_htlc_id": 1, "resolved_time": T0 + 2.0})),
+        ev(3, "coin_movement", json!({"coin_movement": {"type": "channel_mvt", "account_id": CHAN_A,
+            "credit_msat": 100_001_001u64, "debit_msat": 0, "primary_tag": "routed", "fees_msat": 1_001}})),
+        ev(4, "coin_movement", json!({"coin_movement": {"type": "channel_mvt", "account_id": CHAN_B,
+            "credit_msat": 0, "debit_msat": 100_000_000u64, "primary_tag": "routed"}})),
+        forward(5, "local_failed", "105x1x1", "103x1x0",
+            json!({"failcode": 4103, "failreason": "WIRE_TEMPORARY_CHANNEL_FAILURE", "resolved_time": T0 + 5.0})),
+        forward(6, "failed", "103x1x0", "105x1x1", json!({"resolved_time": T0 + 6.0})),
+        part(7, "pay_part_start", json!({"payment_hash": hash, "groupid": 9, "partid": 1, "total_payment_msat": 50_000_000u64,
+            "attempt_msat": 50_000_000u64, "hops": [{"next_node": PEER_A, "short_channel_id": "103x1x0",
+            "channel_in_msat": 50_000_051u64}, {"next_node": PEER_B}]})),
+        part(8, "pay_part_end", json!({"status": "failure", "duration": 1.5, "payment_hash": hash, "groupid": 9,
+            "partid": 1, "error_code": 16399, "failed_node_id": PEER_B,
+            "error_message": "Destination said it doesn't know invoice: incorrect_or_unknown_payment_details"})),
+        ev(9, "sendpay_failure", json!({"sendpay_failure": {"code": 202, "message": "Malformed error reply",
+            "data": {"payment_hash": hash, "groupid": 9, "partid": 1, "destination": PEER_B, "status": "pending",
+            "amount_msat": 50_000_000u64}}})),
+        ev(10, "channel_state_changed", json!({"channel_state_changed": {"peer_id": PEER_B, "channel_id": CHAN_B,
+            "short_channel_id": "105x1x1", "old_state": "CHANNELD_NORMAL", "new_state": "CHANNELD_SHUTTING_DOWN",
+            "cause": "remote", "message": "Peer closes channel"}})),
+        disconnect(11, PEER_A),
+        part(12, "pay_part_start", json!({"payment_hash": "77", "groupid": 10, "partid": 1,
+            "total_payment_msat": 20_000_000u64, "attempt_msat": 20_000_000u64, "hops": [{"next_node": PEER_A,
+            "channel_in_msat": 20_000_020u64}]})),
+        part(13, "pay_part_end", json!({"status": "success", "duration": 0.3, "payment_hash": "77", "groupid": 10, "partid": 1})),
+        ev(14, "sendpay_success", json!({"sendpay_success": {"payment_hash": "77", "groupid": 10, "partid": 1,
+            "destination": PEER_A, "amount_msat": 20_000_000u64, "amount_sent_msat": 20_000_020u64, "status": "complete",
+            "payment_preimage": "<redacted>"}})),
+    ]));
+    answer_queries(app);
+}

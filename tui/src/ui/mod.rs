@@ -1,4 +1,10 @@
-//! Drawing: `render(&App, &mut Frame)` reads the state and never changes it.
+//! Drawing: `render(&App, &mut Frame)` reads the state and never changes it. The events view's
+//! panes are here; each other view has its module.
+
+mod channels;
+mod forwards;
+mod overview;
+mod payments;
 
 use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
@@ -13,34 +19,34 @@ use crate::app::{App, Conn, InvoiceState, Overlay, Pane, Subject};
 use crate::keymap;
 use crate::summary::{Outcome, sat, short_id};
 
-struct Theme {
-    color: bool,
+pub(super) struct Theme {
+    pub(super) color: bool,
 }
 
 impl Theme {
-    fn fg(&self, c: Color) -> Style {
+    pub(super) fn fg(&self, c: Color) -> Style {
         if self.color { Style::default().fg(c) } else { Style::default() }
     }
-    fn good(&self) -> Style {
+    pub(super) fn good(&self) -> Style {
         self.fg(Color::Green)
     }
-    fn bad(&self) -> Style {
+    pub(super) fn bad(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
-    fn warn(&self) -> Style {
+    pub(super) fn warn(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
-    fn dim(&self) -> Style {
+    pub(super) fn dim(&self) -> Style {
         if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
     }
-    fn selected(&self, focused: bool) -> Style {
+    pub(super) fn selected(&self, focused: bool) -> Style {
         if focused {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {
             Style::default().add_modifier(Modifier::BOLD)
         }
     }
-    fn border(&self, focused: bool) -> Style {
+    pub(super) fn border(&self, focused: bool) -> Style {
         match (focused, self.color) {
             (true, true) => Style::default().fg(Color::Cyan),
             (true, false) => Style::default().add_modifier(Modifier::BOLD),
@@ -52,14 +58,22 @@ impl Theme {
 pub fn render(app: &App, f: &mut Frame) {
     let theme = Theme { color: app.color };
     let area = f.area();
-    let crate::layout::Areas { header, footer, topics, events, peers, invoices } = crate::layout::areas(area);
+    let crate::layout::Areas { header, footer, body, topics, events, peers, invoices } = crate::layout::areas(area);
     f.render_widget(Paragraph::new(header_line(app, &theme)), header);
     f.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
 
-    topics_pane(app, f, topics, &theme);
-    events_pane(app, f, events, &theme);
-    peers_pane(app, f, peers, &theme);
-    invoices_pane(app, f, invoices, &theme);
+    match app.focus.view() {
+        Pane::Overview => overview::draw(app, f, body, &theme),
+        Pane::Channels => channels::draw(app, f, body, &theme),
+        Pane::Forwards => forwards::draw(app, f, body, &theme),
+        Pane::Payments => payments::draw(app, f, body, &theme),
+        _ => {
+            topics_pane(app, f, topics, &theme);
+            events_pane(app, f, events, &theme);
+            peers_pane(app, f, peers, &theme);
+            invoices_pane(app, f, invoices, &theme);
+        }
+    }
 
     if let Some(lines) = app.link.absent.as_ref().filter(|_| !app.link.ever_connected) {
         absent(f, area, lines, &theme);
@@ -74,7 +88,10 @@ pub fn render(app: &App, f: &mut Frame) {
 }
 
 fn header_line(app: &App, t: &Theme) -> Line<'static> {
-    let mut spans = vec![Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD))];
+    let mut spans = vec![
+        Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD)),
+        Span::styled(format!("{} ", app.focus.name()), t.warn()),
+    ];
     match &app.link.conn {
         Conn::Up { .. } if app.link.silent => spans.push(Span::styled(
             format!("○ connected, but no hello: not an lnwatch socket? {}", lnwatch_socket_hint(&app.link.socket)),
@@ -161,30 +178,30 @@ fn footer_line(app: &App, t: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
+pub(super) fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
     Block::default().borders(Borders::ALL).border_style(t.border(focused)).title(title)
 }
 
 /// A column of a list pane; narrow panes drop the ones not `shown`.
-struct Col {
-    title: &'static str,
-    width: Constraint,
-    shown: bool,
+pub(super) struct Col {
+    pub(super) title: &'static str,
+    pub(super) width: Constraint,
+    pub(super) shown: bool,
 }
 
-fn col(title: &'static str, width: Constraint) -> Col {
+pub(super) fn col(title: &'static str, width: Constraint) -> Col {
     Col { title, width, shown: true }
 }
 
 impl Col {
-    fn when(self, shown: bool) -> Col {
+    pub(super) fn when(self, shown: bool) -> Col {
         Col { shown, ..self }
     }
 }
 
 /// The rows of a `len`-row list that fit in `area` (bordered, with a header line), chosen so
 /// that `selected` stays visible (the last page when following).
-fn visible(area: Rect, len: usize, selected: Option<usize>, follow: bool) -> std::ops::Range<usize> {
+pub(super) fn visible(area: Rect, len: usize, selected: Option<usize>, follow: bool) -> std::ops::Range<usize> {
     let height = area.height.saturating_sub(3) as usize;
     let start = window_start(len, height, selected, follow);
     start..(start + height).min(len)
@@ -192,7 +209,7 @@ fn visible(area: Rect, len: usize, selected: Option<usize>, follow: bool) -> std
 
 /// Draws a bordered list pane: each row's cells for every column (those of hidden columns are
 /// dropped) and its style.
-fn list(
+pub(super) fn list(
     f: &mut Frame,
     area: Rect,
     t: &Theme,
@@ -217,6 +234,16 @@ fn list(
     f.render_widget(table, area);
 }
 
+/// A sparkline of `data` (oldest first) in `area`, the newest value at the right edge: as
+/// many of the latest values as fit.
+pub(super) fn sparkline(f: &mut Frame, area: Rect, data: &[u64], style: Style) {
+    let n = (area.width as usize).min(data.len());
+    let at = Rect { x: area.x + area.width - n as u16, width: n as u16, ..area };
+    let data = &data[data.len() - n..];
+    let peak = data.iter().max().copied().unwrap_or(0).max(1);
+    f.render_widget(ratatui::widgets::Sparkline::default().data(data).max(peak).style(style), at);
+}
+
 /// First row to show so that `selected` stays in a window of `height` rows.
 fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool) -> usize {
     let last_page = len.saturating_sub(height);
@@ -238,12 +265,11 @@ fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let shown = app.shown();
     let total: u64 = store.topics().map(|x| shown.count(x)).sum();
     let mut rows = vec![(vec![Cell::from("   all"), Cell::from(total.to_string())], Style::default())];
-    for (i, topic) in store.topics().enumerate() {
-        let key = if i < 9 { format!("{}", i + 1) } else { " ".into() };
+    for topic in store.topics() {
         // The mark goes before the name so that it survives truncation.
         let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
-        // Key, mark and space take 3 columns; the name gets the rest, cut with an ellipsis.
-        let name = Cell::from(format!("{key}{mark} {}", one_line(&topic.name, name_w)));
+        // Mark and spaces take 3 columns; the name gets the rest, cut with an ellipsis.
+        let name = Cell::from(format!(" {mark} {}", one_line(&topic.name, name_w)));
         rows.push((vec![name, Cell::from(shown.count(topic).to_string())], style));
     }
     let cursor = app.topics.cursor.index;
@@ -386,7 +412,7 @@ fn separator(text: &str, width: usize, before: usize, t: &Theme) -> (Vec<Cell<'s
 
 /// Colour by outcome, never by topic. Neutral rows keep the terminal's own colour, which
 /// reads on dark and light backgrounds alike.
-fn outcome_style(outcome: Outcome, t: &Theme) -> Style {
+pub(super) fn outcome_style(outcome: Outcome, t: &Theme) -> Style {
     match outcome {
         Outcome::Neutral => Style::default(),
         Outcome::Good => t.fg(Color::Green),
@@ -418,16 +444,24 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let range = visible(area, peers.len(), selected.filter(|_| focused), false);
     // Narrow panes drop the address, then the direction, before squeezing the id.
     let inner_w = area.width.saturating_sub(2);
-    // What is left for the address: the other columns (1, 14, 3, 6, 4) and their gaps (5).
-    let addr_w = (inner_w as usize).saturating_sub(1 + 14 + 3 + 6 + 4 + 5).max(1);
+    // What is left for the address: the other columns (1, 14, 3, 6, 4, 3) and their gaps (6).
+    let addr_w = (inner_w as usize).saturating_sub(1 + 14 + 3 + 6 + 4 + 3 + 6).max(1);
     let rows = peers[range.clone()]
         .iter()
         .zip(range)
         .map(|(p, i)| {
+            let (open, normal) = app.data.model.channels.with_peer(&p.id);
             let (dot, style) = match (p.connected, as_of) {
                 (true, None) => ("●", t.good()),
                 (true, Some(_)) => ("◌", t.dim()),
+                // Down with channels: payments through them fail until it is back.
+                (false, _) if open > 0 => ("⚠", t.bad()),
                 (false, _) => ("○", t.dim()),
+            };
+            let chans = match (open, normal) {
+                (0, _) => String::new(),
+                (n, ok) if ok == n => n.to_string(),
+                (n, ok) => format!("{ok}/{n}"),
             };
             let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
             let cells = vec![
@@ -444,6 +478,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), addr_w)),
                 Cell::from(since),
                 Cell::from(format!("×{}", p.connects)),
+                Cell::from(chans),
             ];
             let row = if as_of.is_some() { t.dim() } else { Style::default() };
             (cells, if focused && Some(i) == selected { t.selected(true) } else { row })
@@ -456,6 +491,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("address", Constraint::Min(6)).when(inner_w >= 44),
         col("since", Constraint::Length(6)),
         col("conn", Constraint::Length(4)),
+        col("ch", Constraint::Length(3)).when(inner_w >= 36),
     ];
     list(f, area, t, title, focused, &cols, rows);
 }
@@ -522,7 +558,7 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
 }
 
 /// A rectangle of `w`×`h` (at most the area) centred in `area`.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
@@ -537,6 +573,11 @@ fn detail(f: &mut Frame, area: Rect, subject: &Subject, lines: &[String], scroll
             format!("seq {} · {} · {} UTC{origin}", ev.seq, one_line(&ev.topic, 30), clock(ev.time))
         }
         Subject::Invoice(inv) => format!("invoice · {}", one_line(&inv.label, 40)),
+        Subject::Channel(c) => {
+            format!("channel · {}", one_line(c.short_channel_id.as_deref().unwrap_or("no scid yet"), 20))
+        }
+        Subject::Forward(r) => format!("forward · {} · {} UTC", one_line(&r.f.status, 14), clock(r.time)),
+        Subject::Payment(p) => format!("payment · {} · {}", short_id(&p.payment_hash), p.result().word()),
     };
     f.render_widget(Clear, r);
     f.render_widget(
@@ -558,8 +599,11 @@ fn absent(f: &mut Frame, area: Rect, lines: &[String], t: &Theme) {
 /// What the panes' marks and colours mean, under the keys in the help.
 const LEGEND: &[(&str, &str)] = &[
     ("● ○ ◌", "peer connected / down / last known connected while the plugin is unreachable"),
+    ("⚠", "a peer that is down while it has open channels: payments through them fail"),
+    ("ch", "a peer's open channels (normal/all when some are not normal)"),
     ("×N", "connections of that peer seen since lnwatch started"),
-    ("✗", "a topic switched off (t or 1-9)"),
+    ("✗", "a topic switched off (t, then Space or 1-9)"),
+    ("█░", "channels: our share of the capacity (█) and the peer's (░)"),
     (
         "colours",
         "by outcome, not topic · green: settled, paid, success, up · red: failed, warnings, a channel leaving normal · orange: refused here (local_failed) · yellow: under way · magenta: a peer went down · plain: chain and bookkeeping",

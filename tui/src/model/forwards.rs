@@ -1,0 +1,269 @@
+//! Forwards: one row per HTLC routed through the node (its offered and resolved events merged),
+//! totals for the session and for the current UTC day, and forwards per minute for the last
+//! hour.
+
+use std::collections::{HashMap, VecDeque};
+
+use lnwatch_shared::activity::Forward;
+
+/// Minutes the per-minute counts cover.
+pub const MINUTES: usize = 60;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardRow {
+    /// Arrival order of the row, for keeping the key index right as old rows go.
+    order: u64,
+    /// When it was first seen and when it last changed (resolved).
+    pub first: f64,
+    pub time: f64,
+    pub f: Forward,
+}
+
+/// Counts of resolved forwards.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub settled: u64,
+    /// Failed further along the route.
+    pub failed: u64,
+    /// Refused here.
+    pub local_failed: u64,
+    pub fees_msat: u64,
+    /// Amount forwarded (out) by settled forwards.
+    pub volume_msat: u64,
+    /// Settled forwards per (in, out) channel pair.
+    pairs: HashMap<(String, String), u64>,
+}
+
+impl Totals {
+    fn add(&mut self, f: &Forward) {
+        match f.status.as_str() {
+            "settled" => {
+                self.settled += 1;
+                self.fees_msat += f.fee_msat.unwrap_or(0);
+                self.volume_msat += f.out_msat.unwrap_or(0);
+                let pair = (f.in_channel.clone().unwrap_or_default(), f.out_channel.clone().unwrap_or_default());
+                // A node routing through many pairs keeps only the busiest few thousand.
+                if self.pairs.len() < 10_000 || self.pairs.contains_key(&pair) {
+                    *self.pairs.entry(pair).or_default() += 1;
+                }
+            }
+            "local_failed" => self.local_failed += 1,
+            _ => self.failed += 1,
+        }
+    }
+
+    pub fn resolved(&self) -> u64 {
+        self.settled + self.failed + self.local_failed
+    }
+
+    /// Settled share of resolved forwards, in percent.
+    pub fn success_percent(&self) -> Option<f64> {
+        let n = self.resolved();
+        (n > 0).then(|| self.settled as f64 * 100.0 / n as f64)
+    }
+
+    /// The pair of channels that settled the most forwards, and how many.
+    pub fn busiest_pair(&self) -> Option<(&str, &str, u64)> {
+        self.pairs
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|((i, o), n)| (i.as_str(), o.as_str(), *n))
+    }
+}
+
+#[derive(Debug)]
+pub struct Forwards {
+    rows: VecDeque<ForwardRow>,
+    by_key: HashMap<String, u64>,
+    next_order: u64,
+    max_rows: usize,
+    pub session: Totals,
+    pub today: Totals,
+    /// The UTC day `today` counts (days since 1970).
+    day: i64,
+    /// Resolved forwards per minute, newest last: (minute since 1970, settled, failed).
+    minutes: VecDeque<(i64, u64, u64)>,
+}
+
+impl Forwards {
+    pub fn new(max_rows: usize) -> Forwards {
+        Forwards {
+            rows: VecDeque::new(),
+            by_key: HashMap::new(),
+            next_order: 0,
+            max_rows: max_rows.max(1),
+            session: Totals::default(),
+            today: Totals::default(),
+            day: 0,
+            minutes: VecDeque::new(),
+        }
+    }
+
+    pub fn rows(&self) -> &VecDeque<ForwardRow> {
+        &self.rows
+    }
+
+    /// Applies one `forward_event`. A forward resolved twice (a replay) counts once.
+    pub fn apply(&mut self, f: &Forward, time: f64) {
+        let key = f.key();
+        let resolved = f.status != "offered";
+        let existing = self.by_key.get(&key).and_then(|order| self.index_of(*order));
+        let counted = match existing {
+            Some(i) => {
+                let row = &mut self.rows[i];
+                let was_resolved = row.f.status != "offered";
+                if resolved || !was_resolved {
+                    // Resolutions lack some of the offer's fields (v26.06 has no created_index).
+                    let mut merged = f.clone();
+                    merge_missing(&mut merged, &row.f);
+                    row.f = merged;
+                    row.time = time;
+                }
+                resolved && !was_resolved
+            }
+            None => {
+                self.push(f.clone(), time, key);
+                resolved
+            }
+        };
+        if counted {
+            let t = f.resolved_time.unwrap_or(time);
+            self.count(f, t);
+        }
+    }
+
+    fn count(&mut self, f: &Forward, time: f64) {
+        let day = (time / 86_400.0).floor() as i64;
+        if day != self.day {
+            if day < self.day {
+                // A forward resolved on an earlier day (replayed late): the session counts it.
+                self.session.add(f);
+                return;
+            }
+            self.day = day;
+            self.today = Totals::default();
+        }
+        self.session.add(f);
+        self.today.add(f);
+        let minute = (time / 60.0).floor() as i64;
+        let settled = u64::from(f.status == "settled");
+        let newest = self.minutes.back().map(|(m, _, _)| *m);
+        match self.minutes.iter_mut().rev().find(|(m, _, _)| *m == minute) {
+            Some(m) => {
+                m.1 += settled;
+                m.2 += 1 - settled;
+            }
+            None if newest.is_none_or(|m| m < minute) => {
+                self.minutes.push_back((minute, settled, 1 - settled));
+                while self.minutes.len() > MINUTES {
+                    self.minutes.pop_front();
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Settled and failed forwards in each of the last [`MINUTES`] minutes up to `now`, oldest
+    /// first (zeros where nothing happened).
+    pub fn per_minute(&self, now: f64) -> Vec<(u64, u64)> {
+        let last = (now / 60.0).floor() as i64;
+        (0..MINUTES as i64)
+            .rev()
+            .map(|ago| {
+                let m = last - ago;
+                self.minutes.iter().find(|(x, _, _)| *x == m).map_or((0, 0), |(_, s, f)| (*s, *f))
+            })
+            .collect()
+    }
+
+    /// Today's totals as of `now`: empty once the day has turned.
+    pub fn today(&self, now: f64) -> Option<&Totals> {
+        ((now / 86_400.0).floor() as i64 == self.day).then_some(&self.today)
+    }
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.by_key.clear();
+    }
+
+    fn index_of(&self, order: u64) -> Option<usize> {
+        let first = self.rows.front()?.order;
+        let i = order.checked_sub(first)? as usize;
+        (self.rows.get(i)?.order == order).then_some(i)
+    }
+
+    fn push(&mut self, f: Forward, time: f64, key: String) {
+        if self.rows.len() >= self.max_rows
+            && let Some(old) = self.rows.pop_front()
+        {
+            self.by_key.remove(&old.f.key());
+        }
+        let order = self.next_order;
+        self.next_order += 1;
+        self.by_key.insert(key, order);
+        self.rows.push_back(ForwardRow { order, first: time, time, f });
+    }
+}
+
+fn merge_missing(new: &mut Forward, old: &Forward) {
+    macro_rules! keep {
+        ($($f:ident),*) => { $( if new.$f.is_none() { new.$f = old.$f.clone(); } )* };
+    }
+    keep!(payment_hash, in_channel, out_channel, in_htlc_id, in_msat, out_msat, fee_msat, received_time, created_index);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fwd(status: &str, htlc: u64, fee: u64) -> Forward {
+        Forward {
+            status: status.into(),
+            in_channel: Some("103x1x0".into()),
+            out_channel: Some("105x1x0".into()),
+            in_htlc_id: Some(htlc),
+            out_msat: Some(1_000_000),
+            fee_msat: Some(fee),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn offered_then_resolved_is_one_row_counted_once() {
+        let mut f = Forwards::new(100);
+        let day = 20_000.0 * 86_400.0;
+        f.apply(&Forward { created_index: Some(7), ..fwd("offered", 1, 10) }, day + 60.0);
+        f.apply(&fwd("settled", 1, 10), day + 61.0);
+        f.apply(&fwd("settled", 1, 10), day + 62.0);
+        f.apply(&fwd("local_failed", 2, 0), day + 65.0);
+        f.apply(&fwd("failed", 3, 0), day + 125.0);
+        assert_eq!(f.rows().len(), 3);
+        assert_eq!(f.rows()[0].f.status, "settled");
+        assert_eq!(f.rows()[0].f.created_index, Some(7), "the offer's fields survive the resolution");
+        let t = f.today(day + 130.0).unwrap();
+        assert_eq!((t.settled, t.local_failed, t.failed, t.fees_msat), (1, 1, 1, 10));
+        assert_eq!(t.success_percent().map(|p| p.round()), Some(33.0));
+        assert_eq!(t.busiest_pair(), Some(("103x1x0", "105x1x0", 1)));
+        let pm = f.per_minute(day + 130.0);
+        assert_eq!(pm.len(), MINUTES);
+        assert_eq!(pm[MINUTES - 2..], [(1, 1), (0, 1)]);
+        // The next day starts from zero; the session goes on.
+        assert!(f.today(day + 86_400.0).is_none());
+        f.apply(&fwd("settled", 4, 5), day + 86_400.0 + 1.0);
+        assert_eq!(f.today(day + 86_401.0).unwrap().settled, 1);
+        assert_eq!(f.session.settled, 2);
+    }
+
+    #[test]
+    fn rows_are_bounded_and_the_index_follows() {
+        let mut f = Forwards::new(3);
+        for h in 0..5 {
+            f.apply(&fwd("offered", h, 1), h as f64);
+        }
+        assert_eq!(f.rows().len(), 3);
+        assert_eq!(f.by_key.len(), 3);
+        f.apply(&fwd("settled", 4, 1), 10.0);
+        assert_eq!(f.rows().back().unwrap().f.status, "settled");
+        assert_eq!(f.rows().len(), 3);
+    }
+}

@@ -1,0 +1,126 @@
+//! The operator's picture of the node, kept from the events: channels, forwards, payments,
+//! counters since start, event rates and recent problems. Pure state; the views in
+//! [`crate::ui`] read it and the app feeds it each event's [`Note`] once, on arrival.
+
+pub mod channels;
+pub mod forwards;
+pub mod payments;
+pub mod rates;
+
+use lnwatch_shared::activity::failure_words;
+use lnwatch_shared::peers::PeerTable;
+use lnwatch_shared::ring::Ring;
+
+use self::channels::{Channels, NORMAL};
+use self::forwards::Forwards;
+use self::payments::{PayResult, Payments};
+use self::rates::Rates;
+use crate::store::Note;
+
+/// Problems kept for the overview.
+const MAX_PROBLEMS: usize = 200;
+
+/// Something an operator should look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub time: f64,
+    /// The peer it concerns, shown by alias.
+    pub peer: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub channels: Channels,
+    pub forwards: Forwards,
+    pub payments: Payments,
+    pub rates: Rates,
+    pub problems: Ring<Problem>,
+    pub invoices_paid: u64,
+    /// The chain height the node last told.
+    pub height: Option<u64>,
+}
+
+impl Model {
+    pub fn new(history: usize) -> Model {
+        Model {
+            channels: Channels::default(),
+            forwards: Forwards::new(history),
+            payments: Payments::new(history),
+            rates: Rates::default(),
+            problems: Ring::new(MAX_PROBLEMS),
+            invoices_paid: 0,
+            height: None,
+        }
+    }
+
+    /// One event: its topic (for the rates) and what it says. `peers` is the connection table
+    /// before this event was applied to it.
+    pub fn apply(&mut self, topic: &std::sync::Arc<str>, note: Option<&Note>, time: f64, peers: &PeerTable) {
+        self.rates.add(topic, time);
+        let Some(note) = note else { return };
+        match note {
+            Note::Invoice(inv) => self.invoices_paid += u64::from(inv.paid),
+            Note::Peer(lnwatch_shared::notification::PeerChange::Disconnect { id }) => {
+                let (open, _) = self.channels.with_peer(id);
+                if open > 0 && peers.get(id).is_none_or(|p| p.connected) {
+                    let text = format!("peer down with {}", crate::summary::count(open as u64, "channel"));
+                    self.problem(time, Some(id), text);
+                }
+            }
+            Note::Peer(_) => {}
+            Note::Channel(c) => {
+                let before = self.channels.apply_change(c, time);
+                let new = c.new_state.as_deref().unwrap_or("");
+                if before.as_deref() == Some(NORMAL) && new != NORMAL {
+                    let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
+                    let cause = c.cause.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+                    let text = format!("channel {scid} left normal: {}{cause}", new.to_lowercase());
+                    self.problem(time, c.peer_id.as_deref(), text);
+                }
+            }
+            Note::ChannelOpenFailed(id) => {
+                self.problem(time, None, format!("channel open failed {}", crate::summary::short_id(id)))
+            }
+            Note::Move(m) => {
+                self.channels.apply_move(m, time);
+            }
+            Note::Balances(accounts) => self.channels.apply_balances(accounts),
+            Note::Block(h) => self.height = Some(self.height.map_or(*h, |x| x.max(*h))),
+            Note::Forward(f) => {
+                self.forwards.apply(f, time);
+                if f.is_failure() {
+                    let out = f.out_channel.as_deref().unwrap_or("?");
+                    let peer = self.channels.find(out).and_then(|c| c.peer_id.clone());
+                    let reason = failure_words(f.failcode, f.failreason.as_deref());
+                    let text = match (f.is_local_failure(), reason) {
+                        (true, Some(r)) => format!("forward refused here, out {out}: {r}"),
+                        (true, None) => format!("forward refused here, out {out}"),
+                        (false, Some(r)) => format!("forward failed downstream of {out}: {r}"),
+                        (false, None) => format!("forward failed downstream of {out}"),
+                    };
+                    self.problem(time, peer.as_deref(), text);
+                }
+            }
+            Note::Pay(p) => {
+                let (before, after) = self.payments.apply(p, time);
+                if after == PayResult::Failed && before != Some(PayResult::Failed) {
+                    let pay = self.payments.iter().rev().find(|x| x.payment_hash == p.payment_hash);
+                    let why = pay
+                        .and_then(|x| x.error())
+                        .map(|e| failure_words(e.code, Some(&e.message)).unwrap_or_default())
+                        .unwrap_or_default();
+                    // The part that failed may not say where it was going; the payment does.
+                    let dest = pay.and_then(|x| x.destination.clone());
+                    let hash = crate::summary::short_id(&p.payment_hash);
+                    self.problem(time, dest.as_deref(), format!("payment {hash} failed: {why}"));
+                }
+            }
+            Note::Warning(text) => self.problem(time, None, format!("warning: {text}")),
+        }
+    }
+
+    fn problem(&mut self, time: f64, peer: Option<&str>, text: String) {
+        self.problems.push(Problem { time, peer: peer.map(str::to_owned), text });
+    }
+}

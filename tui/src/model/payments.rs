@@ -1,0 +1,305 @@
+//! Outgoing payments: every part and attempt of one payment hash gathered into one row, from
+//! `sendpay_*` (every payer), xpay's `pay_part_start/end` and `pay`'s `pay_success/failure`.
+//! Where sources disagree about why a part failed, the one that decoded the error wins
+//! ([`PayNote::authoritative_error`]).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use lnwatch_shared::activity::{PartStatus, PayError, PayNote};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayResult {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl PayResult {
+    pub fn word(self) -> &'static str {
+        match self {
+            PayResult::Pending => "pending",
+            PayResult::Succeeded => "paid",
+            PayResult::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub status: PartStatus,
+    pub amount_msat: Option<u64>,
+    pub sent_msat: Option<u64>,
+    pub hops: Option<usize>,
+    pub started: f64,
+    pub ended: Option<f64>,
+    pub error: Option<PayError>,
+    authoritative: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payment {
+    order: u64,
+    pub payment_hash: String,
+    pub destination: Option<String>,
+    /// The payment's amount: xpay's total, else the parts' amounts.
+    pub total_msat: Option<u64>,
+    pub first: f64,
+    pub last: f64,
+    /// By (group, part): a group is one `pay`/`xpay` call, a part one HTLC route.
+    pub parts: BTreeMap<(u64, u64), Part>,
+    /// Said by `pay_success`/`pay_failure` about the whole payment.
+    pub overall: Option<(PartStatus, Option<PayError>)>,
+}
+
+impl Payment {
+    pub fn result(&self) -> PayResult {
+        let parts = self.parts.values();
+        match self.overall.as_ref().map(|(s, _)| *s) {
+            Some(PartStatus::Succeeded) => return PayResult::Succeeded,
+            Some(PartStatus::Failed) if !self.parts.values().any(|p| p.status == PartStatus::Succeeded) => {
+                return PayResult::Failed;
+            }
+            _ => {}
+        }
+        let mut parts = parts.peekable();
+        if parts.peek().is_none() {
+            return PayResult::Pending;
+        }
+        let (mut ok, mut open) = (false, false);
+        for p in parts {
+            ok |= p.status == PartStatus::Succeeded;
+            open |= p.status == PartStatus::Started;
+        }
+        match (ok, open) {
+            (true, _) => PayResult::Succeeded,
+            (false, true) => PayResult::Pending,
+            (false, false) => PayResult::Failed,
+        }
+    }
+
+    /// The groups (calls) and the parts tried.
+    pub fn attempts(&self) -> usize {
+        let mut groups: Vec<u64> = self.parts.keys().map(|(g, _)| *g).collect();
+        groups.dedup();
+        groups.len().max(1)
+    }
+
+    /// What was sent, fees included, by the parts that succeeded.
+    pub fn sent_msat(&self) -> Option<u64> {
+        let ok = self.parts.values().filter(|p| p.status == PartStatus::Succeeded);
+        ok.map(|p| p.sent_msat.or(p.amount_msat)).sum()
+    }
+
+    pub fn amount_msat(&self) -> Option<u64> {
+        self.total_msat.or_else(|| {
+            let ok: Vec<_> = self.parts.values().filter(|p| p.status == PartStatus::Succeeded).collect();
+            if ok.is_empty() {
+                // A failed payment: what one group tried to deliver.
+                let first = self.parts.keys().next()?.0;
+                self.parts.range((first, 0)..=(first, u64::MAX)).map(|(_, p)| p.amount_msat).sum()
+            } else {
+                ok.iter().map(|p| p.amount_msat).sum()
+            }
+        })
+    }
+
+    /// Seconds from the first part to the last word on it.
+    pub fn duration(&self) -> f64 {
+        self.last - self.first
+    }
+
+    /// Why it failed (or why the latest part failed): the decoded error of the latest failed part.
+    pub fn error(&self) -> Option<&PayError> {
+        if let Some((_, Some(e))) = &self.overall
+            && self.result() == PayResult::Failed
+            && self.parts.values().all(|p| p.error.is_none())
+        {
+            return Some(e);
+        }
+        self.parts
+            .values()
+            .filter(|p| p.status == PartStatus::Failed)
+            .max_by(|a, b| {
+                a.authoritative.cmp(&b.authoritative).then(a.ended.unwrap_or(0.0).total_cmp(&b.ended.unwrap_or(0.0)))
+            })
+            .and_then(|p| p.error.as_ref())
+    }
+}
+
+#[derive(Debug)]
+pub struct Payments {
+    list: VecDeque<Payment>,
+    by_hash: HashMap<String, u64>,
+    next_order: u64,
+    max: usize,
+}
+
+impl Payments {
+    pub fn new(max: usize) -> Payments {
+        Payments { list: VecDeque::new(), by_hash: HashMap::new(), next_order: 0, max: max.max(1) }
+    }
+
+    /// Oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Payment> + ExactSizeIterator {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn count(&self, result: PayResult) -> usize {
+        self.list.iter().filter(|p| p.result() == result).count()
+    }
+
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.by_hash.clear();
+    }
+
+    /// Applies one note; returns the payment's result before and after.
+    pub fn apply(&mut self, n: &PayNote, time: f64) -> (Option<PayResult>, PayResult) {
+        let i = match self.by_hash.get(&n.payment_hash).and_then(|o| self.index_of(*o)) {
+            Some(i) => i,
+            None => self.push(n, time),
+        };
+        let p = &mut self.list[i];
+        let before = (!p.parts.is_empty() || p.overall.is_some()).then(|| p.result());
+        p.last = p.last.max(time);
+        p.destination = p.destination.take().or_else(|| n.destination.clone());
+        p.total_msat = p.total_msat.or(n.total_msat);
+        match n.partid {
+            None => p.overall = Some((n.status, n.error.clone())),
+            Some(partid) => {
+                let key = (n.groupid.unwrap_or(0), partid);
+                let part = p.parts.entry(key).or_insert(Part {
+                    status: PartStatus::Started,
+                    amount_msat: None,
+                    sent_msat: None,
+                    hops: None,
+                    started: time,
+                    ended: None,
+                    error: None,
+                    authoritative: false,
+                });
+                part.amount_msat = part.amount_msat.or(n.amount_msat);
+                part.sent_msat = part.sent_msat.or(n.sent_msat);
+                part.hops = part.hops.or(n.hops);
+                // xpay times each part: the payment lasted at least that long.
+                if let Some(d) = n.duration {
+                    p.last = p.last.max(part.started + d);
+                }
+                // A part that ended stays ended; a late start (another source) does not reopen it.
+                if n.status != PartStatus::Started {
+                    part.status = n.status;
+                    part.ended = Some(time);
+                    if n.error.is_some() && (n.authoritative_error || !part.authoritative) {
+                        part.error = n.error.clone();
+                        part.authoritative = n.authoritative_error;
+                    }
+                }
+            }
+        }
+        (before, p.result())
+    }
+
+    fn index_of(&self, order: u64) -> Option<usize> {
+        let first = self.list.front()?.order;
+        let i = order.checked_sub(first)? as usize;
+        (self.list.get(i)?.order == order).then_some(i)
+    }
+
+    fn push(&mut self, n: &PayNote, time: f64) -> usize {
+        if self.list.len() >= self.max
+            && let Some(old) = self.list.pop_front()
+        {
+            self.by_hash.remove(&old.payment_hash);
+        }
+        let order = self.next_order;
+        self.next_order += 1;
+        self.by_hash.insert(n.payment_hash.clone(), order);
+        self.list.push_back(Payment {
+            order,
+            payment_hash: n.payment_hash.clone(),
+            destination: None,
+            total_msat: None,
+            first: time,
+            last: time,
+            parts: BTreeMap::new(),
+            overall: None,
+        });
+        self.list.len() - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(topic_status: PartStatus, part: Option<u64>) -> PayNote {
+        PayNote {
+            payment_hash: "ab".into(),
+            groupid: Some(7),
+            partid: part,
+            status: topic_status,
+            amount_msat: Some(5_000),
+            total_msat: None,
+            sent_msat: None,
+            destination: Some("035d".into()),
+            hops: None,
+            duration: None,
+            error: None,
+            authoritative_error: false,
+        }
+    }
+
+    #[test]
+    fn xpay_parts_merge_with_sendpay_and_the_real_reason_wins() {
+        let mut p = Payments::new(10);
+        let start = PayNote { total_msat: Some(10_000), hops: Some(2), ..note(PartStatus::Started, Some(1)) };
+        assert_eq!(p.apply(&start, 1.0), (None, PayResult::Pending));
+        let real =
+            PayError { message: "incorrect".into(), code: Some(16399), node: Some("035d".into()), channel: None };
+        let end = PayNote { error: Some(real.clone()), authoritative_error: true, ..note(PartStatus::Failed, Some(1)) };
+        // v26.06 order: pay_part_end, then the misleading sendpay_failure.
+        p.apply(&end, 2.0);
+        let misleading = PayNote {
+            error: Some(PayError { message: "Malformed error reply".into(), ..Default::default() }),
+            ..note(PartStatus::Failed, Some(1))
+        };
+        assert_eq!(p.apply(&misleading, 2.1), (Some(PayResult::Failed), PayResult::Failed));
+        let pay = p.iter().next().unwrap();
+        assert_eq!(pay.error(), Some(&real));
+        // A second part succeeds: the payment is paid, parts and attempts count.
+        p.apply(&note(PartStatus::Started, Some(2)), 3.0);
+        let (before, after) =
+            p.apply(&PayNote { sent_msat: Some(10_010), ..note(PartStatus::Succeeded, Some(2)) }, 4.0);
+        assert_eq!((before, after), (Some(PayResult::Pending), PayResult::Succeeded));
+        let pay = p.iter().next().unwrap();
+        assert_eq!((pay.parts.len(), pay.attempts(), pay.duration()), (2, 1, 3.0));
+        assert_eq!((pay.amount_msat(), pay.sent_msat()), (Some(10_000), Some(10_010)));
+        assert_eq!(p.count(PayResult::Succeeded), 1);
+    }
+
+    #[test]
+    fn pay_failure_decides_a_payment_without_parts_and_rows_are_bounded() {
+        let mut p = Payments::new(2);
+        let fail = PayNote {
+            error: Some(PayError { message: "no route".into(), code: Some(205), ..Default::default() }),
+            ..note(PartStatus::Failed, None)
+        };
+        assert_eq!(p.apply(&fail, 1.0).1, PayResult::Failed);
+        assert_eq!(p.iter().next().unwrap().error().unwrap().message, "no route");
+        for h in ["cd", "ef"] {
+            p.apply(&PayNote { payment_hash: h.into(), ..note(PartStatus::Started, Some(0)) }, 2.0);
+        }
+        assert_eq!(p.len(), 2);
+        assert_eq!(p.iter().next().unwrap().payment_hash, "cd");
+        p.apply(&PayNote { payment_hash: "ef".into(), ..note(PartStatus::Succeeded, Some(0)) }, 3.0);
+        assert_eq!(p.iter().last().unwrap().result(), PayResult::Succeeded);
+    }
+}

@@ -1,0 +1,145 @@
+//! The channels view: one row per channel, trouble first, balances as a bar and numbers.
+
+use lnwatch_shared::sanitize::one_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::Cell;
+
+use super::{Theme, ago, col, list, visible};
+use crate::app::{App, Pane};
+use crate::model::channels::Channel;
+use crate::summary::sats;
+
+/// `ours` of `capacity` as a bar of `width` cells: filled for our side, shaded for theirs.
+pub fn balance_bar(ours: u64, capacity: u64, width: usize) -> String {
+    if capacity == 0 || width == 0 {
+        return " ".repeat(width);
+    }
+    let filled = ((ours.min(capacity) as u128 * width as u128 + capacity as u128 / 2) / capacity as u128) as usize;
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+fn state_style(c: &Channel, t: &Theme) -> Style {
+    if c.is_normal() {
+        t.good()
+    } else if c.is_closing() {
+        if c.state == "CLOSED" || c.state == "ONCHAIN" { t.dim() } else { t.fg(Color::Red) }
+    } else {
+        t.fg(Color::Yellow)
+    }
+}
+
+pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    let rows_all = app.channel_rows();
+    let channels = &app.data.model.channels;
+    let normal = channels.iter().filter(|c| c.is_normal()).count();
+    let closing = channels.iter().filter(|c| c.is_closing()).count();
+    let other = channels.len() - normal - closing;
+    let mut title = format!("Channels {} · {normal} normal", channels.len());
+    if other > 0 {
+        title.push_str(&format!(" · {other} opening or stuck"));
+    }
+    if closing > 0 {
+        title.push_str(&format!(" · {closing} closing or closed"));
+    }
+    let hidden = channels.len() - rows_all.len();
+    if hidden > 0 {
+        title.push_str(&format!(" · {hidden} hidden by filter"));
+    }
+    title.push_str(" · amounts in sat");
+    let selected = app.channels.cursor.selected(rows_all.len());
+    let range = visible(area, rows_all.len(), selected, false);
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let shown = &rows_all[range.clone()];
+    let amount = |m: Option<u64>| m.map_or_else(|| "?".into(), sats);
+    // Amount columns are as wide as their widest value: never cut.
+    let width_of = |f: &dyn Fn(&Channel) -> String, min: usize| {
+        shown.iter().map(|c| f(c).chars().count()).max().unwrap_or(0).max(min)
+    };
+    let cap_w = width_of(&|c| amount(c.capacity_msat), 8);
+    let ours_w = width_of(&|c| amount(c.local_msat), 7);
+    let theirs_w = width_of(&|c| amount(c.remote_msat()), 7);
+    let with_theirs = inner_w >= 78;
+    let with_htlcs = inner_w >= 86;
+    let with_id = inner_w >= 60;
+    // state 15, peer 16, scid 13, for 6, capacity, ours, theirs, htlcs 5, gaps.
+    let fixed = 15
+        + 16
+        + if with_id { 14 } else { 0 }
+        + 7
+        + cap_w
+        + 1
+        + ours_w
+        + 1
+        + if with_theirs { theirs_w + 1 } else { 0 }
+        + if with_htlcs { 6 } else { 0 };
+    let spare = inner_w.saturating_sub(fixed + 1);
+    // The bar and the note (who closed, peer down) share what is left.
+    let bar_w = if spare >= 8 { (spare / 2).clamp(8, 20) } else { 0 };
+    let with_bar = bar_w >= 6;
+    let note_w = spare.saturating_sub(if with_bar { bar_w + 1 } else { 0 });
+    // The live peer table first: it hears of a disconnect before the next refresh does.
+    let peer_down = |c: &Channel| {
+        let live = c.peer_id.as_deref().and_then(|p| app.shown_peers().get(p)).map(|p| !p.connected);
+        live.or(c.peer_connected.map(|up| !up)).unwrap_or(false)
+    };
+    let rows = shown
+        .iter()
+        .zip(range)
+        .map(|(c, i)| {
+            let style = state_style(c, t);
+            let peer = c.peer_id.as_deref().map(|p| app.data.name(p)).unwrap_or_else(|| "?".into());
+            let for_ = c.since.map_or_else(|| "?".into(), |s| ago(app.now - s));
+            let bar = match (c.local_msat, c.capacity_msat) {
+                (Some(l), Some(cap)) => balance_bar(l, cap, bar_w),
+                _ => String::new(),
+            };
+            let note = match c.closed_by() {
+                Some(by) => by.to_owned(),
+                None if peer_down(c) => "peer not connected".into(),
+                None => c.message.clone().unwrap_or_default(),
+            };
+            let cells = vec![
+                Cell::from(one_line(&c.state_words(), 15)).style(style),
+                Cell::from(one_line(&peer, 16)),
+                Cell::from(one_line(c.short_channel_id.as_deref().unwrap_or("-"), 13)),
+                Cell::from(for_),
+                Cell::from(format!("{:>cap_w$}", amount(c.capacity_msat))),
+                Cell::from(bar).style(t.fg(Color::Cyan)),
+                Cell::from(format!("{:>ours_w$}", amount(c.local_msat))),
+                Cell::from(format!("{:>theirs_w$}", amount(c.remote_msat()))),
+                Cell::from(if c.htlcs > 0 { c.htlcs.to_string() } else { String::new() }),
+                Cell::from(one_line(&note, note_w.max(1))).style(t.dim()),
+            ];
+            let focused = app.focus == Pane::Channels;
+            (cells, if Some(i) == selected { t.selected(focused) } else { Style::default() })
+        })
+        .collect();
+    let cols = [
+        col("state", Constraint::Length(15)),
+        col("peer", Constraint::Length(16)),
+        col("scid", Constraint::Length(13)).when(with_id),
+        col("for", Constraint::Length(6)),
+        col("capacity", Constraint::Length(cap_w as u16)),
+        col("balance", Constraint::Length(bar_w as u16)).when(with_bar),
+        col("ours", Constraint::Length(ours_w as u16)),
+        col("theirs", Constraint::Length(theirs_w as u16)).when(with_theirs),
+        col("htlcs", Constraint::Length(5)).when(with_htlcs),
+        col("", Constraint::Min(0)).when(note_w > 0),
+    ];
+    list(f, area, t, title, app.focus == Pane::Channels, &cols, rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_round_to_the_nearest_cell() {
+        assert_eq!(balance_bar(500, 1000, 4), "██░░");
+        assert_eq!(balance_bar(0, 1000, 3), "░░░");
+        assert_eq!(balance_bar(2000, 1000, 2), "██");
+        assert_eq!(balance_bar(1, 0, 2), "  ");
+    }
+}

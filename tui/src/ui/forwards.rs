@@ -1,0 +1,141 @@
+//! The forwards view: totals for the session and today, forwards per minute, then one row per
+//! forward with the peers by name and, for failures, the reason in words.
+
+use lnwatch_shared::activity::{failure_hint, failure_words};
+use lnwatch_shared::sanitize::one_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph};
+
+use super::{Theme, block, clock, col, list, outcome_style, sparkline, visible};
+use crate::app::{App, Pane};
+use crate::model::forwards::{ForwardRow, MINUTES, Totals};
+use crate::summary::{Outcome, sat};
+
+fn outcome(status: &str) -> Outcome {
+    match status {
+        "settled" => Outcome::Good,
+        "offered" => Outcome::Pending,
+        "local_failed" => Outcome::Local,
+        _ => Outcome::Bad,
+    }
+}
+
+/// `settled 12 · failed 3 (2 here) · 80% ok · fees 12.345 sat`
+fn totals_line(name: &str, t: Option<&Totals>) -> String {
+    let Some(t) = t.filter(|t| t.resolved() > 0) else { return format!("{name:8} no forwards yet") };
+    let failed = t.failed + t.local_failed;
+    let here = if t.local_failed > 0 { format!(" ({} here)", t.local_failed) } else { String::new() };
+    format!(
+        "{name:8} settled {} · failed {failed}{here} · {:.0}% ok · fees {} · moved {}",
+        t.settled,
+        t.success_percent().unwrap_or(0.0),
+        sat(t.fees_msat),
+        sat(t.volume_msat)
+    )
+}
+
+/// The failure in words and whose it is, with the hint for refusals here.
+pub fn reason(r: &ForwardRow) -> String {
+    let f = &r.f;
+    if !f.is_failure() {
+        return String::new();
+    }
+    let words = failure_words(f.failcode, f.failreason.as_deref());
+    match (f.is_local_failure(), words) {
+        (true, Some(w)) => match failure_hint(f.failcode, f.failreason.as_deref()) {
+            Some(h) => format!("{w} — {h}"),
+            None => w,
+        },
+        (true, None) => "refused here".into(),
+        (false, Some(w)) => format!("downstream: {w}"),
+        (false, None) => "downstream".into(),
+    }
+}
+
+pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    let fw = &app.data.model.forwards;
+    let [top, rest] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
+    let busiest = fw.session.busiest_pair().map_or_else(
+        || "busiest  -".to_string(),
+        |(i, o, n)| {
+            let name = |c: &str| app.data.channel_peer(c).unwrap_or_else(|| c.to_owned());
+            format!("busiest  {} → {} · {n} settled ({i} → {o})", name(i), name(o))
+        },
+    );
+    let lines: Vec<Line> =
+        [totals_line("session", Some(&fw.session)), totals_line("today", fw.today(app.now)), busiest]
+            .into_iter()
+            .map(|l| Line::from(one_line(&l, top.width.saturating_sub(2) as usize)))
+            .collect();
+    let b = block("Forwards · totals".into(), false, t);
+    let inner = b.inner(top);
+    f.render_widget(b, top);
+    let [text, spark] = Layout::vertical([Constraint::Length(3), Constraint::Length(1)]).areas(inner);
+    f.render_widget(Paragraph::new(lines), text);
+    let [label, bars] = Layout::horizontal([Constraint::Length(9), Constraint::Min(0)]).areas(spark);
+    let data: Vec<u64> = fw.per_minute(app.now).iter().map(|(s, f)| s + f).collect();
+    let n = (bars.width as usize).min(MINUTES);
+    let peak = data[MINUTES - n..].iter().max().copied().unwrap_or(0);
+    f.render_widget(Paragraph::new("per min").style(t.dim()), label);
+    sparkline(f, bars, &data, t.good());
+
+    let rows_all = app.forward_rows();
+    let mut title = format!("Forwards {} · last {} min, peak {peak}/min", rows_all.len(), n);
+    let hidden = fw.rows().len() - rows_all.len();
+    if hidden > 0 {
+        title.push_str(&format!(" · {hidden} hidden by filter"));
+    }
+    let cursor = app.forwards.cursor;
+    let selected = cursor.selected(rows_all.len());
+    let range = visible(rest, rows_all.len(), selected, cursor.follow);
+    let shown = &rows_all[range.clone()];
+    let inner_w = rest.width.saturating_sub(2) as usize;
+    let amount = |m: Option<u64>| m.map_or_else(|| "?".into(), sat);
+    let amount_w = shown.iter().map(|r| amount(r.f.out_msat).chars().count()).max().unwrap_or(0).max(6);
+    let fee_w = shown.iter().map(|r| amount(r.f.fee_msat).chars().count()).max().unwrap_or(0).max(3);
+    let with_time = inner_w >= 70;
+    let peer_w = if inner_w >= 110 { 16 } else { 12 };
+    let fixed = if with_time { 9 } else { 0 } + 13 + 2 * (peer_w + 1) + 2 + amount_w + 1 + fee_w + 1;
+    let reason_w = inner_w.saturating_sub(fixed).max(1);
+    let focused = app.focus == Pane::Forwards;
+    let rows = shown
+        .iter()
+        .zip(range)
+        .map(|(r, i)| {
+            let fwd = &r.f;
+            let name = |c: &Option<String>| match c.as_deref() {
+                Some(c) => app.data.channel_peer(c).unwrap_or_else(|| c.to_owned()),
+                None => "?".into(),
+            };
+            let fee = if fwd.status == "settled" { amount(fwd.fee_msat) } else { String::new() };
+            let cells = vec![
+                Cell::from(clock(r.time)),
+                Cell::from(one_line(&fwd.status, 12)).style(outcome_style(outcome(&fwd.status), t)),
+                Cell::from(one_line(&name(&fwd.in_channel), peer_w)),
+                Cell::from("→"),
+                Cell::from(one_line(&name(&fwd.out_channel), peer_w)),
+                Cell::from(format!("{:>amount_w$}", amount(fwd.out_msat))),
+                Cell::from(format!("{fee:>fee_w$}")),
+                Cell::from(one_line(&reason(r), reason_w)),
+            ];
+            (
+                cells,
+                if Some(i) == selected && (focused || !cursor.follow) { t.selected(focused) } else { Style::default() },
+            )
+        })
+        .collect();
+    let cols = [
+        col("UTC", Constraint::Length(8)).when(with_time),
+        col("status", Constraint::Length(12)),
+        col("in", Constraint::Length(peer_w as u16)),
+        col("", Constraint::Length(1)),
+        col("out", Constraint::Length(peer_w as u16)),
+        col("amount", Constraint::Length(amount_w as u16)),
+        col("fee", Constraint::Length(fee_w as u16)),
+        col("reason", Constraint::Min(1)),
+    ];
+    list(f, rest, t, title, focused, &cols, rows);
+}

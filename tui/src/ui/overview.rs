@@ -1,0 +1,123 @@
+//! The overview: the node, counters since lnwatch started, event rates of the busiest topics
+//! and the latest problems. Laid out to read whole at 80×24.
+
+use lnwatch_shared::sanitize::{one_line, sanitize};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph};
+
+use super::{Theme, ago, block, clock, col, list, sparkline};
+use crate::app::{App, Pane};
+use crate::model::payments::PayResult;
+use crate::model::rates::{BUCKET, BUCKETS};
+use crate::summary::{sat, sats, short_id};
+
+/// Topics with a sparkline of their own.
+const RATE_ROWS: usize = 4;
+
+fn node_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let m = &app.data.model;
+    let hello = app.link.hello.as_ref();
+    let id = hello.and_then(|h| h.node_id.as_deref()).map(short_id).unwrap_or_else(|| "?".into());
+    let alias = hello.and_then(|h| h.alias.as_deref()).unwrap_or("");
+    let network = hello.and_then(|h| h.network.as_deref()).unwrap_or("?");
+    let version = hello.and_then(|h| h.lightningd.as_deref()).unwrap_or("");
+    let height = m.height.map_or_else(|| "?".into(), |h| h.to_string());
+    let open: Vec<_> = m.channels.iter().filter(|c| !c.is_closing()).collect();
+    let normal = open.iter().filter(|c| c.is_normal()).count();
+    let ours: u64 = open.iter().filter_map(|c| c.local_msat).sum();
+    let capacity: u64 = open.iter().filter_map(|c| c.capacity_msat).sum();
+    let peers = app.shown_peers();
+    let fw = &m.forwards.session;
+    let pays = &m.payments;
+    let lines = [
+        format!("{} {id} · {network} {version} · block {height}", one_line(alias, 32)),
+        format!(
+            "peers {}/{} up · channels {normal}/{} normal · ours {} of {} sat",
+            peers.connected_count(),
+            peers.len(),
+            open.len(),
+            sats(ours),
+            sats(capacity)
+        ),
+        format!(
+            "forwards {} settled, {} failed · fees {} · payments {} paid, {} failed",
+            fw.settled,
+            fw.failed + fw.local_failed,
+            sat(fw.fees_msat),
+            pays.count(PayResult::Succeeded),
+            pays.count(PayResult::Failed),
+        ),
+        format!(
+            "invoices {} paid · {} events since {} UTC · {} missed",
+            m.invoices_paid,
+            app.link.events_total,
+            clock(app.link.started),
+            app.link.missed
+        ),
+    ];
+    lines.into_iter().map(|l| Line::from(one_line(&l, width))).collect()
+}
+
+pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    let [node, rates, problems] =
+        Layout::vertical([Constraint::Length(6), Constraint::Length(RATE_ROWS as u16 + 2), Constraint::Min(3)])
+            .areas(area);
+    let b = block("Node".into(), false, t);
+    let inner = b.inner(node);
+    f.render_widget(b, node);
+    f.render_widget(Paragraph::new(node_lines(app, inner.width as usize)), inner);
+
+    let window = (BUCKET * BUCKETS as f64 / 60.0) as u32;
+    let b = block(format!("Busiest topics · events per {BUCKET:.0} s, last {window} min"), false, t);
+    let inner = b.inner(rates);
+    f.render_widget(b, rates);
+    let busiest = app.data.model.rates.busiest(RATE_ROWS, app.now);
+    if busiest.is_empty() {
+        f.render_widget(Paragraph::new("no events in the last minutes").style(t.dim()), inner);
+    }
+    let name_w = 22u16.min(inner.width / 3);
+    for (k, (topic, total)) in busiest.iter().enumerate() {
+        let row = Rect { y: inner.y + k as u16, height: 1, ..inner };
+        if row.y >= inner.y + inner.height {
+            break;
+        }
+        let [name, count, bars] =
+            Layout::horizontal([Constraint::Length(name_w), Constraint::Length(7), Constraint::Min(0)]).areas(row);
+        f.render_widget(Paragraph::new(one_line(topic, name_w as usize)), name);
+        f.render_widget(Paragraph::new(format!("{total:>6}")).style(t.dim()), count);
+        let series = app.data.model.rates.series(topic, app.now);
+        sparkline(f, bars, &series, t.fg(ratatui::style::Color::Cyan));
+    }
+
+    let all: Vec<_> = app.data.model.problems.iter().rev().collect();
+    let height = problems.height.saturating_sub(2) as usize;
+    let text_w = (problems.width as usize).saturating_sub(2 + 9 + 17 + 6).max(1);
+    let rows = all
+        .iter()
+        .take(height)
+        .map(|p| {
+            let who = p.peer.as_deref().map(|id| app.data.name(id)).unwrap_or_default();
+            let cells = vec![
+                Cell::from(clock(p.time)),
+                Cell::from(ago(app.now - p.time)).style(t.dim()),
+                Cell::from(one_line(&who, 16)),
+                Cell::from(Line::from(Span::styled(one_line(&sanitize(&p.text), text_w), t.bad()))),
+            ];
+            (cells, Style::default())
+        })
+        .collect();
+    let title = match all.len() {
+        0 => "Problems · none since lnwatch started".to_string(),
+        n => format!("Problems {n} · newest first"),
+    };
+    let cols = [
+        col("UTC", Constraint::Length(8)),
+        col("ago", Constraint::Length(5)),
+        col("peer", Constraint::Length(16)),
+        col("what", Constraint::Min(1)),
+    ];
+    list(f, problems, t, title, app.focus == Pane::Overview, &cols, rows);
+}

@@ -1,0 +1,106 @@
+//! The payments view: the node's outgoing payments, one row per payment hash with its parts
+//! and attempts gathered, and for failures the decoded reason and where it happened.
+
+use lnwatch_shared::sanitize::one_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::Cell;
+
+use super::{Theme, clock, col, list, outcome_style, visible};
+use crate::app::{App, Pane};
+use crate::model::payments::{PayResult, Payment};
+use crate::summary::{Outcome, sat};
+
+fn outcome(r: PayResult) -> Outcome {
+    match r {
+        PayResult::Succeeded => Outcome::Good,
+        PayResult::Pending => Outcome::Pending,
+        PayResult::Failed => Outcome::Bad,
+    }
+}
+
+/// Why it failed and where: `incorrect or unknown payment details at carol (103x2x0)`.
+fn failure(app: &App, p: &Payment) -> String {
+    let Some(e) = p.error() else { return String::new() };
+    let mut out = crate::detail::error_words(e);
+    if let Some(n) = &e.node {
+        out.push_str(&format!(" at {}", app.data.name(n)));
+    }
+    if let Some(c) = &e.channel {
+        out.push_str(&format!(" ({c})"));
+    }
+    out
+}
+
+pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+    let pays = &app.data.model.payments;
+    let rows_all = app.payment_rows();
+    let mut title = format!(
+        "Payments out {} · {} paid · {} failed · {} pending",
+        pays.len(),
+        pays.count(PayResult::Succeeded),
+        pays.count(PayResult::Failed),
+        pays.count(PayResult::Pending)
+    );
+    let hidden = pays.len() - rows_all.len();
+    if hidden > 0 {
+        title.push_str(&format!(" · {hidden} hidden by filter"));
+    }
+    title.push_str(" · incoming: the invoices pane (1)");
+    let cursor = app.payments.cursor;
+    let selected = cursor.selected(rows_all.len());
+    let range = visible(area, rows_all.len(), selected, cursor.follow);
+    let shown = &rows_all[range.clone()];
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let amount = |m: Option<u64>| m.map_or_else(|| "?".into(), sat);
+    let fee = |p: &Payment| match (p.sent_msat(), p.amount_msat()) {
+        (Some(s), Some(a)) if s >= a && p.result() == PayResult::Succeeded => sat(s - a),
+        _ => String::new(),
+    };
+    let amount_w = shown.iter().map(|p| amount(p.amount_msat()).chars().count()).max().unwrap_or(0).max(6);
+    let fee_w = shown.iter().map(|p| fee(p).chars().count()).max().unwrap_or(0).max(3);
+    let with_time = inner_w >= 90;
+    let with_parts = inner_w >= 100;
+    let fixed = if with_time { 9 } else { 0 } + 8 + 17 + amount_w + 1 + fee_w + 1 + if with_parts { 14 + 7 } else { 0 };
+    let why_w = inner_w.saturating_sub(fixed).max(1);
+    let focused = app.focus == Pane::Payments;
+    let rows = shown
+        .iter()
+        .zip(range)
+        .map(|(p, i)| {
+            let result = p.result();
+            let dest = p.destination.as_deref().map(|d| app.data.name(d)).unwrap_or_else(|| "?".into());
+            let parts = match (p.parts.len(), p.attempts()) {
+                (1, _) => "1".to_string(),
+                (n, 1) => format!("{n}"),
+                (n, a) => format!("{n} in {a} calls"),
+            };
+            let cells = vec![
+                Cell::from(clock(p.first)),
+                Cell::from(result.word()).style(outcome_style(outcome(result), t)),
+                Cell::from(one_line(&dest, 16)),
+                Cell::from(format!("{:>amount_w$}", amount(p.amount_msat()))),
+                Cell::from(format!("{:>fee_w$}", fee(p))),
+                Cell::from(parts),
+                Cell::from(format!("{:>5.1}s", p.duration())),
+                Cell::from(one_line(&failure(app, p), why_w)),
+            ];
+            (
+                cells,
+                if Some(i) == selected && (focused || !cursor.follow) { t.selected(focused) } else { Style::default() },
+            )
+        })
+        .collect();
+    let cols = [
+        col("UTC", Constraint::Length(8)).when(with_time),
+        col("result", Constraint::Length(7)),
+        col("to", Constraint::Length(16)),
+        col("amount", Constraint::Length(amount_w as u16)),
+        col("fee", Constraint::Length(fee_w as u16)),
+        col("parts", Constraint::Length(13)).when(with_parts),
+        col("took", Constraint::Length(6)).when(with_parts),
+        col("why", Constraint::Min(1)),
+    ];
+    list(f, area, t, title, focused, &cols, rows);
+}
