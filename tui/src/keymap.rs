@@ -141,7 +141,7 @@ const LISTS: &[Pane] = &[Events, Peers, Invoices, Channels, Forwards, Payments];
 /// Lists whose rows open a detail.
 const DETAILED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
 /// Lists the text filter narrows.
-const FILTERED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
+const FILTERED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments, Overview];
 
 /// Every binding, in the order the footer and the help list them.
 pub const BINDINGS: &[Binding] = &[

@@ -551,6 +551,18 @@ fn the_views_show_channels_forwards_payments_and_problems() {
         ]
     );
     assert_eq!(a.data.model.height, Some(840_100));
+    // The filter and the topic toggles narrow the problems too.
+    a.update(key('/'));
+    typed(&mut a, "peer:river");
+    a.update(code(KeyCode::Enter));
+    let texts = |a: &lnwatch::app::App| a.problem_rows().iter().map(|p| p.text.clone()).collect::<Vec<_>>();
+    assert_eq!(texts(&a), ["peer down with 1 channel", "forward refused here, out 103x1x0: temporary channel failure"]);
+    a.update(code(KeyCode::Esc));
+    let forward_event = a.data.store.topics().position(|t| &*t.name == "forward_event").unwrap();
+    a.update(key('t'));
+    a.update(key(char::from_digit(forward_event as u32 + 1, 10).unwrap()));
+    a.update(key('q'));
+    assert_eq!(a.problem_rows().len(), 3, "{:?}", texts(&a));
 
     // ← → walk the views; the events view comes back with the pane it had.
     a.update(code(KeyCode::Left));

@@ -5,6 +5,7 @@
 use lnwatch_shared::activity::failure_words;
 
 use super::App;
+use crate::model::Problem;
 use crate::model::channels::Channel;
 use crate::model::forwards::ForwardRow;
 use crate::model::payments::Payment;
@@ -78,5 +79,23 @@ impl App {
             ])
         })
         .collect()
+    }
+
+    /// The overview's problems, newest first: those of topics switched on, after the filter.
+    pub fn problem_rows(&self) -> Vec<&Problem> {
+        let store = &self.data.store;
+        self.data
+            .model
+            .problems
+            .iter()
+            .rev()
+            .filter(|p| store.is_enabled(&p.topic))
+            .filter(|p| {
+                !self.filter.is_active() || {
+                    let peer = p.peer.as_deref().map(|id| self.data.name(id)).unwrap_or_default();
+                    self.filter.matches_fields(&[("peer", &peer), ("what", &p.text), ("topic", &p.topic)])
+                }
+            })
+            .collect()
     }
 }

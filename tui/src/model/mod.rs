@@ -24,6 +24,8 @@ const MAX_PROBLEMS: usize = 200;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub time: f64,
+    /// The topic of the event that showed it: the topic toggles hide it with its events.
+    pub topic: std::sync::Arc<str>,
     /// The peer it concerns, shown by alias.
     pub peer: Option<String>,
     pub text: String,
@@ -65,7 +67,7 @@ impl Model {
                 let (open, _) = self.channels.with_peer(id);
                 if open > 0 && peers.get(id).is_none_or(|p| p.connected) {
                     let text = format!("peer down with {}", crate::summary::count(open as u64, "channel"));
-                    self.problem(time, Some(id), text);
+                    self.problem(topic, time, Some(id), text);
                 }
             }
             Note::Peer(_) => {}
@@ -76,11 +78,11 @@ impl Model {
                     let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
                     let cause = c.cause.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
                     let text = format!("channel {scid} left normal: {}{cause}", new.to_lowercase());
-                    self.problem(time, c.peer_id.as_deref(), text);
+                    self.problem(topic, time, c.peer_id.as_deref(), text);
                 }
             }
             Note::ChannelOpenFailed(id) => {
-                self.problem(time, None, format!("channel open failed {}", crate::summary::short_id(id)))
+                self.problem(topic, time, None, format!("channel open failed {}", crate::summary::short_id(id)))
             }
             Note::Move(m) => {
                 self.channels.apply_move(m, time);
@@ -99,7 +101,7 @@ impl Model {
                         (false, Some(r)) => format!("forward failed downstream of {out}: {r}"),
                         (false, None) => format!("forward failed downstream of {out}"),
                     };
-                    self.problem(time, peer.as_deref(), text);
+                    self.problem(topic, time, peer.as_deref(), text);
                 }
             }
             Note::Pay(p) => {
@@ -113,14 +115,14 @@ impl Model {
                     // The part that failed may not say where it was going; the payment does.
                     let dest = pay.and_then(|x| x.destination.clone());
                     let hash = crate::summary::short_id(&p.payment_hash);
-                    self.problem(time, dest.as_deref(), format!("payment {hash} failed: {why}"));
+                    self.problem(topic, time, dest.as_deref(), format!("payment {hash} failed: {why}"));
                 }
             }
-            Note::Warning(text) => self.problem(time, None, format!("warning: {text}")),
+            Note::Warning(text) => self.problem(topic, time, None, format!("warning: {text}")),
         }
     }
 
-    fn problem(&mut self, time: f64, peer: Option<&str>, text: String) {
-        self.problems.push(Problem { time, peer: peer.map(str::to_owned), text });
+    fn problem(&mut self, topic: &std::sync::Arc<str>, time: f64, peer: Option<&str>, text: String) {
+        self.problems.push(Problem { time, topic: topic.clone(), peer: peer.map(str::to_owned), text });
     }
 }

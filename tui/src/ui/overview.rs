@@ -74,7 +74,9 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let b = block(format!("Busiest topics · events per {BUCKET:.0} s, last {window} min"), false, t);
     let inner = b.inner(rates);
     f.render_widget(b, rates);
-    let busiest = app.data.model.rates.busiest(RATE_ROWS, app.now);
+    let mut busiest = app.data.model.rates.busiest(usize::MAX, app.now);
+    busiest.retain(|(topic, _)| app.data.store.is_enabled(topic));
+    busiest.truncate(RATE_ROWS);
     if busiest.is_empty() {
         f.render_widget(Paragraph::new("no events in the last minutes").style(t.dim()), inner);
     }
@@ -92,7 +94,8 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         sparkline(f, bars, &series, t.fg(ratatui::style::Color::Cyan));
     }
 
-    let all: Vec<_> = app.data.model.problems.iter().rev().collect();
+    let all = app.problem_rows();
+    let hidden = app.data.model.problems.len() - all.len();
     let height = problems.height.saturating_sub(2) as usize;
     let text_w = (problems.width as usize).saturating_sub(2 + 9 + 17 + 6).max(1);
     let rows = all
@@ -109,10 +112,13 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             (cells, Style::default())
         })
         .collect();
-    let title = match all.len() {
-        0 => "Problems · none since lnwatch started".to_string(),
+    let mut title = match all.len() {
+        0 if hidden == 0 => "Problems · none since lnwatch started".to_string(),
         n => format!("Problems {n} · newest first"),
     };
+    if hidden > 0 {
+        title.push_str(&format!(" · {hidden} hidden by topics or filter"));
+    }
     let cols = [
         col("UTC", Constraint::Length(8)),
         col("ago", Constraint::Length(5)),
