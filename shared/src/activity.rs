@@ -324,6 +324,30 @@ pub fn payment(n: &Notification<'_>) -> Option<PayNote> {
     }
 }
 
+/// One part as `listsendpays` records it (status `pending`, `complete` or `failed`). The node
+/// keeps no decoded failure reason there, only the raw onion.
+pub fn sendpay_row(row: &Value) -> Option<PayNote> {
+    let status = match text(row, "status")?.as_str() {
+        "complete" => PartStatus::Succeeded,
+        "failed" => PartStatus::Failed,
+        _ => PartStatus::Started,
+    };
+    Some(PayNote {
+        payment_hash: text(row, "payment_hash")?,
+        groupid: int(row, "groupid"),
+        partid: int(row, "partid").or(Some(0)),
+        status,
+        amount_msat: msat(row.get("amount_msat")),
+        total_msat: None,
+        sent_msat: msat(row.get("amount_sent_msat")),
+        destination: text(row, "destination"),
+        hops: None,
+        duration: num(row, "completed_at").zip(num(row, "created_at")).map(|(c, s)| c - s),
+        error: None,
+        authoritative_error: false,
+    })
+}
+
 /// BOLT 4 failure codes: the code, the name lightningd prints (in words) and a hint for the
 /// operator.
 const FAILCODES: &[(u64, &str, &str)] = &[

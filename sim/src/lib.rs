@@ -7,12 +7,14 @@
 //!   what it writes.
 //! - [`rpc_server`]: a fake `lightning-rpc` socket answering `getinfo` and `listpeers`.
 //! - [`fixtures`]: real traffic recorded from lightningd v25.12.1 and v26.06.6, embedded.
-//! - [`scenario`]: the demo's lively node; [`workload`]: the benchmarks' traffic.
+//! - [`scenario`]: the demo's lively node; [`workload`]: the benchmarks' traffic; [`records`]: a
+//!   node's indexed records (`wait`, `list*` with `index`/`start`/`limit`) for catching up.
 
 pub mod fixtures;
 pub mod lightningd;
 pub mod node_dir;
 pub mod plugin_process;
+pub mod records;
 pub mod rpc_server;
 pub mod scenario;
 pub mod stdout_watch;

@@ -121,13 +121,7 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     w1.wait_event("balance_snapshot", |_| true);
 
     // Funds, two channels, and gossip so that l1 can route through l2 to l3.
-    net.fund(&[(L1, 5_000_000), (L2, 5_000_000)]);
-    net.open_channel(L1, L2, 1_000_000);
-    net.open_channel(L2, L3, 1_000_000);
-    net.mine(6);
-    let scid12 = net.wait_normal(L1, L2);
-    let scid23 = net.wait_normal(L2, L3);
-    net.wait_gossip(L1, &scid23);
+    let (scid12, scid23) = route_through_l2(&mut net);
 
     w2.wait_event("connect", |p| p["connect"]["id"] == id1 && p["connect"]["direction"] == "in");
     w2.wait_event("connect", |p| p["connect"]["id"] == id3 && p["connect"]["direction"] == "out");
@@ -370,6 +364,141 @@ fn monitor_survives_a_plugin_restart(net: &Network) {
     let s = tmux.wait_for("the reconnect", |s| s.contains("● connected") && s.contains("outages 1"));
     assert!(has_line(&s, &["direct", "paid"]) && s.contains("forward_event"), "history kept: {s}");
     tmux.keys(&["q"]);
+}
+
+/// Funds l1 and l2, opens l1–l2 and l2–l3 and waits until l1 can route through l2 to l3.
+fn route_through_l2(net: &mut Network) -> (String, String) {
+    net.fund(&[(L1, 5_000_000), (L2, 5_000_000)]);
+    net.open_channel(L1, L2, 1_000_000);
+    net.open_channel(L2, L3, 1_000_000);
+    net.mine(6);
+    let scid12 = net.wait_normal(L1, L2);
+    let scid23 = net.wait_normal(L2, L3);
+    net.wait_gossip(L1, &scid23);
+    (scid12, scid23)
+}
+
+/// l1 pays an invoice of `node` labelled `label` (routed through l2 when `node` is l3).
+fn pay(net: &Network, node: usize, label: &str, msat: u64) {
+    let inv = net.node(node).call("invoice", json!({"amount_msat": msat, "label": label, "description": label}));
+    net.node(L1).call("pay", json!({"bolt11": inv["bolt11"]}));
+}
+
+/// Catch-up on real nodes, the monitor on l2 in tmux with a state dir of its own: closed while
+/// two invoices are paid and a forward routed, it shows them on reopening, marked; the plugin
+/// stopped and started under it, the same without closing it; stalled (SIGSTOP) through a
+/// burst of payments until its plugin queue overflows into a `gap`, it ends with every payment;
+/// a corrupt cursor file is reported and replaced.
+#[test]
+fn the_monitor_catches_up_after_outages() {
+    let Some(ld) = lightningd_or_skip("the_monitor_catches_up_after_outages") else { return };
+    // A short client queue on l2, and its debug log relayed (dozens of lines per payment), so
+    // that a stalled monitor overflows the queue (and the socket's buffer) quickly.
+    let l2 = NodeSpec::new(PluginLoad::AtBoot)
+        .alias("bob")
+        .plugin_option("lnwatch-client-queue", "40")
+        .plugin_option("lnwatch-replay", "40")
+        .plugin_option("lnwatch-log", "true");
+    let mut net = Network::start(
+        "catchup",
+        &ld,
+        vec![NodeSpec::new(PluginLoad::AtBoot).alias("alice"), l2, NodeSpec::new(PluginLoad::AtBoot).alias("carol")],
+    );
+    route_through_l2(&mut net);
+    let state = tempfile::tempdir().unwrap();
+    let l2 = net.node(L2);
+    // `; true`: the shell stays as the pane's process, so tmux (which resumes a stopped pane
+    // process) leaves a stopped lnwatch stopped.
+    let cmd = format!(
+        "NO_COLOR=1 {} --lightning-dir {} --state-dir {}; true",
+        workspace_bin("lnwatch").display(),
+        l2.dir.display(),
+        state.path().display()
+    );
+    let cursor_file = || std::fs::read_dir(state.path()).ok()?.flatten().next().map(|d| d.path().join("monitor.json"));
+    let monitor = || {
+        let t = Tmux::start(&cmd, 160, 50);
+        t.wait_for("connected", |s| s.contains("● connected"));
+        t
+    };
+
+    // A first run learns where the node is and saves it.
+    let tmux = monitor();
+    wait_until("the first cursor", Duration::from_secs(30), || cursor_file().filter(|f| f.exists()));
+    tmux.keys(&["q"]);
+    drop(tmux);
+
+    // Closed: two invoices paid, a forward routed.
+    pay(&net, L2, "away-1", 11_000_000);
+    pay(&net, L2, "away-2", 12_000_000);
+    pay(&net, L3, "away-routed", 13_000_000);
+    let tmux = monitor();
+    tmux.wait_for("the invoices caught up", |s| {
+        has_line(s, &["away-1", "11,000 sat", "paid ↺"]) && has_line(s, &["away-2", "12,000 sat", "paid ↺"])
+    });
+    tmux.wait_for("while you were away", |s| s.contains("while you were away: 2 invoices paid, 1 forward (+"));
+    tmux.keys(&["4"]);
+    tmux.wait_for("the forward caught up", |s| has_line(s, &["settled ↺", "alice", "→", "carol", "13,000 sat"]));
+    tmux.keys(&["1"]);
+
+    // The plugin stops and starts under the running monitor: what happened meanwhile shows.
+    l2.plugin_stop();
+    tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
+    pay(&net, L2, "restart-1", 14_000_000);
+    pay(&net, L3, "restart-routed", 15_000_000);
+    l2.plugin_start();
+    tmux.wait_for("caught up after the restart", |s| {
+        s.contains("● connected") && has_line(s, &["restart-1", "14,000 sat", "paid ↺"])
+    });
+    tmux.keys(&["4"]);
+    tmux.wait_for("the forward during the restart", |s| {
+        has_line(s, &["settled ↺", "alice", "→", "carol", "15,000 sat"])
+    });
+    tmux.keys(&["1"]);
+
+    // Stalled through a burst: the plugin drops what the monitor cannot take (a gap) and the
+    // node's records fill in every payment.
+    let pid = lnwatch_pid(&tmux).to_string();
+    assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    for i in 0..25 {
+        pay(&net, L2, &format!("burst-{i:02}"), 1_000_000 + i);
+    }
+    let state = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    assert!(state.contains("State:\tT"), "lnwatch is not stopped: {state}");
+    assert!(std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    // The invoices pane holds the 28 invoices, all paid; the newest rows show the burst's.
+    let s = tmux.wait_for("every payment of the burst", |s| {
+        s.contains("missed in")
+            && s.contains("Invoices 28 · 28 paid")
+            && s.contains("while you were away: 25 invoices paid")
+    });
+    let marked = s.lines().filter(|l| l.contains("burst-") && l.contains("paid ↺")).count();
+    assert!(marked >= 10, "the burst's rows marked caught up: {s}");
+    tmux.keys(&["q"]);
+    drop(tmux);
+
+    // A corrupt cursor file: said, set aside, replaced.
+    let file = cursor_file().unwrap();
+    std::fs::write(&file, "{ not json").unwrap();
+    let tmux = monitor();
+    tmux.wait_for("the corrupt file reported", |s| s.contains("catch-up cursor unreadable, starting fresh"));
+    wait_until("a good cursor again", Duration::from_secs(30), || {
+        let text = std::fs::read(&file).ok()?;
+        serde_json::from_slice::<Value>(&text).ok()
+    });
+    assert!(file.with_extension("json.corrupt").exists());
+    tmux.keys(&["q"]);
+}
+
+/// The pid of lnwatch in the tmux pane (the pane runs it under a shell).
+fn lnwatch_pid(tmux: &Tmux) -> u32 {
+    let out = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+    let pane: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    if std::fs::read_to_string(format!("/proc/{pane}/comm")).unwrap_or_default().trim() == "lnwatch" {
+        return pane;
+    }
+    let kids = std::process::Command::new("pgrep").args(["-P", &pane.to_string()]).output().unwrap();
+    String::from_utf8_lossy(&kids.stdout).lines().next().expect("lnwatch").trim().parse().unwrap()
 }
 
 /// Stopping a node ends its plugin and removes the socket.

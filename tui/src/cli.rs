@@ -27,11 +27,15 @@ Set NO_COLOR to disable colours.",
 #[command(name = "lnwatch", version, about = "Live terminal monitor for Core Lightning nodes")]
 pub struct Cli {
     /// The lnwatch-plugin socket.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub socket: Option<PathBuf>,
     /// The node's lightning dir; the socket is DIR/notif.sock.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub lightning_dir: Option<PathBuf>,
+    /// Where catch-up cursors are kept (default $LNWATCH_STATE_DIR, else
+    /// $XDG_STATE_HOME/lnwatch, else ~/.local/state/lnwatch).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
     /// Show only these topics at start (comma-separated); others can be switched on with t.
     #[arg(long, value_delimiter = ',', value_name = "TOPIC,…")]
     pub topics: Option<Vec<String>>,
@@ -44,6 +48,31 @@ pub struct Cli {
     /// Run against a simulated node with a lively scenario: no Core Lightning needed.
     #[arg(long)]
     pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Print what the node recorded since this cursor was last moved (invoices paid, forwards,
+    /// payments), from its own indexes, then move the cursor. No terminal needed: for cron.
+    Since(SinceArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SinceArgs {
+    /// The cursor's name: one per reader (`daily`, `weekly`, …); the monitor's own is `monitor`.
+    #[arg(long, value_name = "NAME", default_value = "since")]
+    pub cursor: String,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Leave the cursor where it was (print the same again next time).
+    #[arg(long)]
+    pub keep: bool,
+    /// Seconds to wait for the plugin and for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
 }
 
 impl Cli {

@@ -3,6 +3,7 @@
 //! ([`source`], [`main`]'s input and tick tasks).
 
 pub mod app;
+pub mod catchup;
 pub mod cli;
 pub mod decode;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod layout;
 pub mod model;
 pub mod queries;
 pub mod run;
+pub mod since;
 pub mod source;
 pub mod store;
 pub mod summary;

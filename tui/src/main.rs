@@ -26,6 +26,19 @@ fn no_terminal() -> Option<&'static str> {
 
 fn main() -> ExitCode {
     let cli = Cli::from_env();
+    if let Some(lnwatch::cli::Command::Since(args)) = &cli.command {
+        let dir = lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref());
+        return match lnwatch::since::run(&cli.socket_path(), &dir, args) {
+            Ok(report) => {
+                let _ = std::io::stdout().write_all(report.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "lnwatch since: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     // Checked before anything starts, so nothing is written to a terminal that is not there.
     if let Some(why) = no_terminal() {
         eprintln!("lnwatch: needs a terminal: {why} (with ssh, use ssh -t)");
@@ -53,6 +66,10 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     let demo = if cli.demo { Some(demo::Demo::start()?) } else { None };
     let socket = demo.as_ref().map_or_else(|| cli.socket_path(), |d| d.socket());
     let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
+    // The demo's node is new each run: its cursor stays in memory.
+    if demo.is_none() {
+        app.catchup.state_dir = Some(lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()));
+    }
     app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if let Some(warning) = cli.unknown_topics() {

@@ -18,6 +18,8 @@ pub enum Ask {
     Channels,
     /// The node itself: its chain height (`getinfo`).
     Info,
+    /// One step of a catch-up round.
+    CatchUp(crate::catchup::Step),
 }
 
 impl Ask {
@@ -27,6 +29,7 @@ impl Ask {
             Ask::Node(id) => ("listnodes", json!({ "id": id })),
             Ask::Channels => ("listpeerchannels", json!({})),
             Ask::Info => ("getinfo", json!({})),
+            Ask::CatchUp(step) => step.query(),
         };
         Query { id: json!(id), method: method.into(), params }
     }
@@ -40,13 +43,21 @@ const MAX_QUEUED: usize = 10_000;
 pub struct Queries {
     next_id: u64,
     queue: VecDeque<Ask>,
+    /// Catch-up pages: sent after the rest and never in every slot, so an alias or an
+    /// invoice's expiry is not kept waiting behind a long catch-up.
+    bulk: VecDeque<Ask>,
     in_flight: HashMap<u64, Ask>,
 }
 
 impl Queries {
     /// Queues `ask` unless the same question is already waiting or out.
     pub fn ask(&mut self, ask: Ask) {
-        if self.queue.contains(&ask) || self.in_flight.values().any(|a| *a == ask) {
+        if self.queue.contains(&ask) || self.bulk.contains(&ask) || self.in_flight.values().any(|a| *a == ask) {
+            return;
+        }
+        if matches!(ask, Ask::CatchUp(_)) {
+            // A round has at most one step per lane waiting: nothing to bound here.
+            self.bulk.push_back(ask);
             return;
         }
         if self.queue.len() >= MAX_QUEUED {
@@ -58,8 +69,18 @@ impl Queries {
     /// The query lines to send now: as many as the plugin takes at once.
     pub fn take_lines(&mut self) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
-        while self.in_flight.len() < MAX_QUERIES_IN_FLIGHT {
-            let Some(ask) = self.queue.pop_front() else { break };
+        loop {
+            let bulk_out = self.in_flight.values().filter(|a| matches!(a, Ask::CatchUp(_))).count();
+            let next = if self.in_flight.len() >= MAX_QUERIES_IN_FLIGHT {
+                None
+            } else if let Some(ask) = self.queue.pop_front() {
+                Some(ask)
+            } else if bulk_out < MAX_QUERIES_IN_FLIGHT - 1 {
+                self.bulk.pop_front()
+            } else {
+                None
+            };
+            let Some(ask) = next else { break };
             self.next_id += 1;
             lines.push(frame::encode(&Frame::Query(ask.query(self.next_id))));
             self.in_flight.insert(self.next_id, ask);
@@ -75,11 +96,12 @@ impl Queries {
     /// A new connection: nothing asked before is coming back.
     pub fn reset(&mut self) {
         self.queue.clear();
+        self.bulk.clear();
         self.in_flight.clear();
     }
 
     pub fn pending(&self) -> usize {
-        self.queue.len() + self.in_flight.len()
+        self.queue.len() + self.bulk.len() + self.in_flight.len()
     }
 }
 
@@ -115,5 +137,21 @@ mod tests {
         q.reset();
         assert_eq!(q.pending(), 0);
         assert_eq!(q.answered(&json!(1)), None);
+    }
+
+    #[test]
+    fn catch_up_pages_go_after_the_rest_and_leave_a_slot_free() {
+        use crate::catchup::{Index, Step, Subsystem};
+        let mut q = Queries::default();
+        for start in 1..=5 {
+            q.ask(Ask::CatchUp(Step::Page(Subsystem::Forwards, Index::Created, start)));
+        }
+        q.ask(Ask::Node("02aa".into()));
+        let sent = q.take_lines();
+        assert_eq!(sent.len(), MAX_QUERIES_IN_FLIGHT, "the node question and three pages");
+        assert_eq!(q.answered(&json!(1)), Some(Ask::Node("02aa".into())), "the node question first");
+        assert!(q.take_lines().is_empty(), "pages never take the last slot");
+        q.ask(Ask::Info);
+        assert_eq!(q.take_lines().len(), 1, "which stays for questions like this one");
     }
 }

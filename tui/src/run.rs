@@ -58,9 +58,26 @@ pub async fn event_loop<B: Backend>(
                 Err(_) => break,
             }
         }
+        effects(app);
         for line in app.queries.take_lines() {
             // Not connected: the app asks again on the next hello.
             let _ = queries.send(line);
+        }
+    }
+}
+
+/// The file work the app asked for: cursor files are small, read and written in place.
+fn effects(app: &mut App) {
+    use crate::app::Effect;
+    use crate::catchup::cursor;
+    for effect in std::mem::take(&mut app.effects) {
+        match effect {
+            Effect::LoadCursor(path) => app.update(Msg::Cursor(cursor::load(&path))),
+            Effect::SaveCursor(path, c) => {
+                if let Err(e) = cursor::save(&path, &c) {
+                    app.warn(&format!("could not save the catch-up cursor to {}: {e}", path.display()));
+                }
+            }
         }
     }
 }

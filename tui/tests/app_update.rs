@@ -455,8 +455,8 @@ fn peers_are_asked_about_once_and_named_by_their_alias() {
     let mut a = app();
     a.update(Msg::Source(SourceEvent::Connected));
     a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true)]), connect(1, PEER_B)]));
-    let mut asked = sent_queries(&mut a);
-    asked.retain(|q| q.method == "listnodes");
+    let all = sent_queries(&mut a);
+    let asked: Vec<_> = all.iter().filter(|q| q.method == "listnodes").collect();
     let methods: Vec<_> = asked.iter().map(|q| (q.method.as_str(), q.params["id"].as_str().unwrap())).collect();
     assert_eq!(methods, [("listnodes", PEER_A), ("listnodes", PEER_B)]);
     a.update(batch(vec![result(
@@ -464,6 +464,10 @@ fn peers_are_asked_about_once_and_named_by_their_alias() {
         json!({"nodes":[{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J"}]}),
     )]));
     assert_eq!(a.data.aliases.get(PEER_A).map(String::as_str), Some("river-hub\u{1b}[2J"));
+    // The rest answered (empty), so slots are free.
+    let rest = all.iter().filter(|q| q.id != asked[0].id).map(|q| result(q.id.clone(), json!({}))).collect();
+    a.update(batch(rest));
+    answer_queries(&mut a);
     // Known now: a reconnect of that peer asks nothing, until the alias is ten minutes old.
     a.update(batch(vec![disconnect(2, PEER_A), connect(3, PEER_A)]));
     assert!(sent_queries(&mut a).iter().all(|q| q.method != "listnodes"));
@@ -607,4 +611,72 @@ fn a_question_the_plugin_was_too_busy_for_is_asked_again() {
     // Refused for good: not asked again.
     a.update(batch(vec![busy(again[0].id.clone(), query_error::NOT_ALLOWED)]));
     assert!(sent_queries(&mut a).iter().all(|q| q.method != "listnodes"));
+}
+
+/// Catch-up: a first run only learns where the node is; the next run (after the monitor was
+/// closed) shows what happened meanwhile, marked, with a "while you were away" line, and a
+/// live event for the same forward adds no row. A plugin restart (new instance) catches up
+/// without a restart of the monitor; a corrupt cursor file is reported and replaced.
+#[test]
+fn what_happened_while_away_is_caught_up_from_the_node_records() {
+    use lnwatch_sim::records::Records;
+    let state = tempfile::tempdir().unwrap();
+    let open = |records: &Records, instance: &str| {
+        let mut a = app();
+        a.catchup.state_dir = Some(state.path().to_path_buf());
+        a.update(connected());
+        a.update(batch(vec![hello(instance, true), block(1, 840_000)]));
+        answer_queries_from(&mut a, records);
+        a
+    };
+    let mut node = Records::default();
+    let coffee = node.invoice_created("coffee", 5_000_000, 2_000_000_000);
+    node.forward("103x1x0", "105x1x1", 1_000_000, 1_001, "settled", T0);
+    let first = open(&node, "run-1");
+    assert!(first.data.model.forwards.rows().is_empty(), "a first run shows nothing old");
+    assert_eq!(first.catchup.last, Some(lnwatch::catchup::Away::default()));
+    drop(first);
+
+    // While away: the invoice paid, a new one paid, two forwards, a payment.
+    node.invoice_paid(coffee, T0 as u64 + 10);
+    let tip = node.invoice_created("tip", 1_000, 2_000_000_000);
+    node.invoice_paid(tip, T0 as u64 + 11);
+    node.forward("103x1x0", "105x1x1", 2_000_000, 2_002, "settled", T0 + 12.0);
+    node.forward("105x1x1", "103x1x0", 3_000_000, 0, "local_failed", T0 + 13.0);
+    node.sendpay("77", PEER_A, 20_000, true, T0 as u64 + 14);
+    let mut a = open(&node, "run-1");
+    let away = a.catchup.last.clone().unwrap();
+    assert_eq!(away.words(), "2 invoices paid, 1 forward (+2.002 sat fees), 1 forward failed, 1 payment made");
+    let invoices = a.shown_invoices();
+    assert!(invoices.iter().all(|i| i.caught_up && i.paid.is_some()), "{invoices:?}");
+    let rows = a.forward_rows();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.caught_up));
+    assert!(a.payment_rows()[0].caught_up);
+    a.prepare();
+    assert!(a.view().markers.iter().any(|(_, m)| m.contains("while you were away: 2 invoices paid")));
+    // The same forward live (a replay of it): merged, not shown twice.
+    a.update(batch(vec![forward(2, "settled", "103x1x0", "105x1x1", json!({"in_htlc_id": 1}))]));
+    assert_eq!(a.forward_rows().len(), 2);
+    assert_eq!(a.data.model.forwards.session.settled, 1);
+
+    // The plugin restarts while the monitor runs: a forward meanwhile is caught up.
+    node.forward("103x1x0", "105x1x1", 4_000_000, 4_004, "settled", T0 + 20.0);
+    a.update(connected());
+    a.update(batch(vec![hello("run-2", true)]));
+    answer_queries_from(&mut a, &node);
+    assert_eq!(a.catchup.last.as_ref().unwrap().forwards_settled, 1);
+    assert_eq!(a.forward_rows().len(), 3);
+
+    // A corrupt cursor file: said, set aside, replaced by the next save.
+    let path = lnwatch::catchup::cursor::path(
+        state.path(),
+        "0357f749a32bba1cec0c37ffba42352b49eed0ea1e7233f595a1a07038f7a380d0",
+        "monitor",
+    );
+    std::fs::write(&path, "not json").unwrap();
+    let a = open(&node, "run-2");
+    let (notice, _) = a.notice.clone().unwrap();
+    assert!(notice.starts_with("catch-up cursor unreadable, starting fresh"), "{notice}");
+    assert!(matches!(lnwatch::catchup::cursor::load(&path), lnwatch::catchup::cursor::Loaded::Found(_)));
 }

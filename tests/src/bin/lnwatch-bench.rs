@@ -251,6 +251,65 @@ fn tui_idle(secs: u64) {
     );
 }
 
+/// Catching up `n` forwards: `lnwatch since --json` (the real binary, through the plugin's
+/// queries, paged, decoded and merged), against the same pages asked of the node's RPC
+/// directly (the baseline: what any reader must at least wait for).
+fn catchup(n: u64) {
+    use std::sync::{Arc, Mutex};
+
+    use lnwatch_sim::records::Records;
+    use lnwatch_sim::rpc_server::{Answerer, RpcAnswers};
+    let records = Arc::new(Mutex::new(Records::default()));
+    let answers = records.clone();
+    let answer = move |method: &str, params: &serde_json::Value| answers.lock().unwrap().answer(method, params);
+    let rpc = RpcAnswers { other: Some(Answerer(Arc::new(answer))), ..RpcAnswers::default() };
+    let ln = start_plugin(SimOptions { rpc, ..SimOptions::default() });
+    let state = tempfile::tempdir().expect("state dir");
+    let since = || {
+        let t = Instant::now();
+        let out = Command::new(sibling_binary("lnwatch"))
+            .args(["--socket", &ln.default_socket().display().to_string(), "--state-dir"])
+            .arg(state.path())
+            .args(["since", "--json", "--timeout", "600"])
+            .output()
+            .expect("lnwatch since");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (t.elapsed(), out.stdout)
+    };
+    since(); // The first run sets the cursor.
+    {
+        let mut r = records.lock().unwrap();
+        for i in 0..n {
+            let status = if i % 10 == 0 { "local_failed" } else { "settled" };
+            r.forward("103x1x0", "105x1x1", 1_000_000 + i, 1_000, status, 1_763_772_000.0 + i as f64);
+        }
+    }
+    let (took, out) = since();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(v["forwards"].as_array().map(Vec::len), Some(n as usize), "every forward once");
+    let rpc = lnwatch_tests::rpc::Rpc::new(&ln.network_dir().join("lightning-rpc"));
+    let t = Instant::now();
+    for index in ["created", "updated"] {
+        let mut start = 1;
+        loop {
+            let page = rpc.call("listforwards", json!({"index": index, "start": start, "limit": 1000})).expect("page");
+            let rows = page["forwards"].as_array().map(Vec::len).unwrap_or(0) as u64;
+            start += rows;
+            if rows < 1000 {
+                break;
+            }
+        }
+    }
+    let base = t.elapsed();
+    println!(
+        "catch-up of {n} forwards: lnwatch since {:.2} s ({} KB of JSON out); the same pages straight from the node's RPC {:.2} s; ratio {:.1}x",
+        took.as_secs_f64(),
+        out.len() / 1000,
+        base.as_secs_f64(),
+        took.as_secs_f64() / base.as_secs_f64()
+    );
+}
+
 fn start_plugin(opts: SimOptions) -> Lightningd {
     spawn(&sibling_binary("lnwatch-plugin"), opts)
 }
@@ -444,6 +503,7 @@ fn main() {
         "tui-idle" => tui_idle(num(1, 60)),
         "rss" => rss(num(1, 10_000_000) as usize),
         "tui-rate" => tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], num(1, 5)),
+        "catchup" => catchup(num(1, 100_000)),
         "faults" => {
             let mut dirs = vec![sibling_binary("lnwatch").parent().map(Path::to_path_buf).unwrap_or_default()];
             dirs.extend(std::env::var_os("LNWATCH_BENCH_BASELINE").map(PathBuf::from));
@@ -455,15 +515,17 @@ fn main() {
             tui_idle(60);
             rss(10_000_000);
             tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], 5);
+            catchup(100_000);
         }
         // Proves the harness still runs end to end, in seconds (CI).
         "smoke" => {
             compare(20_000, 2_000);
             latency(1_000, 1);
+            catchup(2_000);
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | faults | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | faults | all | smoke"
             );
             std::process::exit(2);
         }

@@ -26,6 +26,8 @@ pub struct Invoice {
     pub paid: Option<f64>,
     /// From the node (`listinvoices`): the feed's notifications do not carry it.
     pub expires_at: Option<f64>,
+    /// Learnt from the node's records after an outage, not from a live event.
+    pub caught_up: bool,
 }
 
 /// Where an invoice stands.
@@ -142,7 +144,31 @@ impl Data {
             created: (!note.paid).then_some(time),
             paid: note.paid.then_some(time),
             expires_at: None,
+            caught_up: false,
         });
+    }
+
+    /// Merges a `listinvoices` entry met while catching up: a row for an invoice not seen,
+    /// the paid state for one seen open. True if it is a payment not shown before.
+    pub fn invoice_caught_up(&mut self, inv: &crate::catchup::InvoiceRow) -> bool {
+        let paid_at = inv.paid.then(|| inv.paid_at.unwrap_or(0.0));
+        if let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == inv.label) {
+            row.expires_at = inv.expires_at.or(row.expires_at);
+            row.msat = row.msat.or(inv.msat);
+            let newly_paid = row.paid.is_none() && paid_at.is_some();
+            row.paid = row.paid.or(paid_at);
+            return newly_paid;
+        }
+        self.invoices.push(Invoice {
+            label: inv.label.clone(),
+            msat: inv.msat,
+            preimage: inv.preimage.clone(),
+            created: None,
+            paid: paid_at,
+            expires_at: inv.expires_at,
+            caught_up: true,
+        });
+        paid_at.is_some()
     }
 
     /// Merges a `listinvoices` answer into the rows with the same labels.

@@ -34,13 +34,18 @@ impl App {
             .collect()
     }
 
-    /// Forwards, oldest first.
+    /// Forwards, oldest first (by their last change: rows caught up after an outage go where
+    /// they happened, not where they arrived).
     pub fn forward_rows(&self) -> Vec<&ForwardRow> {
         let rows = self.data.model.forwards.rows();
-        if !self.filter.is_active() {
-            return rows.iter().collect();
+        let mut all: Vec<&ForwardRow> = rows.iter().collect();
+        if !all.is_sorted_by(|a, b| a.time <= b.time) {
+            all.sort_by(|a, b| a.time.total_cmp(&b.time));
         }
-        rows.iter()
+        if !self.filter.is_active() {
+            return all;
+        }
+        all.into_iter()
             .filter(|r| {
                 let f = &r.f;
                 let name =
@@ -60,25 +65,29 @@ impl App {
             .collect()
     }
 
-    /// Payments, oldest first.
+    /// Payments, oldest first (by their first part).
     pub fn payment_rows(&self) -> Vec<&Payment> {
-        let all = self.data.model.payments.iter();
-        if !self.filter.is_active() {
-            return all.collect();
+        let mut all: Vec<&Payment> = self.data.model.payments.iter().collect();
+        if !all.is_sorted_by(|a, b| a.first <= b.first) {
+            all.sort_by(|a, b| a.first.total_cmp(&b.first));
         }
-        all.filter(|p| {
-            let dest = p.destination.as_deref().map(|d| self.data.name(d)).unwrap_or_default();
-            let error = p.error().map(|e| e.message.as_str()).unwrap_or("");
-            self.filter.matches_fields(&[
-                ("status", p.result().word()),
-                ("peer", &dest),
-                ("destination", p.destination.as_deref().unwrap_or("")),
-                ("payment_hash", &p.payment_hash),
-                ("error", error),
-                ("topic", "sendpay_success sendpay_failure pay_part_start pay_part_end pay_success pay_failure"),
-            ])
-        })
-        .collect()
+        if !self.filter.is_active() {
+            return all;
+        }
+        all.into_iter()
+            .filter(|p| {
+                let dest = p.destination.as_deref().map(|d| self.data.name(d)).unwrap_or_default();
+                let error = p.error().map(|e| e.message.as_str()).unwrap_or("");
+                self.filter.matches_fields(&[
+                    ("status", p.result().word()),
+                    ("peer", &dest),
+                    ("destination", p.destination.as_deref().unwrap_or("")),
+                    ("payment_hash", &p.payment_hash),
+                    ("error", error),
+                    ("topic", "sendpay_success sendpay_failure pay_part_start pay_part_end pay_success pay_failure"),
+                ])
+            })
+            .collect()
     }
 
     /// The overview's problems, newest first: those of topics switched on, after the filter.

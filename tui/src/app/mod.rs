@@ -6,6 +6,7 @@
 //! peers, invoices) with the [`Frozen`] copy a pause shows, and one component per pane
 //! ([`panes`]) owning its cursor.
 
+mod catch;
 pub mod data;
 pub mod link;
 mod lists;
@@ -17,6 +18,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use lnwatch_shared::frame::Frame;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 
+pub use self::catch::{CatchUp, Effect};
 pub use self::data::{Data, Frozen, Invoice, InvoiceState, Shown};
 pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
@@ -43,6 +45,8 @@ pub enum Msg {
     Tick(f64),
     /// The terminal's size (columns, rows): which panes exist.
     Resize(u16, u16),
+    /// The cursor file asked for with [`Effect::LoadCursor`], read.
+    Cursor(crate::catchup::cursor::Loaded),
     Quit,
 }
 
@@ -92,6 +96,10 @@ pub struct App {
     pub payments: ListPane,
     /// What the app asks the node; the main loop sends the lines.
     pub queries: Queries,
+    /// Catching up from the node's indexes.
+    pub catchup: CatchUp,
+    /// File work for the main loop to do (the app does no I/O).
+    pub effects: Vec<Effect>,
     pub overlay: Option<Overlay>,
     pub filter: TextFilter,
     /// The filter being typed (`/`), if any.
@@ -126,6 +134,8 @@ impl App {
             forwards: ListPane::following(),
             payments: ListPane::following(),
             queries: Queries::default(),
+            catchup: CatchUp::default(),
+            effects: Vec::new(),
             overlay: None,
             filter: TextFilter::default(),
             filter_input: None,
@@ -148,6 +158,7 @@ impl App {
             Msg::Source(s) => {
                 if matches!(s, SourceEvent::Connected) {
                     self.queries.reset();
+                    self.catch_up_reset();
                 }
                 self.link.source(s, self.now)
             }
@@ -158,6 +169,7 @@ impl App {
                     self.focus = Pane::Events;
                 }
             }
+            Msg::Cursor(loaded) => self.cursor_loaded(loaded),
             Msg::Quit => self.quit = true,
         }
         self.dirty = true;
@@ -263,6 +275,9 @@ impl App {
             self.data.model.channels.refreshing(now);
             self.queries.ask(Ask::Channels);
         }
+        if greeted {
+            self.catch_up_tick();
+        }
         if self.notice.as_ref().is_some_and(|(_, until)| *until <= now) {
             self.notice = None;
         }
@@ -286,6 +301,8 @@ impl App {
                 self.queries.ask(Ask::Info);
                 self.queries.ask(Ask::Channels);
                 self.data.model.channels.refreshing(self.now);
+                let node = self.link.hello.as_ref().and_then(|h| h.node_id.clone());
+                self.catch_up_on_hello(node.as_deref());
             }
             Received::Frame(Frame::Peers(p)) => {
                 for peer in &p.peers {
@@ -298,6 +315,7 @@ impl App {
             Received::Frame(Frame::Gap(g)) => {
                 self.link.gap(&g);
                 self.mark_missed(g.missed);
+                self.catch_up_after_gap();
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
                 Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
@@ -313,6 +331,7 @@ impl App {
                         self.data.model.height = Some(h);
                     }
                 }
+                Some(Ask::CatchUp(step)) => self.caught(&step, &r.result),
                 None => {}
             },
             Received::Frame(Frame::Error(e)) => {
@@ -320,9 +339,10 @@ impl App {
                 // sent the moment an answer arrives can find none free; it is asked again.
                 // Anything else (a node without the method, an old plugin): the feed goes on
                 // without the details.
-                let ask = self.queries.answered(&e.id);
-                if let Some(ask) = ask.filter(|_| e.code == lnwatch_shared::frame::query_error::BUSY) {
-                    self.queries.ask(ask);
+                match self.queries.answered(&e.id) {
+                    Some(ask) if e.code == lnwatch_shared::frame::query_error::BUSY => self.queries.ask(ask),
+                    Some(Ask::CatchUp(step)) => self.catch_step_failed(&step, &e.message),
+                    _ => {}
                 }
             }
             Received::Frame(_) => {}
@@ -354,6 +374,9 @@ impl App {
         }
         // Replayed events (before the peers snapshot) still count for the views.
         self.data.model.apply(&ev.topic, ev.note.as_ref(), ev.time, &self.data.peers);
+        if matches!(ev.note, Some(Note::Forward(_) | Note::Invoice(_) | Note::Pay(_))) {
+            self.follow_activity();
+        }
         match &ev.note {
             Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {
                 self.ask_alias(change.id());

@@ -17,6 +17,8 @@ pub struct ForwardRow {
     pub first: f64,
     pub time: f64,
     pub f: Forward,
+    /// Learnt from the node's records after an outage, not from a live event.
+    pub caught_up: bool,
 }
 
 /// Counts of resolved forwards.
@@ -105,6 +107,16 @@ impl Forwards {
 
     /// Applies one `forward_event`. A forward resolved twice (a replay) counts once.
     pub fn apply(&mut self, f: &Forward, time: f64) {
+        self.merge(f, time, false);
+    }
+
+    /// Applies a `listforwards` entry; true if it told something new (a forward not seen, or
+    /// its resolution), which is then counted.
+    pub fn apply_caught_up(&mut self, f: &Forward, time: f64) -> bool {
+        self.merge(f, time, true)
+    }
+
+    fn merge(&mut self, f: &Forward, time: f64, caught_up: bool) -> bool {
         let key = f.key();
         let resolved = f.status != "offered";
         let existing = self.by_key.get(&key).and_then(|order| self.index_of(*order));
@@ -122,7 +134,7 @@ impl Forwards {
                 resolved && !was_resolved
             }
             None => {
-                self.push(f.clone(), time, key);
+                self.push(f.clone(), time, key, caught_up);
                 resolved
             }
         };
@@ -130,6 +142,7 @@ impl Forwards {
             let t = f.resolved_time.unwrap_or(time);
             self.count(f, t);
         }
+        counted
     }
 
     fn count(&mut self, f: &Forward, time: f64) {
@@ -186,13 +199,19 @@ impl Forwards {
         self.by_key.clear();
     }
 
+    /// The row of the forward with this [`Forward::key`], if still kept.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut ForwardRow> {
+        let i = self.by_key.get(key).and_then(|o| self.index_of(*o))?;
+        self.rows.get_mut(i)
+    }
+
     fn index_of(&self, order: u64) -> Option<usize> {
         let first = self.rows.front()?.order;
         let i = order.checked_sub(first)? as usize;
         (self.rows.get(i)?.order == order).then_some(i)
     }
 
-    fn push(&mut self, f: Forward, time: f64, key: String) {
+    fn push(&mut self, f: Forward, time: f64, key: String, caught_up: bool) {
         if self.rows.len() >= self.max_rows
             && let Some(old) = self.rows.pop_front()
         {
@@ -201,7 +220,7 @@ impl Forwards {
         let order = self.next_order;
         self.next_order += 1;
         self.by_key.insert(key, order);
-        self.rows.push_back(ForwardRow { order, first: time, time, f });
+        self.rows.push_back(ForwardRow { order, first: time, time, f, caught_up });
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Payment {
     pub parts: BTreeMap<(u64, u64), Part>,
     /// Said by `pay_success`/`pay_failure` about the whole payment.
     pub overall: Option<(PartStatus, Option<PayError>)>,
+    /// First learnt from the node's records after an outage, not from a live event.
+    pub caught_up: bool,
 }
 
 impl Payment {
@@ -161,11 +163,25 @@ impl Payments {
         self.by_hash.clear();
     }
 
+    pub fn get_mut(&mut self, payment_hash: &str) -> Option<&mut Payment> {
+        let i = self.by_hash.get(payment_hash).and_then(|o| self.index_of(*o))?;
+        self.list.get_mut(i)
+    }
+
     /// Applies one note; returns the payment's result before and after.
     pub fn apply(&mut self, n: &PayNote, time: f64) -> (Option<PayResult>, PayResult) {
+        self.merge(n, time, false)
+    }
+
+    /// Applies a `listsendpays` entry (a new payment is marked caught up).
+    pub fn apply_caught_up(&mut self, n: &PayNote, time: f64) -> (Option<PayResult>, PayResult) {
+        self.merge(n, time, true)
+    }
+
+    fn merge(&mut self, n: &PayNote, time: f64, caught_up: bool) -> (Option<PayResult>, PayResult) {
         let i = match self.by_hash.get(&n.payment_hash).and_then(|o| self.index_of(*o)) {
             Some(i) => i,
-            None => self.push(n, time),
+            None => self.push(n, time, caught_up),
         };
         let p = &mut self.list[i];
         let before = (!p.parts.is_empty() || p.overall.is_some()).then(|| p.result());
@@ -213,7 +229,7 @@ impl Payments {
         (self.list.get(i)?.order == order).then_some(i)
     }
 
-    fn push(&mut self, n: &PayNote, time: f64) -> usize {
+    fn push(&mut self, n: &PayNote, time: f64, caught_up: bool) -> usize {
         if self.list.len() >= self.max
             && let Some(old) = self.list.pop_front()
         {
@@ -231,6 +247,7 @@ impl Payments {
             last: time,
             parts: BTreeMap::new(),
             overall: None,
+            caught_up,
         });
         self.list.len() - 1
     }

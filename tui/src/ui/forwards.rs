@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::{Theme, block, clock, col, list, outcome_style, sparkline, visible};
+use super::{Theme, block, caught_up, clock, col, list, outcome_style, sparkline, visible};
 use crate::app::{App, Pane};
 use crate::model::forwards::{ForwardRow, MINUTES, Totals};
 use crate::summary::{Outcome, sat};
@@ -98,7 +98,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let fee_w = shown.iter().map(|r| amount(r.f.fee_msat).chars().count()).max().unwrap_or(0).max(3);
     let with_time = inner_w >= 70;
     let peer_w = if inner_w >= 110 { 16 } else { 12 };
-    let fixed = if with_time { 9 } else { 0 } + 13 + 2 * (peer_w + 1) + 2 + amount_w + 1 + fee_w + 1;
+    let fixed = if with_time { 9 } else { 0 } + 15 + 2 * (peer_w + 1) + 2 + amount_w + 1 + fee_w + 1;
     let reason_w = inner_w.saturating_sub(fixed).max(1);
     let focused = app.focus == Pane::Forwards;
     let rows = shown
@@ -113,7 +113,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             let fee = if fwd.status == "settled" { amount(fwd.fee_msat) } else { String::new() };
             let cells = vec![
                 Cell::from(clock(r.time)),
-                Cell::from(one_line(&fwd.status, 12)).style(outcome_style(outcome(&fwd.status), t)),
+                Cell::from(caught_up(&fwd.status, r.caught_up)).style(outcome_style(outcome(&fwd.status), t)),
                 Cell::from(one_line(&name(&fwd.in_channel), peer_w)),
                 Cell::from("→"),
                 Cell::from(one_line(&name(&fwd.out_channel), peer_w)),
@@ -129,7 +129,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .collect();
     let cols = [
         col("UTC", Constraint::Length(8)).when(with_time),
-        col("status", Constraint::Length(12)),
+        col("status", Constraint::Length(14)),
         col("in", Constraint::Length(peer_w as u16)),
         col("", Constraint::Length(1)),
         col("out", Constraint::Length(peer_w as u16)),

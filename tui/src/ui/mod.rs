@@ -523,7 +523,9 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let amount_w = invoices[range.clone()].iter().map(|i| amount(i).chars().count()).max().unwrap_or(6).max(6);
     let (with_time, with_preimage) = (inner_w >= 40, inner_w >= 50);
     let preimage_w = if app.show_secrets { 16 } else { 8 };
-    let fixed = amount_w + 1 + 7 + if with_time { 9 } else { 0 } + if with_preimage { preimage_w + 1 } else { 0 };
+    // The state column grows for the caught-up mark (`expired ↺`).
+    let state_w = if invoices[range.clone()].iter().any(|i| i.caught_up) { 9 } else { 7 };
+    let fixed = amount_w + 1 + state_w + if with_time { 9 } else { 0 } + if with_preimage { preimage_w + 1 } else { 0 };
     let label_w = (inner_w as usize).saturating_sub(fixed + 1).max(1);
     let rows = invoices[range.clone()]
         .iter()
@@ -535,7 +537,7 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 InvoiceState::Expired => t.dim(),
                 InvoiceState::Open => Style::default(),
             };
-            let state = state.word();
+            let state = caught_up(state.word(), inv.caught_up);
             let cells = vec![
                 // When it was made; when it was paid is in its detail (Enter).
                 Cell::from(clock(inv.created.or(inv.paid).unwrap_or(0.0))),
@@ -551,10 +553,15 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("UTC", Constraint::Length(8)).when(with_time),
         col("label", Constraint::Min(6)),
         col("amount", Constraint::Length(amount_w as u16)),
-        col("", Constraint::Length(7)),
+        col("", Constraint::Length(state_w as u16)),
         col("preimage", Constraint::Length(preimage_w as u16)).when(with_preimage),
     ];
     list(f, area, t, title, focused, &cols, rows);
+}
+
+/// The mark of a row learnt by catching up from the node's records, after its status word.
+pub(super) fn caught_up(word: &str, caught_up: bool) -> String {
+    if caught_up { format!("{word} ↺") } else { word.to_owned() }
 }
 
 /// A rectangle of `w`×`h` (at most the area) centred in `area`.
@@ -604,6 +611,7 @@ const LEGEND: &[(&str, &str)] = &[
     ("×N", "connections of that peer seen since lnwatch started"),
     ("✗", "a topic switched off (t, then Space or 1-9)"),
     ("█░", "channels: our share of the capacity (█) and the peer's (░)"),
+    ("↺", "caught up: learnt from the node's records after lnwatch was away, not from a live event"),
     (
         "colours",
         "by outcome, not topic · green: settled, paid, success, up · red: failed, warnings, a channel leaving normal · orange: refused here (local_failed) · yellow: under way · magenta: a peer went down · plain: chain and bookkeeping",

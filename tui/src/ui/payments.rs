@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
-use super::{Theme, clock, col, list, outcome_style, visible};
+use super::{Theme, caught_up, clock, col, list, outcome_style, visible};
 use crate::app::{App, Pane};
 use crate::model::payments::{PayResult, Payment};
 use crate::summary::{Outcome, sat};
@@ -62,7 +62,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let fee_w = shown.iter().map(|p| fee(p).chars().count()).max().unwrap_or(0).max(3);
     let with_time = inner_w >= 90;
     let with_parts = inner_w >= 100;
-    let fixed = if with_time { 9 } else { 0 } + 8 + 17 + amount_w + 1 + fee_w + 1 + if with_parts { 14 + 7 } else { 0 };
+    let fixed = if with_time { 9 } else { 0 } + 9 + 17 + amount_w + 1 + fee_w + 1 + if with_parts { 14 + 7 } else { 0 };
     let why_w = inner_w.saturating_sub(fixed).max(1);
     let focused = app.focus == Pane::Payments;
     let rows = shown
@@ -78,7 +78,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             };
             let cells = vec![
                 Cell::from(clock(p.first)),
-                Cell::from(result.word()).style(outcome_style(outcome(result), t)),
+                Cell::from(caught_up(result.word(), p.caught_up)).style(outcome_style(outcome(result), t)),
                 Cell::from(one_line(&dest, 16)),
                 Cell::from(format!("{:>amount_w$}", amount(p.amount_msat()))),
                 Cell::from(format!("{:>fee_w$}", fee(p))),
@@ -94,7 +94,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .collect();
     let cols = [
         col("UTC", Constraint::Length(8)).when(with_time),
-        col("result", Constraint::Length(7)),
+        col("result", Constraint::Length(8)),
         col("to", Constraint::Length(16)),
         col("amount", Constraint::Length(amount_w as u16)),
         col("fee", Constraint::Length(fee_w as u16)),

@@ -168,16 +168,29 @@ pub fn node_answer(method: &str, params: &Value) -> Value {
 
 /// Answers every query the app has queued, as [`node_answer`] says, until none is left.
 pub fn answer_queries(app: &mut App) {
+    answer_queries_from(app, &lnwatch_sim::records::Records::default());
+}
+
+/// The same, with the node's indexed records answering catch-up (`wait`, `list*` by index).
+/// Cursor files the app asks for are read and written as the main loop would.
+pub fn answer_queries_from(app: &mut App, records: &lnwatch_sim::records::Records) {
     loop {
+        for effect in std::mem::take(&mut app.effects) {
+            use lnwatch::catchup::cursor;
+            match effect {
+                lnwatch::app::Effect::LoadCursor(p) => app.update(Msg::Cursor(cursor::load(&p))),
+                lnwatch::app::Effect::SaveCursor(p, c) => cursor::save(&p, &c).unwrap(),
+            }
+        }
         let lines = app.queries.take_lines();
-        if lines.is_empty() {
+        if lines.is_empty() && app.effects.is_empty() {
             return;
         }
         let answers = lines
             .iter()
             .map(|l| match lnwatch_shared::frame::decode(l) {
                 Ok(Frame::Query(q)) => Incoming::Frame(Frame::Result(lnwatch_shared::frame::QueryResult {
-                    result: node_answer(&q.method, &q.params),
+                    result: records.answer(&q.method, &q.params).unwrap_or_else(|| node_answer(&q.method, &q.params)),
                     id: q.id,
                 })),
                 other => panic!("not a query: {other:?}"),

@@ -1,0 +1,161 @@
+//! A node's records as lightningd keeps them for `wait` and the `list*` calls' `index`/`start`/
+//! `limit`: invoices, forwards and sendpays, each entry with a `created_index` and, once
+//! changed, an `updated_index` from its subsystem's counters. What the simulated node answers
+//! catch-up queries from.
+
+use serde_json::{Value, json};
+
+#[derive(Debug, Default, Clone)]
+struct Subsystem {
+    entries: Vec<Value>,
+    created: u64,
+    updated: u64,
+}
+
+impl Subsystem {
+    fn add(&mut self, mut entry: Value) -> u64 {
+        self.created += 1;
+        entry["created_index"] = json!(self.created);
+        self.entries.push(entry);
+        self.created
+    }
+
+    /// Changes the entry `created` with `f` and gives it the next `updated_index`.
+    fn update(&mut self, created: u64, f: impl FnOnce(&mut Value)) {
+        let Some(e) = self.entries.iter_mut().find(|e| e["created_index"] == created) else { return };
+        f(e);
+        self.updated += 1;
+        e["updated_index"] = json!(self.updated);
+    }
+
+    fn list(&self, params: &Value) -> Vec<Value> {
+        let index = params.get("index").and_then(Value::as_str);
+        let start = params.get("start").and_then(Value::as_u64).unwrap_or(0);
+        let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(u64::MAX) as usize;
+        let key = match index {
+            Some("updated") => "updated_index",
+            _ => "created_index",
+        };
+        let mut found: Vec<&Value> =
+            self.entries.iter().filter(|e| e.get(key).and_then(Value::as_u64).is_some_and(|i| i >= start)).collect();
+        found.sort_by_key(|e| e[key].as_u64());
+        found.into_iter().take(limit).cloned().collect()
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Records {
+    invoices: Subsystem,
+    forwards: Subsystem,
+    sendpays: Subsystem,
+}
+
+impl Records {
+    pub fn invoice_created(&mut self, label: &str, msat: u64, expires_at: u64) -> u64 {
+        self.invoices.add(json!({"label": label, "status": "unpaid", "amount_msat": msat, "expires_at": expires_at,
+            "payment_hash": format!("{:064x}", self.invoices.created + 1), "payment_preimage": "<redacted>"}))
+    }
+
+    pub fn invoice_paid(&mut self, created: u64, at: u64) {
+        self.invoices.update(created, |e| {
+            e["status"] = json!("paid");
+            e["paid_at"] = json!(at);
+            e["amount_received_msat"] = e["amount_msat"].clone();
+        });
+    }
+
+    /// A forward, already resolved (`settled`, `failed` or `local_failed`).
+    pub fn forward(
+        &mut self,
+        in_channel: &str,
+        out_channel: &str,
+        out_msat: u64,
+        fee_msat: u64,
+        status: &str,
+        at: f64,
+    ) {
+        let htlc = self.forwards.created;
+        let mut f = json!({"in_channel": in_channel, "in_htlc_id": htlc, "out_channel": out_channel,
+            "in_msat": out_msat + fee_msat, "out_msat": out_msat, "fee_msat": fee_msat, "status": "offered",
+            "style": "tlv", "received_time": at - 0.5});
+        if status == "local_failed" {
+            f["failcode"] = json!(4103);
+            f["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
+        }
+        let created = self.forwards.add(f);
+        self.forwards.update(created, |e| {
+            e["status"] = json!(status);
+            e["resolved_time"] = json!(at);
+        });
+    }
+
+    /// A one-part payment, completed or failed.
+    pub fn sendpay(&mut self, hash: &str, destination: &str, msat: u64, ok: bool, at: u64) {
+        let created = self.sendpays.add(json!({"id": self.sendpays.created + 1, "groupid": 1, "partid": 1,
+            "payment_hash": hash, "status": "pending", "amount_msat": msat, "amount_sent_msat": msat + 1,
+            "destination": destination, "created_at": at}));
+        self.sendpays.update(created, |e| {
+            e["status"] = json!(if ok { "complete" } else { "failed" });
+            e["completed_at"] = json!(at + 1);
+            if ok {
+                e["payment_preimage"] = json!("<redacted>");
+            }
+        });
+    }
+
+    /// `wait`, `listinvoices`, `listforwards` or `listsendpays` as lightningd answers them;
+    /// `None` for any other method.
+    pub fn answer(&self, method: &str, params: &Value) -> Option<Value> {
+        let of = |name: &str| match name {
+            "invoices" => Some(&self.invoices),
+            "forwards" => Some(&self.forwards),
+            "sendpays" => Some(&self.sendpays),
+            _ => None,
+        };
+        match method {
+            "wait" => {
+                let name = params.get("subsystem").and_then(Value::as_str)?;
+                let s = of(name)?;
+                let index = params.get("indexname").and_then(Value::as_str).unwrap_or("created");
+                let now = if index == "updated" { s.updated } else { s.created };
+                Some(json!({"subsystem": name, index: now}))
+            }
+            "listinvoices" if params.get("index").is_some() => Some(json!({"invoices": self.invoices.list(params)})),
+            "listforwards" => Some(json!({"forwards": self.forwards.list(params)})),
+            "listsendpays" => Some(json!({"payments": self.sendpays.list(params)})),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_page_as_lightningd_pages_them() {
+        let mut r = Records::default();
+        let a = r.invoice_created("a", 1000, 10);
+        r.invoice_created("b", 2000, 10);
+        r.invoice_paid(a, 5);
+        for i in 0..5 {
+            r.forward("1x1x0", "2x1x0", 1000, 1, "settled", i as f64);
+        }
+        assert_eq!(
+            r.answer("wait", &json!({"subsystem":"invoices","indexname":"created","nextvalue":0})).unwrap()["created"],
+            2
+        );
+        assert_eq!(
+            r.answer("wait", &json!({"subsystem":"invoices","indexname":"updated","nextvalue":0})).unwrap()["updated"],
+            1
+        );
+        let page = r.answer("listforwards", &json!({"index":"created","start":2,"limit":2})).unwrap();
+        let got: Vec<_> =
+            page["forwards"].as_array().unwrap().iter().map(|f| f["created_index"].as_u64().unwrap()).collect();
+        assert_eq!(got, [2, 3]);
+        let upd = r.answer("listinvoices", &json!({"index":"updated","start":1})).unwrap();
+        assert_eq!(upd["invoices"][0]["label"], "a");
+        assert_eq!(upd["invoices"][0]["status"], "paid");
+        assert!(r.answer("listinvoices", &json!({"label":"a"})).is_none(), "left to whoever answers by label");
+    }
+}

@@ -1,0 +1,239 @@
+//! The monitor's side of catching up ([`crate::catchup`]): when rounds run, applying what they
+//! find to the views (marked caught up, merged with what the live events already showed), the
+//! "while you were away" line, and the cursor kept on disk through [`Effect`]s the main loop
+//! carries out (the app does no I/O itself).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::catchup::cursor::{self, Loaded};
+use crate::catchup::{Away, Cursor, Item, Round, Step};
+use crate::queries::Ask;
+
+use super::App;
+
+/// Live activity is followed by a small round this much later, so the cursor stays current
+/// and a restart does not call what was watched "missed".
+const FOLLOW_AFTER: f64 = 2.0;
+
+/// File work for the main loop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Read the cursor file and send back [`super::Msg::Cursor`].
+    LoadCursor(PathBuf),
+    SaveCursor(PathBuf, Cursor),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// Connected, the plugin restarted, or a gap: say what was missed.
+    Away,
+    /// After live activity: keep the cursor current.
+    Follow,
+}
+
+/// What a round touched, and what of it the views did not know.
+#[derive(Debug, Default)]
+struct Tally {
+    invoices: BTreeSet<String>,
+    forwards: BTreeSet<String>,
+    payments: BTreeSet<String>,
+    new: Away,
+}
+
+#[derive(Debug, Default)]
+pub struct CatchUp {
+    /// Where cursors live; `None`: kept in memory only (the demo, tests).
+    pub state_dir: Option<PathBuf>,
+    /// This node's cursor file, once the hello named the node.
+    path: Option<PathBuf>,
+    /// Loaded or learnt; `None` before the first round of a first run.
+    cursor: Option<Cursor>,
+    /// The file is being read: rounds wait for it.
+    loading: bool,
+    round: Option<(Round, Why, Tally)>,
+    /// A round to start once the current one ends (a gap during a round).
+    again: bool,
+    follow_at: Option<f64>,
+    /// What the latest finished round brought, for tests and the header.
+    pub last: Option<Away>,
+}
+
+impl App {
+    /// A hello: the node is known; catch up from its cursor (loaded first if need be).
+    pub(super) fn catch_up_on_hello(&mut self, node_id: Option<&str>) {
+        let c = &mut self.catchup;
+        let path = match (&c.state_dir, node_id) {
+            (Some(dir), Some(id)) => Some(cursor::path(dir, id, "monitor")),
+            _ => None,
+        };
+        if let Some(p) = path.filter(|p| c.path.as_ref() != Some(p)) {
+            c.path = Some(p.clone());
+            c.cursor = None;
+            c.loading = true;
+            c.round = None;
+            self.effects.push(Effect::LoadCursor(p));
+            return;
+        }
+        self.start_round(Why::Away);
+    }
+
+    /// The cursor file, read.
+    pub(super) fn cursor_loaded(&mut self, loaded: Loaded) {
+        self.catchup.loading = false;
+        match loaded {
+            Loaded::Found(c) => self.catchup.cursor = Some(c),
+            Loaded::Missing => {}
+            Loaded::Corrupt { reason, kept } => {
+                let path = self.catchup.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                let kept = kept.map(|k| format!(", kept as {}", k.display())).unwrap_or_default();
+                // What happened first: the footer cuts long paths.
+                self.warn(&format!("catch-up cursor unreadable, starting fresh ({reason}): {path}{kept}"));
+            }
+        }
+        self.start_round(Why::Away);
+    }
+
+    /// A gap: what the plugin dropped is in the node's records.
+    pub(super) fn catch_up_after_gap(&mut self) {
+        if self.catchup.round.is_some() {
+            self.catchup.again = true;
+        } else {
+            self.start_round(Why::Away);
+        }
+    }
+
+    /// Live activity in a subsystem the cursor covers.
+    pub(super) fn follow_activity(&mut self) {
+        if self.catchup.cursor.is_some() && self.catchup.follow_at.is_none() {
+            self.catchup.follow_at = Some(self.now + FOLLOW_AFTER);
+        }
+    }
+
+    pub(super) fn catch_up_tick(&mut self) {
+        if self.catchup.round.is_none() && self.catchup.follow_at.is_some_and(|t| t <= self.now) {
+            self.catchup.follow_at = None;
+            self.start_round(Why::Follow);
+        }
+    }
+
+    /// A new connection: questions in flight are lost with the old one.
+    pub(super) fn catch_up_reset(&mut self) {
+        self.catchup.round = None;
+        self.catchup.again = false;
+    }
+
+    fn start_round(&mut self, why: Why) {
+        let c = &mut self.catchup;
+        if c.loading || c.round.is_some() {
+            return;
+        }
+        let (round, steps) = Round::start(c.cursor.clone(), why == Why::Away);
+        c.round = Some((round, why, Tally::default()));
+        steps.into_iter().for_each(|s| self.queries.ask(Ask::CatchUp(s)));
+    }
+
+    /// The node's answer to one step of the round.
+    pub(super) fn caught(&mut self, step: &Step, result: &serde_json::Value) {
+        let Some((round, _, _)) = self.catchup.round.as_mut() else { return };
+        let (items, next) = round.answer(step, result);
+        for item in items {
+            self.apply_caught(item);
+        }
+        next.into_iter().for_each(|s| self.queries.ask(Ask::CatchUp(s)));
+        self.end_round_if_done();
+    }
+
+    pub(super) fn catch_step_failed(&mut self, step: &Step, message: &str) {
+        if let Some((round, _, _)) = self.catchup.round.as_mut() {
+            round.failed(step, message);
+        }
+        self.end_round_if_done();
+    }
+
+    fn apply_caught(&mut self, item: Item) {
+        let Some((_, _, tally)) = self.catchup.round.as_mut() else { return };
+        match item {
+            Item::Invoice(row) => {
+                if self.data.invoice_caught_up(&row) {
+                    tally.new.invoices_paid += 1;
+                }
+                tally.invoices.insert(row.label);
+            }
+            Item::Forward(f, time) => {
+                if self.data.model.forwards.apply_caught_up(&f, time) {
+                    tally.new.add_forward(&f.status, f.fee_msat);
+                }
+                tally.forwards.insert(f.key());
+            }
+            Item::Pay(p, time) => {
+                let (before, after) = self.data.model.payments.apply_caught_up(&p, time);
+                if before != Some(after) {
+                    tally.new.add_payment(after);
+                }
+                tally.payments.insert(p.payment_hash.clone());
+                if let Some(d) = &p.destination {
+                    self.ask_alias(&d.clone());
+                }
+            }
+        }
+    }
+
+    /// What an outage round found, from the views: every invoice, forward and payment past
+    /// the cursor, marked caught up, whether the plugin's replay had shown it already or not
+    /// (the replay is history too).
+    fn mark_and_count(&mut self, tally: &Tally) -> Away {
+        let mut away = Away::default();
+        for label in &tally.invoices {
+            if let Some(row) = self.data.invoices.iter_mut().rev().find(|r| &r.label == label) {
+                row.caught_up = true;
+                away.invoices_paid += u64::from(row.paid.is_some());
+            }
+        }
+        for key in &tally.forwards {
+            if let Some(row) = self.data.model.forwards.get_mut(key) {
+                row.caught_up = true;
+                away.add_forward(&row.f.status, row.f.fee_msat);
+            }
+        }
+        for hash in &tally.payments {
+            if let Some(p) = self.data.model.payments.get_mut(hash) {
+                p.caught_up = true;
+                away.add_payment(p.result());
+            }
+        }
+        away
+    }
+
+    fn end_round_if_done(&mut self) {
+        let Some((round, why, tally)) = self.catchup.round.take_if(|(r, _, _)| r.done()) else { return };
+        // After an outage, everything past the cursor; while watching, only what the live
+        // events missed.
+        let away = if why == Why::Away { self.mark_and_count(&tally) } else { tally.new };
+        let cursor = round.cursor().clone();
+        if let Some(path) = &self.catchup.path {
+            self.effects.push(Effect::SaveCursor(path.clone(), cursor.clone()));
+        }
+        self.catchup.cursor = Some(cursor);
+        if !round.first_run && (why == Why::Away || !away.is_empty()) {
+            let what = if why == Why::Away { "while you were away" } else { "caught up" };
+            let line = format!("{what}: {}", away.words());
+            self.data.store.mark(&format!("↺ {line}"));
+            self.events.stale = true;
+            if !away.is_empty() {
+                self.set_notice(line);
+            }
+        }
+        for (s, n) in &round.skipped {
+            let name = s.name();
+            self.warn(&format!("catch-up capped: {n} older {name} not fetched (list{name} has them)"));
+        }
+        if let Some(e) = round.errors.first() {
+            self.warn(&format!("catch-up incomplete: the node could not answer {e}"));
+        }
+        self.catchup.last = Some(away);
+        if std::mem::take(&mut self.catchup.again) {
+            self.start_round(Why::Away);
+        }
+    }
+}

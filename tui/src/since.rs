@@ -1,0 +1,302 @@
+//! `lnwatch since`: one catch-up round without the TUI. Connects to the plugin, reads its
+//! hello (which names the node), runs a [`Round`] from the named cursor through the plugin's
+//! read-only queries, prints what it found (text or JSON) and moves the cursor. For cron:
+//! `lnwatch since --cursor daily --json` once a day reports the day.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lnwatch_shared::frame::{self, Frame, Line, MAX_QUERIES_IN_FLIGHT, Query, decode_line, query_error};
+use serde_json::{Value, json};
+
+use crate::catchup::cursor::{self, Loaded};
+use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round, Step};
+use crate::cli::SinceArgs;
+use crate::model::forwards::Forwards;
+use crate::model::payments::{PayResult, Payments};
+use crate::summary::{sat, short_id};
+use crate::ui::clock;
+
+/// Everything one round found, each thing once (the created and updated lanes both see a
+/// thing made and changed since the cursor).
+#[derive(Default)]
+struct Found {
+    invoices: BTreeMap<String, InvoiceRow>,
+    forwards: Option<Forwards>,
+    payments: Option<Payments>,
+}
+
+impl Found {
+    fn add(&mut self, item: Item) {
+        match item {
+            Item::Invoice(row) => {
+                // A later entry (from the updated lane) knows more.
+                let slot = self.invoices.entry(row.label.clone()).or_insert_with(|| row.clone());
+                if row.paid || !slot.paid {
+                    *slot = row;
+                }
+            }
+            Item::Forward(f, time) => {
+                self.forwards.get_or_insert_with(|| Forwards::new(usize::MAX)).apply_caught_up(&f, time);
+            }
+            Item::Pay(p, time) => {
+                self.payments.get_or_insert_with(|| Payments::new(usize::MAX)).apply_caught_up(&p, time);
+            }
+        }
+    }
+
+    fn away(&self) -> Away {
+        let fw = self.forwards.as_ref().map(|f| f.session.clone()).unwrap_or_default();
+        let pays = self.payments.as_ref();
+        let count = |r| pays.map_or(0, |p| p.count(r) as u64);
+        Away {
+            invoices_paid: self.invoices.values().filter(|i| i.paid).count() as u64,
+            forwards_settled: fw.settled,
+            forwards_failed: fw.failed + fw.local_failed,
+            fees_msat: fw.fees_msat,
+            payments_succeeded: count(PayResult::Succeeded),
+            payments_failed: count(PayResult::Failed),
+        }
+    }
+}
+
+/// A line-at-a-time connection to the plugin with a deadline per read.
+struct Conn {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+    timeout: Duration,
+}
+
+impl Conn {
+    fn open(socket: &Path, timeout: Duration) -> Result<Conn, String> {
+        let stream = UnixStream::connect(socket).map_err(|e| {
+            format!("cannot connect to {}: {e} (is lnwatch-plugin running on the node?)", socket.display())
+        })?;
+        let writer = stream.try_clone().map_err(|e| e.to_string())?;
+        Ok(Conn { reader: BufReader::new(stream), writer, timeout })
+    }
+
+    /// The next frame (events are skipped: this reader wants the node's records).
+    fn next_frame(&mut self, deadline: Instant) -> Result<Frame, String> {
+        let mut line = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("no answer from the plugin within {}s", self.timeout.as_secs()));
+            }
+            self.reader.get_ref().set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+            line.clear();
+            match self.reader.read_until(b'\n', &mut line) {
+                Ok(0) => return Err("the plugin closed the connection".into()),
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    continue;
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+            if let Ok(Line::Frame(f)) = decode_line(&line) {
+                return Ok(f);
+            }
+        }
+    }
+
+    fn send(&mut self, id: u64, step: &Step) -> Result<(), String> {
+        let (method, params) = step.query();
+        let q = Query { id: json!(id), method: method.into(), params };
+        self.writer.write_all(&frame::encode(&Frame::Query(q))).map_err(|e| e.to_string())
+    }
+}
+
+/// Runs one round and returns the report to print.
+pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, String> {
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let deadline = Instant::now() + timeout;
+    // A plugin just started may greet before it has asked the node who it is: ask again.
+    let (mut conn, node) = loop {
+        let mut conn = Conn::open(socket, timeout)?;
+        let hello = loop {
+            if let Frame::Hello(h) = conn.next_frame(deadline)? {
+                break h;
+            }
+        };
+        match hello.node_id {
+            Some(id) => break (conn, id),
+            None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            None => return Err("the plugin's hello never named the node (is the node's RPC answering?)".into()),
+        }
+    };
+    let path = cursor::path(state_dir, &node, &args.cursor);
+    let mut warnings = Vec::new();
+    let before = match cursor::load(&path) {
+        Loaded::Found(c) => Some(c),
+        Loaded::Missing => None,
+        Loaded::Corrupt { reason, kept } => {
+            let kept = kept.map(|k| format!(", kept as {}", k.display())).unwrap_or_default();
+            warnings.push(format!("cursor unreadable, starting fresh ({reason}): {}{kept}", path.display()));
+            None
+        }
+    };
+    let (mut round, steps) = Round::start(before.clone(), true);
+    let mut found = Found::default();
+    let mut queue: VecDeque<Step> = steps.into();
+    let mut out: HashMap<u64, Step> = HashMap::new();
+    let mut next_id = 0u64;
+    let started = Instant::now();
+    while !round.done() {
+        while out.len() < MAX_QUERIES_IN_FLIGHT {
+            let Some(step) = queue.pop_front() else { break };
+            next_id += 1;
+            conn.send(next_id, &step)?;
+            out.insert(next_id, step);
+        }
+        if out.is_empty() {
+            break;
+        }
+        let frame = conn.next_frame(Instant::now() + timeout)?;
+        let (id, answer) = match &frame {
+            Frame::Result(r) => (r.id.as_u64(), Ok(&r.result)),
+            Frame::Error(e) => (e.id.as_u64(), Err(e)),
+            _ => continue,
+        };
+        let Some(step) = id.and_then(|id| out.remove(&id)) else { continue };
+        match answer {
+            Ok(result) => {
+                let (items, next) = round.answer(&step, result);
+                items.into_iter().for_each(|i| found.add(i));
+                queue.extend(next);
+            }
+            Err(e) if e.code == query_error::BUSY => queue.push_back(step),
+            Err(e) => round.failed(&step, &e.message),
+        }
+    }
+    let took = started.elapsed();
+    let after = round.cursor().clone();
+    if !args.keep {
+        cursor::save(&path, &after).map_err(|e| format!("cannot save the cursor to {}: {e}", path.display()))?;
+    }
+    for e in &round.errors {
+        warnings.push(format!("the node could not answer {e}"));
+    }
+    for (s, n) in &round.skipped {
+        let name = s.name();
+        warnings.push(format!("capped: {n} older {name} not fetched (list{name} has them)"));
+    }
+    let report =
+        Report { node: &node, name: &args.cursor, first_run: round.first_run, before, after, found, warnings, took };
+    Ok(if args.json { report.json() } else { report.text() })
+}
+
+struct Report<'a> {
+    node: &'a str,
+    name: &'a str,
+    first_run: bool,
+    before: Option<Cursor>,
+    after: Cursor,
+    found: Found,
+    warnings: Vec<String>,
+    took: Duration,
+}
+
+impl Report<'_> {
+    fn forwards(&self) -> impl Iterator<Item = &crate::model::forwards::ForwardRow> {
+        self.found.forwards.iter().flat_map(|f| f.rows().iter())
+    }
+
+    fn payments(&self) -> impl Iterator<Item = &crate::model::payments::Payment> {
+        self.found.payments.iter().flat_map(|p| p.iter())
+    }
+
+    fn json(&self) -> String {
+        let forwards: Vec<Value> = self
+            .forwards()
+            .map(|r| {
+                let f = &r.f;
+                json!({"status": f.status, "in_channel": f.in_channel, "out_channel": f.out_channel,
+                    "in_htlc_id": f.in_htlc_id, "in_msat": f.in_msat, "out_msat": f.out_msat, "fee_msat": f.fee_msat,
+                    "failcode": f.failcode, "failreason": f.failreason, "received_time": f.received_time,
+                    "resolved_time": f.resolved_time})
+            })
+            .collect();
+        let payments: Vec<Value> = self
+            .payments()
+            .map(|p| {
+                json!({"payment_hash": p.payment_hash, "destination": p.destination, "result": p.result().word(),
+                    "amount_msat": p.amount_msat(), "sent_msat": p.sent_msat(), "parts": p.parts.len(),
+                    "first": p.first, "last": p.last})
+            })
+            .collect();
+        let invoices: Vec<Value> = self
+            .found
+            .invoices
+            .values()
+            .map(|i| json!({"label": i.label, "paid": i.paid, "msat": i.msat, "paid_at": i.paid_at, "expires_at": i.expires_at}))
+            .collect();
+        let out = json!({
+            "node_id": self.node, "cursor": self.name, "first_run": self.first_run,
+            "from": self.before, "to": self.after, "summary": self.found.away(),
+            "invoices": invoices, "forwards": forwards, "payments": payments,
+            "warnings": self.warnings, "seconds": self.took.as_secs_f64(),
+        });
+        format!("{out}\n")
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        if self.first_run {
+            out.push_str(&format!(
+                "node {}: cursor \"{}\" starts now; the next run prints what happens from here\n",
+                short_id(self.node),
+                self.name
+            ));
+            return out;
+        }
+        out.push_str(&format!(
+            "node {}, since cursor \"{}\": {}\n",
+            short_id(self.node),
+            self.name,
+            self.found.away().words()
+        ));
+        let when = |t: Option<f64>| t.map_or_else(|| "        ".into(), clock);
+        for i in self.found.invoices.values() {
+            let state = if i.paid { "paid" } else { "open" };
+            let amount = i.msat.map_or_else(|| "any".into(), sat);
+            out.push_str(&format!("{} invoice {state} {amount} {}\n", when(i.paid_at), i.label));
+        }
+        for r in self.forwards() {
+            let f = &r.f;
+            let fee = if f.status == "settled" {
+                format!(" fee {}", f.fee_msat.map_or_else(|| "?".into(), sat))
+            } else {
+                String::new()
+            };
+            let why = lnwatch_shared::activity::failure_words(f.failcode, f.failreason.as_deref())
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{} forward {} {} → {} {}{fee}{why}\n",
+                when(Some(r.time)),
+                f.status,
+                f.in_channel.as_deref().unwrap_or("?"),
+                f.out_channel.as_deref().unwrap_or("?"),
+                f.out_msat.map_or_else(|| "?".into(), sat),
+            ));
+        }
+        for p in self.payments() {
+            out.push_str(&format!(
+                "{} payment {} {} to {}\n",
+                when(Some(p.first)),
+                p.result().word(),
+                p.amount_msat().map_or_else(|| "?".into(), sat),
+                p.destination.as_deref().map(short_id).unwrap_or_else(|| "?".into()),
+            ));
+        }
+        // Labels and channel names come from the network.
+        out.lines().map(|l| format!("{}\n", lnwatch_shared::sanitize::sanitize(l))).collect()
+    }
+}

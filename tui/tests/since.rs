@@ -1,0 +1,104 @@
+//! `lnwatch since`, the real binary, against the plugin under the simulated node whose records
+//! answer `wait` and `list*` by index: a first run starts the cursor, later runs print what
+//! happened since (text or JSON) and move it; paging crosses many pages.
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use lnwatch_sim::records::Records;
+use lnwatch_sim::rpc_server::{Answerer, RpcAnswers};
+use lnwatch_sim::{Lightningd, SimOptions};
+use serde_json::Value;
+
+fn node(dir: &std::path::Path, records: Arc<Mutex<Records>>) -> Lightningd {
+    let answer = move |method: &str, params: &Value| records.lock().unwrap().answer(method, params);
+    let rpc = RpcAnswers { other: Some(Answerer(Arc::new(answer))), ..RpcAnswers::default() };
+    let opts = SimOptions { rpc, lightning_dir: Some(dir.to_path_buf()), ..SimOptions::default() };
+    let mut ln = Lightningd::in_process(opts).expect("plugin");
+    ln.start().expect("plugin starts");
+    ln
+}
+
+fn since(dir: &std::path::Path, state: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lnwatch"))
+        .args(["--lightning-dir", &dir.display().to_string(), "--state-dir", &state.display().to_string(), "since"])
+        .args(extra)
+        .output()
+        .expect("lnwatch runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn since_reports_what_happened_after_its_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let records = Arc::new(Mutex::new(Records::default()));
+    let _ln = node(dir.path(), records.clone());
+
+    let (ok, out, err) = since(dir.path(), state.path(), &["--cursor", "daily"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("cursor \"daily\" starts now"), "{out}");
+
+    {
+        let mut r = records.lock().unwrap();
+        let a = r.invoice_created("coffee\u{1b}[2J", 5_000_000, 2_000_000_000);
+        r.invoice_paid(a, 1_763_772_010);
+        for i in 0..2_500 {
+            r.forward(
+                "103x1x0",
+                "105x1x1",
+                1_000_000,
+                1_000,
+                if i % 10 == 0 { "local_failed" } else { "settled" },
+                1_763_772_000.0 + i as f64,
+            );
+        }
+        r.sendpay("77", "03cc", 20_000, false, 1_763_772_020);
+    }
+    let (ok, out, err) = since(dir.path(), state.path(), &["--cursor", "daily", "--json", "--keep"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("one JSON document");
+    let s = &v["summary"];
+    assert_eq!(
+        (s["invoices_paid"].as_u64(), s["forwards_settled"].as_u64(), s["forwards_failed"].as_u64()),
+        (Some(1), Some(2_250), Some(250))
+    );
+    assert_eq!(s["fees_msat"], 2_250_000);
+    assert_eq!(s["payments_failed"], 1);
+    assert_eq!(v["forwards"].as_array().unwrap().len(), 2_500, "each forward once, across pages and both lanes");
+    assert_eq!(v["first_run"], false);
+    assert_eq!(v["to"]["forwards"]["created"], 2_500);
+
+    // --keep left the cursor: the same again, as text, then moved.
+    let (ok, out, _) = since(dir.path(), state.path(), &["--cursor", "daily"]);
+    assert!(ok);
+    assert!(
+        out.contains("1 invoice paid, 2,250 forwards (+2,250 sat fees), 250 forwards failed, 1 payment failed"),
+        "{out}"
+    );
+    assert!(out.contains("invoice paid 5,000 sat coffee\n") && !out.contains('\u{1b}'), "labels sanitized: {out}");
+    let (_, out, _) = since(dir.path(), state.path(), &["--cursor", "daily"]);
+    assert!(out.contains("nothing new"), "{out}");
+    // Another reader has its own cursor.
+    let (_, out, _) = since(dir.path(), state.path(), &["--cursor", "weekly"]);
+    assert!(out.contains("starts now"), "{out}");
+
+    // A corrupt cursor: said on the report, set aside, started fresh.
+    let file = std::fs::read_dir(state.path()).unwrap().flatten().next().unwrap().path().join("daily.json");
+    std::fs::write(&file, "{").unwrap();
+    let (ok, out, _) = since(dir.path(), state.path(), &["--cursor", "daily"]);
+    assert!(ok && out.contains("warning: cursor unreadable, starting fresh"), "{out}");
+    assert!(file.with_extension("json.corrupt").exists());
+}
+
+#[test]
+fn since_says_what_is_wrong_without_a_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = since(dir.path(), dir.path(), &[]);
+    assert!(!ok);
+    assert!(err.contains("cannot connect") && err.contains("lnwatch-plugin"), "{err}");
+}
