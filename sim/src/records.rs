@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Default, Clone)]
 struct Subsystem {
+    /// In `created_index` order (entry `i` has index `i + 1`).
     entries: Vec<Value>,
+    /// (updated_index, entry) in update order; an entry updated again leaves a stale pair.
+    updates: Vec<(u64, usize)>,
     created: u64,
     updated: u64,
 }
@@ -22,24 +25,31 @@ impl Subsystem {
 
     /// Changes the entry `created` with `f` and gives it the next `updated_index`.
     fn update(&mut self, created: u64, f: impl FnOnce(&mut Value)) {
-        let Some(e) = self.entries.iter_mut().find(|e| e["created_index"] == created) else { return };
+        let Some(i) = created.checked_sub(1).filter(|i| (*i as usize) < self.entries.len()) else { return };
+        let e = &mut self.entries[i as usize];
         f(e);
         self.updated += 1;
         e["updated_index"] = json!(self.updated);
+        self.updates.push((self.updated, i as usize));
     }
 
+    /// Entries from `start` on in the order of `index`, at most `limit`: what lightningd's
+    /// indexed listing returns, found by position rather than by scanning.
     fn list(&self, params: &Value) -> Vec<Value> {
-        let index = params.get("index").and_then(Value::as_str);
         let start = params.get("start").and_then(Value::as_u64).unwrap_or(0);
         let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(u64::MAX) as usize;
-        let key = match index {
-            Some("updated") => "updated_index",
-            _ => "created_index",
-        };
-        let mut found: Vec<&Value> =
-            self.entries.iter().filter(|e| e.get(key).and_then(Value::as_u64).is_some_and(|i| i >= start)).collect();
-        found.sort_by_key(|e| e[key].as_u64());
-        found.into_iter().take(limit).cloned().collect()
+        if params.get("index").and_then(Value::as_str) == Some("updated") {
+            let from = self.updates.partition_point(|(u, _)| *u < start);
+            self.updates[from..]
+                .iter()
+                .filter(|(u, i)| self.entries[*i]["updated_index"] == *u)
+                .take(limit)
+                .map(|(_, i)| self.entries[*i].clone())
+                .collect()
+        } else {
+            let from = (start.saturating_sub(1) as usize).min(self.entries.len());
+            self.entries[from..].iter().take(limit).cloned().collect()
+        }
     }
 }
 

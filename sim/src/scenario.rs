@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::records::Records;
+
 /// xorshift64*: small, deterministic, good enough for a demo.
 struct Rng(u64);
 
@@ -104,6 +106,8 @@ pub struct Scenario {
     invoices: Vec<Invoice>,
     payment_no: u64,
     forward_no: u64,
+    /// The same activity as lightningd indexes it, for catching up.
+    records: Records,
 }
 
 fn note(method: &str, body: Value) -> Value {
@@ -172,6 +176,7 @@ impl Scenario {
             invoices: Vec::new(),
             payment_no: 0,
             forward_no: 0,
+            records: Records::default(),
         }
     }
 
@@ -191,6 +196,9 @@ impl Scenario {
 
     /// Answers a monitor's query from the node's state; `None` for a method it does not know.
     pub fn answer(&self, method: &str, params: &Value, now: f64) -> Option<Value> {
+        if let Some(indexed) = self.records.answer(method, params) {
+            return Some(indexed);
+        }
         match method {
             "getinfo" => Some(self.getinfo()),
             "listpeers" => Some(self.listpeers()),
@@ -270,7 +278,7 @@ impl Scenario {
             return (Duration::from_millis(wait), self.force_close(now));
         }
         let roll = self.rng.below(100);
-        let msgs = match roll {
+        let msgs: Vec<Value> = match roll {
             0..8 => self.flap(),
             8..25 => self.invoice(now),
             25..60 => self.forward(now),
@@ -279,7 +287,30 @@ impl Scenario {
             82..84 => self.warning(now),
             _ => self.forward(now),
         };
+        self.record(&msgs, now);
         (Duration::from_millis(wait), msgs)
+    }
+
+    /// Forwards and payments into the indexed records, as lightningd keeps them.
+    fn record(&mut self, msgs: &[Value], now: f64) {
+        for m in msgs {
+            let p = &m["params"];
+            if let Some(f) = p.get("forward_event").filter(|f| f["status"] != "offered") {
+                let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+                let status = text("status");
+                let (out, fee) = (f["out_msat"].as_u64().unwrap_or(0), f["fee_msat"].as_u64().unwrap_or(0));
+                self.records.forward(&text("in_channel"), &text("out_channel"), out, fee, &status, now);
+            }
+            let sendpay = p
+                .get("sendpay_success")
+                .map(|b| (b, true))
+                .or_else(|| p.get("sendpay_failure").map(|b| (&b["data"], false)));
+            if let Some((b, ok)) = sendpay {
+                let (hash, dest) =
+                    (b["payment_hash"].as_str().unwrap_or_default(), b["destination"].as_str().unwrap_or_default());
+                self.records.sendpay(hash, dest, b["amount_msat"].as_u64().unwrap_or(0), ok, now as u64);
+            }
+        }
     }
 
     fn flap(&mut self) -> Vec<Value> {
@@ -304,6 +335,7 @@ impl Scenario {
             let paid = self.invoices[at].msat.unwrap_or(1_000 * (1 + self.rng.below(50_000)));
             let inv = &mut self.invoices[at];
             inv.paid_at = Some(now);
+            self.records.invoice_paid(inv.created_index, now as u64);
             let body = json!({"label": inv.label, "preimage": self.rng.hex(32), "msat": paid});
             // The payer came in over one of our channels.
             if let Some(c) = self.channels.iter_mut().find(|c| c.state == "CHANNELD_NORMAL") {
@@ -324,6 +356,7 @@ impl Scenario {
             paid_at: None,
             created_index: n,
         });
+        self.records.invoice_created(&label, msat.unwrap_or(0), (now + expiry) as u64);
         let mut body = json!({"label": label, "preimage": self.rng.hex(32)});
         if let Some(m) = msat {
             body["msat"] = json!(m);
@@ -673,6 +706,9 @@ mod tests {
         assert_eq!(answer["invoices"].as_array().unwrap().len(), 1);
         assert!(s.answer("listpeerchannels", &json!({}), NOW).unwrap()["channels"].as_array().unwrap().len() == 5);
         assert!(s.answer("pay", &json!({}), NOW).is_none());
+        // The node's indexes know every resolved forward, for catching up.
+        let wait = json!({"subsystem": "forwards", "indexname": "created", "nextvalue": 0});
+        assert_eq!(s.answer("wait", &wait, NOW).unwrap()["created"], forwards.len() as u64);
     }
 
     #[test]

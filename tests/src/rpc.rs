@@ -46,7 +46,8 @@ impl Rpc {
         stream.set_read_timeout(Some(self.timeout)).map_err(RpcError::Io)?;
         let request = json!({"jsonrpc":"2.0","id":format!("lnwatch-test:{method}#1"),"method":method,"params":params});
         stream.write_all(request.to_string().as_bytes()).map_err(RpcError::Io)?;
-        let reply = Deserializer::from_reader(&stream)
+        // Buffered: serde reads a byte at a time, a syscall each on a bare stream.
+        let reply = Deserializer::from_reader(io::BufReader::new(&stream))
             .into_iter::<Value>()
             .next()
             .ok_or_else(|| RpcError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{method}: no reply"))))?

@@ -680,3 +680,22 @@ fn what_happened_while_away_is_caught_up_from_the_node_records() {
     assert!(notice.starts_with("catch-up cursor unreadable, starting fresh"), "{notice}");
     assert!(matches!(lnwatch::catchup::cursor::load(&path), lnwatch::catchup::cursor::Loaded::Found(_)));
 }
+
+#[test]
+fn a_catch_up_bigger_than_the_views_still_counts_everything() {
+    use lnwatch_sim::records::Records;
+    let mut node = Records::default();
+    let mut a = lnwatch::app::App::new("s".into(), 10, None, T0);
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), block(1, 1)]));
+    answer_queries_from(&mut a, &node);
+    for i in 0..25 {
+        node.forward("103x1x0", "105x1x1", 1_000_000, 1_000, "settled", T0 + i as f64);
+    }
+    a.update(batch(vec![gap(3, 5)]));
+    answer_queries_from(&mut a, &node);
+    let away = a.catchup.last.clone().unwrap();
+    assert_eq!((away.forwards_settled, away.fees_msat), (25, 25_000));
+    assert_eq!(a.data.model.forwards.rows().len(), 10, "the views keep their history");
+    assert_eq!(a.data.model.forwards.session.settled, 25, "the totals count all");
+}

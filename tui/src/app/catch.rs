@@ -3,10 +3,12 @@
 //! "while you were away" line, and the cursor kept on disk through [`Effect`]s the main loop
 //! carries out (the app does no I/O itself).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use crate::catchup::cursor::{self, Loaded};
+use lnwatch_shared::activity::PartStatus;
+
 use crate::catchup::{Away, Cursor, Item, Round, Step};
 use crate::queries::Ask;
 
@@ -35,9 +37,14 @@ enum Why {
 /// What a round touched, and what of it the views did not know.
 #[derive(Debug, Default)]
 struct Tally {
-    invoices: BTreeSet<String>,
-    forwards: BTreeSet<String>,
+    /// By label: paid.
+    invoices: HashMap<String, bool>,
+    /// By HTLC: the latest status and fee. Kept here, not looked up in the views, which hold
+    /// only the newest rows of a big catch-up.
+    forwards: HashMap<String, (String, Option<u64>)>,
     payments: BTreeSet<String>,
+    /// Parts already applied in this round, with their status.
+    parts: HashMap<(String, Option<u64>, Option<u64>), PartStatus>,
     new: Away,
 }
 
@@ -151,20 +158,31 @@ impl App {
         self.end_round_if_done();
     }
 
+    /// Applies one item, once per round: both lanes (created, updated) bring what was made and
+    /// changed since the cursor, and a row that left the views must not be counted twice.
     fn apply_caught(&mut self, item: Item) {
         let Some((_, _, tally)) = self.catchup.round.as_mut() else { return };
+        let seen = match &item {
+            Item::Invoice(row) => tally.invoices.get(&row.label).is_some_and(|paid| *paid == row.paid),
+            Item::Forward(f, _) => tally.forwards.get(&f.key()).is_some_and(|(status, _)| *status == f.status),
+            Item::Pay(p, _) => tally.parts.get(&(p.payment_hash.clone(), p.groupid, p.partid)) == Some(&p.status),
+        };
+        if seen {
+            return;
+        }
         match item {
             Item::Invoice(row) => {
                 if self.data.invoice_caught_up(&row) {
                     tally.new.invoices_paid += 1;
                 }
-                tally.invoices.insert(row.label);
+                let paid = tally.invoices.entry(row.label).or_default();
+                *paid |= row.paid;
             }
             Item::Forward(f, time) => {
                 if self.data.model.forwards.apply_caught_up(&f, time) {
                     tally.new.add_forward(&f.status, f.fee_msat);
                 }
-                tally.forwards.insert(f.key());
+                tally.forwards.insert(f.key(), (f.status.clone(), f.fee_msat));
             }
             Item::Pay(p, time) => {
                 let (before, after) = self.data.model.payments.apply_caught_up(&p, time);
@@ -172,6 +190,7 @@ impl App {
                     tally.new.add_payment(after);
                 }
                 tally.payments.insert(p.payment_hash.clone());
+                tally.parts.insert((p.payment_hash.clone(), p.groupid, p.partid), p.status);
                 if let Some(d) = &p.destination {
                     self.ask_alias(&d.clone());
                 }
@@ -184,16 +203,16 @@ impl App {
     /// (the replay is history too).
     fn mark_and_count(&mut self, tally: &Tally) -> Away {
         let mut away = Away::default();
-        for label in &tally.invoices {
+        for (label, paid) in &tally.invoices {
+            away.invoices_paid += u64::from(*paid);
             if let Some(row) = self.data.invoices.iter_mut().rev().find(|r| &r.label == label) {
                 row.caught_up = true;
-                away.invoices_paid += u64::from(row.paid.is_some());
             }
         }
-        for key in &tally.forwards {
+        for (key, (status, fee)) in &tally.forwards {
+            away.add_forward(status, *fee);
             if let Some(row) = self.data.model.forwards.get_mut(key) {
                 row.caught_up = true;
-                away.add_forward(&row.f.status, row.f.fee_msat);
             }
         }
         for hash in &tally.payments {
@@ -228,8 +247,11 @@ impl App {
             let name = s.name();
             self.warn(&format!("catch-up capped: {n} older {name} not fetched (list{name} has them)"));
         }
+        // In the list rather than the footer: an older node without `wait` says so on every
+        // connect, and must not push out warnings that matter more.
         if let Some(e) = round.errors.first() {
-            self.warn(&format!("catch-up incomplete: the node could not answer {e}"));
+            self.data.store.mark(&format!("↺ catch-up incomplete: the node could not answer {e}"));
+            self.events.stale = true;
         }
         self.catchup.last = Some(away);
         if std::mem::take(&mut self.catchup.again) {
