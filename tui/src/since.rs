@@ -174,7 +174,7 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
     }
     let took = started.elapsed();
     let after = round.cursor().clone();
-    if !args.keep {
+    if !args.keep && round.learnt() {
         cursor::save(&path, &after).map_err(|e| format!("cannot save the cursor to {}: {e}", path.display()))?;
     }
     for e in &round.errors {

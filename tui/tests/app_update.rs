@@ -699,3 +699,29 @@ fn a_catch_up_bigger_than_the_views_still_counts_everything() {
     assert_eq!(a.data.model.forwards.rows().len(), 10, "the views keep their history");
     assert_eq!(a.data.model.forwards.session.settled, 25, "the totals count all");
 }
+
+#[test]
+fn a_node_that_cannot_answer_catch_up_is_said_once_and_not_asked_on_every_event() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), block(1, 1)]));
+    // A node without `wait`: it answers with no index.
+    loop {
+        let asked = sent_queries(&mut a);
+        if asked.is_empty() {
+            break;
+        }
+        for q in asked {
+            a.update(batch(vec![result(q.id.clone(), node_answer(&q.method, &q.params))]));
+        }
+    }
+    a.prepare();
+    let said =
+        |a: &lnwatch::app::App| a.view().markers.iter().filter(|(_, m)| m.contains("catch-up incomplete")).count();
+    assert_eq!(said(&a), 1);
+    a.update(batch(vec![forward(2, "settled", "103x1x0", "105x1x1", json!({}))]));
+    a.update(Msg::Tick(T0 + 10.0));
+    assert!(sent_queries(&mut a).iter().all(|q| q.method != "wait" && q.method != "listforwards"));
+    a.prepare();
+    assert_eq!(said(&a), 1);
+}

@@ -62,6 +62,9 @@ pub struct CatchUp {
     /// A round to start once the current one ends (a gap during a round).
     again: bool,
     follow_at: Option<f64>,
+    /// The node could not answer a round (no `wait`, no `index`): no rounds follow live
+    /// activity on this connection, which would only fail again.
+    unanswered: bool,
     /// What the latest finished round brought, for tests and the header.
     pub last: Option<Away>,
 }
@@ -112,7 +115,7 @@ impl App {
 
     /// Live activity in a subsystem the cursor covers.
     pub(super) fn follow_activity(&mut self) {
-        if self.catchup.cursor.is_some() && self.catchup.follow_at.is_none() {
+        if self.catchup.cursor.is_some() && self.catchup.follow_at.is_none() && !self.catchup.unanswered {
             self.catchup.follow_at = Some(self.now + FOLLOW_AFTER);
         }
     }
@@ -128,6 +131,7 @@ impl App {
     pub(super) fn catch_up_reset(&mut self) {
         self.catchup.round = None;
         self.catchup.again = false;
+        self.catchup.unanswered = false;
     }
 
     fn start_round(&mut self, why: Why) {
@@ -229,11 +233,13 @@ impl App {
         // After an outage, everything past the cursor; while watching, only what the live
         // events missed.
         let away = if why == Why::Away { self.mark_and_count(&tally) } else { tally.new };
-        let cursor = round.cursor().clone();
-        if let Some(path) = &self.catchup.path {
-            self.effects.push(Effect::SaveCursor(path.clone(), cursor.clone()));
+        if round.learnt() {
+            let cursor = round.cursor().clone();
+            if let Some(path) = &self.catchup.path {
+                self.effects.push(Effect::SaveCursor(path.clone(), cursor.clone()));
+            }
+            self.catchup.cursor = Some(cursor);
         }
-        self.catchup.cursor = Some(cursor);
         if !round.first_run && (why == Why::Away || !away.is_empty()) {
             let what = if why == Why::Away { "while you were away" } else { "caught up" };
             let line = format!("{what}: {}", away.words());
@@ -250,6 +256,7 @@ impl App {
         // In the list rather than the footer: an older node without `wait` says so on every
         // connect, and must not push out warnings that matter more.
         if let Some(e) = round.errors.first() {
+            self.catchup.unanswered = true;
             self.data.store.mark(&format!("↺ catch-up incomplete: the node could not answer {e}"));
             self.events.stale = true;
         }

@@ -203,6 +203,12 @@ impl Round {
         &self.cursor
     }
 
+    /// Whether the cursor it ends with is worth keeping: a first run the node could not answer
+    /// learnt nothing, and zeros kept would make the next run fetch the node's whole history.
+    pub fn learnt(&self) -> bool {
+        !self.first_run || self.errors.is_empty()
+    }
+
     pub fn done(&self) -> bool {
         self.lanes.iter().all(|(_, _, l)| *l == Lane::Done)
     }
@@ -219,7 +225,11 @@ impl Round {
     pub fn answer(&mut self, step: &Step, result: &Value) -> (Vec<Item>, Vec<Step>) {
         match *step {
             Step::Current(s, i) => {
-                let now = result.get(i.name()).and_then(Value::as_u64).unwrap_or(0);
+                let Some(now) = result.get(i.name()).and_then(Value::as_u64) else {
+                    // Not the shape `wait` answers with: no reason to move the cursor.
+                    self.failed(step, "no index in its answer");
+                    return (Vec::new(), Vec::new());
+                };
                 let at = *self.at(s, i);
                 if self.first_run || now <= at {
                     // A first run starts here; an index behind the cursor is a node restored
@@ -382,6 +392,11 @@ mod tests {
         assert!(steps.iter().all(|s| matches!(s, Step::Current(..))));
         assert!(run(&mut r, steps, 42).is_empty());
         assert_eq!(r.cursor().forwards, Indexes { created: 42, updated: 42 });
+        assert!(r.learnt());
+        // A first run the node could not answer is not worth keeping.
+        let (mut r, _) = Round::start(None, false);
+        r.failed(&Step::Current(Subsystem::Forwards, Index::Created), "Unknown command");
+        assert!(!r.learnt());
     }
 
     #[test]
@@ -419,6 +434,10 @@ mod tests {
         assert_eq!(r.cursor().forwards.created, 5);
         r.failed(&Step::Page(Subsystem::Invoices, Index::Created, 1), "Unknown command");
         assert_eq!(r.errors, ["invoices (created): Unknown command"]);
+        // An answer without the index is an error too, not an index of 0.
+        let (mut m, _) = Round::start(Some(Cursor::default()), true);
+        m.answer(&Step::Current(Subsystem::Forwards, Index::Created), &json!({}));
+        assert_eq!(m.errors, ["forwards (created): no index in its answer"]);
         assert!(!r.done());
     }
 
