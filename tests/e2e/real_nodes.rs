@@ -458,7 +458,7 @@ fn the_monitor_catches_up_after_outages() {
 
     // Stalled through a burst: the plugin drops what the monitor cannot take (a gap) and the
     // node's records fill in every payment.
-    let pid = lnwatch_pid(&tmux).to_string();
+    let pid = tmux.program_pid("lnwatch").to_string();
     assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
     for i in 0..25 {
         pay(&net, L2, &format!("burst-{i:02}"), 1_000_000 + i);
@@ -488,17 +488,6 @@ fn the_monitor_catches_up_after_outages() {
     });
     assert!(file.with_extension("json.corrupt").exists());
     tmux.keys(&["q"]);
-}
-
-/// The pid of lnwatch in the tmux pane (the pane runs it under a shell).
-fn lnwatch_pid(tmux: &Tmux) -> u32 {
-    let out = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
-    let pane: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-    if std::fs::read_to_string(format!("/proc/{pane}/comm")).unwrap_or_default().trim() == "lnwatch" {
-        return pane;
-    }
-    let kids = std::process::Command::new("pgrep").args(["-P", &pane.to_string()]).output().unwrap();
-    String::from_utf8_lossy(&kids.stdout).lines().next().expect("lnwatch").trim().parse().unwrap()
 }
 
 /// Stopping a node ends its plugin and removes the socket.

@@ -24,6 +24,18 @@ impl Tmux {
         t
     }
 
+    /// The pid of the program named `name` in the pane: the pane's process itself, or its
+    /// first child when a shell runs it.
+    pub fn program_pid(&self, name: &str) -> u32 {
+        let out = self.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+        let pane: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("pane pid");
+        if std::fs::read_to_string(format!("/proc/{pane}/comm")).unwrap_or_default().trim() == name {
+            return pane;
+        }
+        let kids = Command::new("pgrep").args(["-P", &pane.to_string()]).output().expect("pgrep");
+        String::from_utf8_lossy(&kids.stdout).lines().next().expect("a child").trim().parse().expect("pid")
+    }
+
     pub fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux")
     }

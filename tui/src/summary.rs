@@ -254,11 +254,6 @@ pub fn field_names(topic: &str) -> Option<Columns> {
     Some(Columns { names, drop })
 }
 
-/// `WIRE_TEMPORARY_CHANNEL_FAILURE` → `temporary channel failure`: what operators say.
-pub fn in_words(failure: &str) -> String {
-    failure.strip_prefix("WIRE_").unwrap_or(failure).to_lowercase().replace('_', " ")
-}
-
 /// The values of [`field_names`]'s columns for one notification.
 pub fn fields(n: &Notification<'_>) -> Option<Vec<String>> {
     let b = n.body;
@@ -301,7 +296,7 @@ pub fn fields(n: &Notification<'_>) -> Option<Vec<String>> {
 fn forward_fields(b: &Value) -> [String; 6] {
     let status = s(b, "status");
     let reason = match (status, b.get("failreason").and_then(Value::as_str)) {
-        (_, Some(r)) => in_words(r),
+        (_, Some(r)) => lnwatch_shared::activity::failure_words(None, Some(r)).unwrap_or_default(),
         // The failure came back from further along the route, in an onion only the payer reads.
         ("failed", None) => "downstream".into(),
         _ => String::new(),
@@ -430,6 +425,5 @@ mod tests {
         assert_eq!(of("pay_part_end", r#"{"status":"failure"}"#), Outcome::Bad);
         assert_eq!(of("disconnect", r#"{"id":"02"}"#), Outcome::Down);
         assert_eq!(of("block_added", r#"{"height":1}"#), Outcome::Neutral);
-        assert_eq!(in_words("WIRE_TEMPORARY_CHANNEL_FAILURE"), "temporary channel failure");
     }
 }

@@ -192,18 +192,6 @@ fn the_demo_runs_with_no_node() {
     }
 }
 
-/// The pid of the program a tmux pane runs (itself, or the first child of its shell).
-fn pane_program(tmux: &Tmux) -> u32 {
-    let out = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
-    let pane: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-    let comm = std::fs::read_to_string(format!("/proc/{pane}/comm")).unwrap_or_default();
-    if comm.trim() == "lnwatch" {
-        return pane;
-    }
-    let kids = Command::new("pgrep").args(["-P", &pane.to_string()]).output().unwrap();
-    String::from_utf8_lossy(&kids.stdout).lines().next().expect("a child").trim().parse().unwrap()
-}
-
 fn vm_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with(field)).unwrap();
@@ -261,7 +249,7 @@ fn huge_events_cost_the_history_budget_not_their_size() {
     }
     ln.notify("block_added", json!({"block_added":{"hash":"00ab","height":424_242}})).unwrap();
     tmux.wait_for("the last event", |s| s.contains("height 424242"));
-    let pid = pane_program(&tmux);
+    let pid = tmux.program_pid("lnwatch");
     let rss_mib = vm_kib(pid, "VmRSS:") / 1024;
     eprintln!("lnwatch RSS after 20 events of 5 MB, --history-mb 16: {rss_mib} MiB");
     assert!(rss_mib < 64, "lnwatch holds {rss_mib} MiB");
