@@ -422,6 +422,20 @@ fn the_monitor_catches_up_after_outages() {
         t
     };
 
+    // `lnwatch since`, a reader of its own: its first run starts its cursor.
+    let since = |args: &[&str]| {
+        let out = std::process::Command::new(workspace_bin("lnwatch"))
+            .args(["--lightning-dir", &l2.dir.display().to_string(), "--state-dir"])
+            .arg(state.path())
+            .arg("since")
+            .args(args)
+            .output()
+            .expect("lnwatch since");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(since(&["--cursor", "daily"]).contains("cursor \"daily\" starts now"));
+
     // A first run learns where the node is and saves it.
     let tmux = monitor();
     wait_until("the first cursor", Duration::from_secs(30), || cursor_file().filter(|f| f.exists()));
@@ -476,6 +490,18 @@ fn the_monitor_catches_up_after_outages() {
     assert!(marked >= 10, "the burst's rows marked caught up: {s}");
     tmux.keys(&["q"]);
     drop(tmux);
+
+    // The headless reader saw all of it from the node's records: 28 invoices paid, the two
+    // forwards routed, in one JSON document.
+    let report: Value = serde_json::from_str(&since(&["--cursor", "daily", "--json"])).expect("JSON");
+    let summary = &report["summary"];
+    assert_eq!(
+        (summary["invoices_paid"].as_u64(), summary["forwards_settled"].as_u64()),
+        (Some(28), Some(2)),
+        "{report}"
+    );
+    assert!(summary["fees_msat"].as_u64().unwrap() > 0, "{report}");
+    assert!(since(&["--cursor", "daily"]).contains("nothing new"));
 
     // A corrupt cursor file: said, set aside, replaced.
     let file = cursor_file().unwrap();

@@ -107,7 +107,7 @@ impl Model {
             Note::Pay(p) => {
                 let (before, after) = self.payments.apply(p, time);
                 if after == PayResult::Failed && before != Some(PayResult::Failed) {
-                    let pay = self.payments.iter().rev().find(|x| x.payment_hash == p.payment_hash);
+                    let pay = self.payments.get(&p.payment_hash);
                     let why = pay
                         .and_then(|x| x.error())
                         .map(|e| failure_words(e.code, Some(&e.message)).unwrap_or_default())

@@ -163,9 +163,17 @@ impl Payments {
         self.by_hash.clear();
     }
 
+    pub fn get(&self, payment_hash: &str) -> Option<&Payment> {
+        self.list.get(self.position(payment_hash)?)
+    }
+
     pub fn get_mut(&mut self, payment_hash: &str) -> Option<&mut Payment> {
-        let i = self.by_hash.get(payment_hash).and_then(|o| self.index_of(*o))?;
+        let i = self.position(payment_hash)?;
         self.list.get_mut(i)
+    }
+
+    fn position(&self, payment_hash: &str) -> Option<usize> {
+        self.by_hash.get(payment_hash).and_then(|o| self.index_of(*o))
     }
 
     /// Applies one note; returns the payment's result before and after.
@@ -179,7 +187,7 @@ impl Payments {
     }
 
     fn merge(&mut self, n: &PayNote, time: f64, caught_up: bool) -> (Option<PayResult>, PayResult) {
-        let i = match self.by_hash.get(&n.payment_hash).and_then(|o| self.index_of(*o)) {
+        let i = match self.position(&n.payment_hash) {
             Some(i) => i,
             None => self.push(n, time, caught_up),
         };
