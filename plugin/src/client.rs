@@ -16,20 +16,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use interprocess::local_socket::tokio::Stream;
-use lnwatch_shared::frame::{self, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT};
+use lnwatch_shared::frame::{self, CodecError, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT, query_error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::budget::Reservation;
 use crate::hub::{Attached, Hub, Item};
 use crate::outbox::Logger;
 use crate::query::{self, Queries};
+use crate::request::{self, Request};
 
 /// Topics a client asked for; `None` is everything.
 type Filter = Option<HashSet<Box<str>>>;
 
-/// Longest line a client may send: subscriptions are tiny.
-const MAX_CLIENT_LINE: usize = 64 * 1024;
+/// Longest line a client may send: subscriptions and queries are small.
+pub const MAX_CLIENT_LINE: usize = 64 * 1024;
+/// Refusals a client may run up at once (lines not read, methods or params refused, queries
+/// over its limit), and how many it gets back per second: past them it is disconnected, so
+/// junk costs the plugin a bounded amount of work.
+pub const REFUSAL_BURST: f64 = 1000.0;
+const REFUSALS_PER_SECOND: f64 = 100.0;
 /// Small lines are coalesced into writes of about this size.
 const BATCH_BYTES: usize = 64 * 1024;
 /// Lines this long are written from the log's shared copy, never copied per client.
@@ -170,16 +177,47 @@ struct Requests {
 struct Answer {
     line: Vec<u8>,
     _slot: Option<OwnedSemaphorePermit>,
+    _room: Option<Reservation>,
 }
 
-/// Reads client lines: `subscribe` updates the filter, `query` starts a query task, anything
-/// else is ignored (and noted). Returns when the client has hung up, which ends its queries.
+impl Answer {
+    fn refusal(line: Vec<u8>) -> Answer {
+        Answer { line, _slot: None, _room: None }
+    }
+}
+
+/// A token bucket of refusals: a client that keeps sending what is refused is let go.
+struct Refusals {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Refusals {
+    fn new() -> Refusals {
+        Refusals { tokens: REFUSAL_BURST, at: std::time::Instant::now() }
+    }
+
+    /// Takes one; false once the client has used up its allowance.
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * REFUSALS_PER_SECOND;
+        self.tokens = (self.tokens + refill).min(REFUSAL_BURST) - 1.0;
+        self.at = now;
+        self.tokens >= 0.0
+    }
+}
+
+/// Reads client lines: `subscribe` updates the filter, `query` starts a query task; a line that
+/// cannot be read, a refused query or one over the limit is answered with an `error` frame
+/// (the query's id echoed as sent). Returns when the client has hung up, which ends its
+/// queries, or has run out of refusals.
 async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, requests: Requests) {
     let Requests { queries, answers, log } = requests;
     let slots = Arc::new(Semaphore::new(MAX_QUERIES_IN_FLIGHT));
     let mut in_flight = JoinSet::new();
     let mut lines = LineBuf::new(MAX_CLIENT_LINE);
     let mut chunk = vec![0u8; 8192];
+    let mut refusals = Refusals::new();
     loop {
         match (&*recv).read(&mut chunk).await {
             Err(_) => return,
@@ -197,31 +235,45 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, request
             if line.as_ref().is_ok_and(|l| l.trim_ascii().is_empty()) {
                 continue;
             }
-            match line.map(frame::decode) {
-                Ok(Ok(Frame::Subscribe(s))) => {
-                    let _ = filter.send(s.topics.map(|t| t.into_iter().map(Into::into).collect()));
-                }
-                Ok(Ok(Frame::Query(q))) => {
-                    while in_flight.try_join_next().is_some() {}
-                    // Refusals are small and take no slot; when the channel is full the client
-                    // is not reading, and dropping a refusal costs it least.
-                    let Ok(slot) = slots.clone().try_acquire_owned() else {
-                        drop(answers.try_send(Answer { line: query::busy(&q.id), _slot: None }));
-                        continue;
-                    };
-                    if let Some(line) = Queries::refuse(&q) {
-                        drop(answers.try_send(Answer { line, _slot: None }));
-                        continue;
+            let refusal = match line {
+                Err(CodecError::TooLong { len, limit }) => Some(query::error_line(
+                    "null",
+                    query_error::INVALID,
+                    &format!("a line of {len} bytes is over the {limit}-byte limit for client lines; not read"),
+                )),
+                Err(e) => Some(query::error_line("null", query_error::INVALID, &e.to_string())),
+                Ok(line) => match request::parse(line) {
+                    Err(e) => Some(query::error_line(e.id, query_error::INVALID, &format!("not a request: {}", e.why))),
+                    Ok(Request::Subscribe(topics)) => {
+                        let _ = filter.send(topics.map(|t| t.into_iter().map(Into::into).collect()));
+                        None
                     }
-                    let (queries, answers) = (queries.clone(), answers.clone());
-                    in_flight.spawn(async move {
-                        let line = queries.answer(q).await;
-                        let _ = answers.send(Answer { line, _slot: Some(slot) }).await;
-                    });
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) | Err(e) => log.debug(format!("ignored a client line: {e}")),
+                    Ok(Request::Query(q)) => {
+                        while in_flight.try_join_next().is_some() {}
+                        match (query::admit(&q), slots.clone().try_acquire_owned()) {
+                            (Err(refusal), _) => Some(refusal),
+                            (Ok(call), Err(_)) => Some(query::busy(&call.id)),
+                            (Ok(call), Ok(slot)) => {
+                                let (queries, answers) = (queries.clone(), answers.clone());
+                                in_flight.spawn(async move {
+                                    let (line, room) = queries.answer(call).await;
+                                    let _ = answers.send(Answer { line, _slot: Some(slot), _room: Some(room) }).await;
+                                });
+                                None
+                            }
+                        }
+                    }
+                    Ok(Request::Other) => None,
+                },
+            };
+            let Some(line) = refusal else { continue };
+            if !refusals.take() {
+                log.info(format!("a client was disconnected after {REFUSAL_BURST} refused requests in a burst"));
+                return;
             }
+            // Refusals are small and take no slot; when the channel is full the client is not
+            // reading, and dropping a refusal costs it least.
+            drop(answers.try_send(Answer::refusal(line)));
         }
     }
 }

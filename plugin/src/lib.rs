@@ -4,6 +4,8 @@
 //! `main.rs` only builds a runtime and calls [`run`] with stdin/stdout; tests and the demo call
 //! it with pipes of their own.
 
+pub mod allowlist;
+pub mod budget;
 pub mod client;
 pub mod config;
 pub mod event;
@@ -12,6 +14,7 @@ pub mod manifest;
 pub mod options;
 pub mod outbox;
 pub mod query;
+pub mod request;
 pub mod rpc;
 pub mod socket;
 pub mod stdio;

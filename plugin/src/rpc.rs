@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
+use crate::budget::Reservation;
 use crate::hub::Hub;
 use crate::outbox::Logger;
 
@@ -35,16 +36,20 @@ pub enum CallError {
     Timeout { method: String, after: Duration },
     #[error("{method}: the reply is over {limit} bytes")]
     TooLarge { method: String, limit: usize },
+    /// The plugin's budget for answers clients have not read yet is spent.
+    #[error("{method}: no room left in the plugin's answer budget")]
+    NoRoom { method: String },
     #[error(transparent)]
     Io(#[from] io::Error),
 }
 
 /// Calls `method` and returns its `result`; a JSON-RPC error becomes an `io::Error`.
 pub async fn call(rpc_file: &Path, method: &str, params: Value) -> io::Result<Value> {
-    let reply = request(rpc_file, method, &params, CALL_TIMEOUT, SNAPSHOT_MAX_BYTES).await.map_err(|e| match e {
-        CallError::Io(e) => e,
-        other => io::Error::other(other.to_string()),
-    })?;
+    let reply =
+        request(rpc_file, method, &params, CALL_TIMEOUT, SNAPSHOT_MAX_BYTES, None).await.map_err(|e| match e {
+            CallError::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })?;
     match reply {
         Reply::Result(raw) => {
             serde_json::from_str(raw.get()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
@@ -53,21 +58,28 @@ pub async fn call(rpc_file: &Path, method: &str, params: Value) -> io::Result<Va
     }
 }
 
-/// One call on its own connection, given up after `timeout` or once the reply passes
-/// `max_bytes`.
+/// One call on its own connection, given up after `timeout`, once the reply passes
+/// `max_bytes`, or when `room` (if given) cannot cover what has arrived.
 pub async fn request(
     rpc_file: &Path,
     method: &str,
     params: &Value,
     timeout: Duration,
     max_bytes: usize,
+    room: Option<&mut Reservation>,
 ) -> Result<Reply, CallError> {
-    tokio::time::timeout(timeout, request_inner(rpc_file, method, params, max_bytes))
+    tokio::time::timeout(timeout, request_inner(rpc_file, method, params, max_bytes, room))
         .await
         .map_err(|_| CallError::Timeout { method: method.to_owned(), after: timeout })?
 }
 
-async fn request_inner(rpc_file: &Path, method: &str, params: &Value, max_bytes: usize) -> Result<Reply, CallError> {
+async fn request_inner(
+    rpc_file: &Path,
+    method: &str,
+    params: &Value,
+    max_bytes: usize,
+    mut room: Option<&mut Reservation>,
+) -> Result<Reply, CallError> {
     #[derive(Deserialize)]
     struct Answer {
         result: Option<Box<RawValue>>,
@@ -83,6 +95,10 @@ async fn request_inner(rpc_file: &Path, method: &str, params: &Value, max_bytes:
         if n == 0 {
             let e = io::Error::new(io::ErrorKind::UnexpectedEof, format!("{method}: connection closed before a reply"));
             return Err(e.into());
+        }
+        // Twice what arrived: while the answer is parsed and its line built, two copies live.
+        if room.as_mut().is_some_and(|r| !r.cover(2 * (buf.len() + n))) {
+            return Err(CallError::NoRoom { method: method.to_owned() });
         }
         buf.extend_from_slice(&chunk[..n]);
         // The envelope adds a few dozen bytes to the result.

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::task::JoinSet;
 
+use crate::budget::Budget;
 use crate::config::{self, Config};
 use crate::hub::{Hub, NodeInfo};
 use crate::outbox::{Logger, Outbox};
@@ -234,8 +235,12 @@ impl Plugin {
         let clients = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
         let socket = Arc::new(std::sync::Mutex::new(socket));
         let mut tasks = JoinSet::new();
-        let queries =
-            Queries { rpc_file: config.rpc_file.clone(), redact: config.redact, timeout: config.query_timeout };
+        let queries = Queries {
+            rpc_file: config.rpc_file.clone(),
+            redact: config.redact,
+            timeout: config.query_timeout,
+            budget: Budget::default(),
+        };
         let served = Served { hub: hub.clone(), queries, clients: clients.clone(), log: self.log.clone() };
         tasks.spawn(accept(listener, socket.clone(), served));
         tasks.spawn({

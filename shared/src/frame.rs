@@ -98,7 +98,7 @@ pub struct Subscribe {
     pub topics: Option<Vec<String>>,
 }
 
-/// Client → plugin: call one of the node's read-only methods (see [`QUERY_METHODS`]).
+/// Client → plugin: call one of the node's read-only methods (the plugin's allowlist).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Query {
     /// Chosen by the client and echoed in the answer; any JSON value.
@@ -133,7 +133,7 @@ pub struct QueryError {
 pub mod query_error {
     /// The method is not on the read-only allowlist.
     pub const NOT_ALLOWED: i64 = -32601;
-    /// `params` is neither an object, an array nor null.
+    /// `params` is not of the form the allowlist gives for the method.
     pub const BAD_PARAMS: i64 = -32602;
     /// The client already has [`super::MAX_QUERIES_IN_FLIGHT`] queries unanswered.
     pub const BUSY: i64 = -32010;
@@ -143,29 +143,11 @@ pub mod query_error {
     pub const TOO_LARGE: i64 = -32012;
     /// The node's RPC socket could not be reached or answered with something else.
     pub const UNAVAILABLE: i64 = -32013;
+    /// The plugin holds as many unread answers (all clients together) as it allows.
+    pub const OVERLOADED: i64 = -32014;
+    /// The line was not a request the plugin could read (too long, not JSON, no method).
+    pub const INVALID: i64 = -32600;
 }
-
-/// The read-only methods a client may query: what the node has and has done, never its
-/// configuration, datastore or logs, and nothing that changes anything.
-pub const QUERY_METHODS: &[&str] = &[
-    "getinfo",
-    "listpeers",
-    "listpeerchannels",
-    "listclosedchannels",
-    "listchannels",
-    "listnodes",
-    "listforwards",
-    "listinvoices",
-    "listsendpays",
-    "listpays",
-    "listhtlcs",
-    "listfunds",
-    "listchainmoves",
-    "listchannelmoves",
-    "listnetworkevents",
-    "feerates",
-    "wait",
-];
 
 /// Queries one client may have unanswered at once.
 pub const MAX_QUERIES_IN_FLIGHT: usize = 4;

@@ -21,6 +21,14 @@ pub fn is_secret_key(key: &str) -> bool {
 /// `raw` should be valid JSON; anything else is scanned without panicking and may come back
 /// partly redacted.
 pub fn redact_raw<'a>(raw: &'a str, replacement: &str) -> (Cow<'a, str>, usize) {
+    let quoted = serde_json::to_string(replacement).unwrap_or_else(|_| "null".into());
+    replace_raw(raw, |key| is_secret_key(key).then_some(quoted.as_str()))
+}
+
+/// Replaces the value of every key (at any depth) for which `with` gives JSON text, leaving
+/// every other byte as it was. Keys are compared unescaped, so a `\u`-spelt key is found too.
+/// Returns the text (borrowed when nothing was replaced) and the count.
+pub fn replace_raw<'a, 'r>(raw: &'a str, with: impl Fn(&str) -> Option<&'r str>) -> (Cow<'a, str>, usize) {
     let b = raw.as_bytes();
     let mut out = String::new();
     let mut copied = 0;
@@ -54,11 +62,12 @@ pub fn redact_raw<'a>(raw: &'a str, replacement: &str) -> (Cow<'a, str>, usize) 
                 let end = string_end(b, i);
                 let is_key = expect_key;
                 expect_key = false;
-                if is_key && is_secret_key_json(raw.get(i..end).unwrap_or_default()) {
+                let replacement = if is_key { with(&unquote(raw.get(i..end).unwrap_or_default())) } else { None };
+                if let Some(replacement) = replacement {
                     let start = skip_colon(b, end);
                     let stop = value_end(b, start);
                     out.push_str(raw.get(copied..start).unwrap_or_default());
-                    let _ = serde_json::to_string(replacement).map(|q| out.push_str(&q));
+                    out.push_str(replacement);
                     copied = stop;
                     count += 1;
                     i = stop;
@@ -76,12 +85,12 @@ pub fn redact_raw<'a>(raw: &'a str, replacement: &str) -> (Cow<'a, str>, usize) 
     (Cow::Owned(out), count)
 }
 
-/// Whether a quoted JSON key (`"…"`, escapes allowed) names a secret.
-fn is_secret_key_json(quoted: &str) -> bool {
+/// A quoted JSON key (`"…"`, escapes allowed) as text; empty if it does not decode.
+fn unquote(quoted: &str) -> Cow<'_, str> {
     if quoted.contains('\\') {
-        serde_json::from_str::<String>(quoted).is_ok_and(|k| is_secret_key(&k))
+        serde_json::from_str::<String>(quoted).map_or(Cow::Borrowed(""), Cow::Owned)
     } else {
-        quoted.get(1..quoted.len().saturating_sub(1)).is_some_and(is_secret_key)
+        Cow::Borrowed(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default())
     }
 }
 
