@@ -7,13 +7,16 @@
 
 use std::borrow::Cow;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
-/// Returns `s` with ANSI escape sequences removed and control characters (C0, DEL, C1, and the
-/// Unicode bidi overrides) replaced: `\n`, `\r` and `\t` become a space, others `�`.
-/// Borrows when nothing needs changing, which is the common case.
+/// Returns `s` as one line that is safe to print: ANSI escape sequences removed, control
+/// characters shown (`\n` as `⏎`, `\r` as `␍`, `\t` as a space, other C0 controls and DEL as
+/// their control pictures, C1 controls and bidi overrides as `�`), and characters whose width
+/// terminals disagree on made plain (see [`settle`]). Borrows when nothing needs changing,
+/// which is the common case.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_work) {
+    if !s.chars().any(|c| needs_work(c) || unsettled(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -24,29 +27,53 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
             // C1 control string introducers (CSI, OSC, DCS…) act like ESC on some terminals.
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\r' | '\t' => out.push(' '),
+            '\n' => out.push('⏎'),
+            '\r' => out.push('␍'),
+            '\t' => out.push(' '),
+            '\u{7f}' => out.push('␡'),
+            c @ '\0'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
             c if needs_work(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
+    if out.chars().any(unsettled) {
+        out = settle(&out);
+    }
     Cow::Owned(out)
 }
 
-/// Terminal columns `s` takes (wide characters such as `☕` take two).
+/// Replaces what terminals draw at different widths, so a line takes exactly the columns it
+/// was measured at and a redraw leaves no stray cells: a flag (two regional indicators) becomes
+/// its two letters (`🇩🇪` → `DE`); zero-width joiners, emoji and text variation selectors, skin
+/// tone modifiers and tag characters are dropped, so a joined sequence shows as its parts.
+fn settle(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\u{1f1e6}'..='\u{1f1ff}' => char::from_u32(c as u32 - 0x1f1e6 + u32::from(b'A')),
+            c if unsettled(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Characters whose rendering width depends on the terminal.
+fn unsettled(c: char) -> bool {
+    matches!(c,
+        '\u{200d}' | '\u{fe0e}' | '\u{fe0f}' | '\u{1f1e6}'..='\u{1f1ff}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{e0000}'..='\u{e007f}')
+}
+
+/// Terminal columns `s` takes (wide characters such as `☕` take two), counted per grapheme
+/// cluster as the terminal draws it.
 pub fn columns(s: &str) -> usize {
-    UnicodeWidthStr::width(s)
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
-fn char_columns(c: char) -> usize {
-    UnicodeWidthChar::width(c).unwrap_or(0)
-}
-
-/// The longest prefix of `chars` that fits in `max` columns.
-fn fit(chars: impl Iterator<Item = char>, max: usize) -> Vec<char> {
+/// The longest run of whole grapheme clusters from `graphemes` that fits in `max` columns.
+fn fit<'a>(graphemes: impl Iterator<Item = &'a str>, max: usize) -> Vec<&'a str> {
     let mut used = 0;
-    chars
-        .take_while(|c| {
-            used += char_columns(*c);
+    graphemes
+        .take_while(|g| {
+            used += UnicodeWidthStr::width(*g);
             used <= max
         })
         .collect()
@@ -58,7 +85,7 @@ pub fn one_line(s: &str, max_cols: usize) -> String {
     if columns(&clean) <= max_cols {
         return clean.into_owned();
     }
-    let mut out: String = fit(clean.chars(), max_cols.saturating_sub(1)).into_iter().collect();
+    let mut out = fit(clean.graphemes(true), max_cols.saturating_sub(1)).concat();
     out.push('…');
     out
 }
@@ -72,9 +99,9 @@ pub fn one_line_middle(s: &str, max_cols: usize) -> String {
     }
     let keep = max_cols.saturating_sub(1);
     let head = keep.div_ceil(2);
-    let mut out: String = fit(clean.chars(), head).into_iter().collect();
+    let mut out = fit(clean.graphemes(true), head).concat();
     out.push('…');
-    let tail = fit(clean.chars().rev(), (keep + 1).saturating_sub(columns(&out)));
+    let tail = fit(clean.graphemes(true).rev(), (keep + 1).saturating_sub(columns(&out)));
     out.extend(tail.into_iter().rev());
     out
 }
@@ -146,17 +173,30 @@ mod tests {
         assert_eq!(sanitize("a\x1b[31mred\x1b[0m b"), "ared b");
         assert_eq!(sanitize("x\x1b]0;pwned\x07y"), "xy");
         assert_eq!(sanitize("x\x1b]8;;http://e\x1b\\link"), "xlink");
-        assert_eq!(sanitize("line1\nline2\r\tz"), "line1 line2  z");
-        assert_eq!(sanitize("bell\x07del\x7f"), "bell\u{fffd}del\u{fffd}");
+        assert_eq!(sanitize("line1\nline2\r\tz"), "line1⏎line2␍ z");
+        assert_eq!(sanitize("bell\x07del\x7f"), "bell␇del␡");
+        assert_eq!(sanitize("nul\0c1\u{85}"), "nul␀c1\u{fffd}");
         assert_eq!(sanitize("c1\u{9b}2Jafter"), "c1after");
         assert_eq!(sanitize("rtl\u{202e}txt"), "rtl\u{fffd}txt");
         assert_eq!(sanitize("trailing\x1b"), "trailing");
     }
 
     #[test]
+    fn widths_terminals_disagree_on_are_made_plain() {
+        assert_eq!(sanitize("🇩🇪 berlin 🇫🇷"), "DE berlin FR");
+        assert_eq!(sanitize("👍🏽 ok"), "👍 ok");
+        assert_eq!(sanitize("❤\u{fe0f}"), "❤");
+        assert_eq!(sanitize("👨\u{200d}👩\u{200d}👧"), "👨👩👧");
+        assert_eq!(sanitize("🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}"), "🏴");
+        // Combining marks stay with their base and are never cut off it.
+        assert_eq!(one_line("cafe\u{301}st", 5), "cafe\u{301}…");
+        assert_eq!(columns("cafe\u{301}"), 4);
+    }
+
+    #[test]
     fn one_line_cuts_with_an_ellipsis() {
         assert_eq!(one_line("abcdef", 4), "abc…");
-        assert_eq!(one_line("ab\ncd", 10), "ab cd");
+        assert_eq!(one_line("ab\ncd", 10), "ab⏎cd");
     }
 
     proptest! {
@@ -169,7 +209,12 @@ mod tests {
         #[test]
         fn output_never_contains_control_characters(s in any::<String>()) {
             let out = sanitize(&s);
-            prop_assert!(!out.chars().any(needs_work), "{:?}", out);
+            prop_assert!(!out.chars().any(|c| needs_work(c) || unsettled(c)), "{:?}", out);
+            prop_assert!(!out.contains('\n') && !out.contains('\r'));
+            // Every grapheme is measured as the sum of its characters: nothing a terminal
+            // could join into a width of its own.
+            let by_char: usize = out.chars().map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)).sum();
+            prop_assert_eq!(columns(&out), by_char, "{:?}", out);
         }
     }
 }

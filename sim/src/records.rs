@@ -66,6 +66,15 @@ impl Records {
             "payment_hash": format!("{:064x}", self.invoices.created + 1), "payment_preimage": "<redacted>"}))
     }
 
+    /// An invoice with a description (a bolt12 payer's note can be megabytes).
+    pub fn invoice_described(&mut self, label: &str, msat: u64, expires_at: u64, description: &str) -> u64 {
+        let created = self.invoice_created(label, msat, expires_at);
+        if let Some(e) = self.invoices.entries.last_mut() {
+            e["description"] = json!(description);
+        }
+        created
+    }
+
     pub fn invoice_paid(&mut self, created: u64, at: u64) {
         self.invoices.update(created, |e| {
             e["status"] = json!("paid");

@@ -1,7 +1,9 @@
-//! The text of a detail view (Enter) for each kind of row: what is known about it, in words,
-//! times in UTC, peers by name. Not yet sanitized: the app does that line by line.
+//! The lines of a detail view (Enter) for each kind of row: what is known about it, in words,
+//! times in UTC, peers by name. Every value is sanitized as it is put in its row, so a newline
+//! in a label or a peer's message shows as `⏎` and can never start a line of its own.
 
 use lnwatch_shared::activity::{PartStatus, failure_hint, failure_words};
+use lnwatch_shared::sanitize::sanitize;
 
 use crate::app::{Data, Invoice};
 use crate::model::channels::Channel;
@@ -9,6 +11,35 @@ use crate::model::forwards::ForwardRow;
 use crate::model::payments::Payment;
 use crate::summary::sat;
 use crate::ui::{ago, clock};
+
+/// A detail's lines: `key  value` rows and free lines, each one line whatever its value holds.
+struct Lines {
+    lines: Vec<String>,
+    /// Keys are padded to this many columns.
+    key: usize,
+}
+
+impl Lines {
+    fn new(key: usize) -> Lines {
+        Lines { lines: Vec::new(), key }
+    }
+
+    fn row(&mut self, key: &str, value: impl AsRef<str>) -> &mut Self {
+        self.lines.push(format!("{key:<w$} {}", sanitize(value.as_ref()), w = self.key));
+        self
+    }
+
+    /// Appends to the last line (a code after its reason).
+    fn more(&mut self, text: impl AsRef<str>) {
+        if let Some(last) = self.lines.last_mut() {
+            last.push_str(&sanitize(text.as_ref()));
+        }
+    }
+
+    fn line(&mut self, text: impl AsRef<str>) {
+        self.lines.push(sanitize(text.as_ref()).into_owned());
+    }
+}
 
 fn when(t: Option<f64>, none: &str) -> String {
     t.map_or_else(|| none.to_owned(), |t| format!("{} UTC", clock(t)))
@@ -28,74 +59,71 @@ fn node(data: &Data, id: Option<&str>) -> String {
 }
 
 /// An invoice: what the feed knows.
-pub fn invoice(inv: &Invoice, show_secrets: bool, now: f64) -> String {
+pub fn invoice(inv: &Invoice, show_secrets: bool, now: f64) -> Vec<String> {
     let preimage = match inv.preimage.as_deref() {
         None => "-",
         Some(lnwatch_shared::redact::REDACTED) => "redacted by the plugin",
         Some(_) if !show_secrets => crate::store::HIDDEN,
         Some(p) => p,
     };
-    format!(
-        "label     {}\namount    {}\nstate     {}\ncreated   {}\npaid      {}\nexpires   {}\npreimage  {}",
-        inv.label,
-        inv.msat.map_or_else(|| "any amount".into(), sat),
-        inv.state(now).word(),
-        when(inv.created, "before lnwatch was watching"),
-        when(inv.paid, "-"),
-        when(inv.expires_at, "not known yet (asked the node)"),
-        preimage
-    )
+    let mut out = Lines::new(9);
+    out.row("label", &inv.label)
+        .row("amount", inv.msat.map_or_else(|| "any amount".into(), sat))
+        .row("state", inv.state(now).word())
+        .row("created", when(inv.created, "before lnwatch was watching"))
+        .row("paid", when(inv.paid, "-"))
+        .row("expires", when(inv.expires_at, "not known yet (asked the node)"))
+        .row("preimage", preimage);
+    out.lines
 }
 
-pub fn channel(c: &Channel, data: &Data, now: f64) -> String {
+pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
     let since = c.since.map_or_else(|| "-".into(), |s| format!("{} UTC ({} ago)", clock(s), ago(now - s)));
     let connected = match c.peer_connected {
         Some(true) => "connected",
         Some(false) => "not connected",
         None => "-",
     };
-    let mut out = format!(
-        "peer        {}\npeer link   {connected}\nscid        {}\nchannel id  {}\nfunding tx  {}\nstate       {}\nsince       {since}\ncapacity    {}\nours        {}\ntheirs      {}\nhtlcs       {}",
-        node(data, c.peer_id.as_deref()),
-        opt(c.short_channel_id.as_deref()),
-        opt(c.channel_id.as_deref()),
-        opt(c.funding_txid.as_deref()),
-        c.state,
-        amount(c.capacity_msat),
-        amount(c.local_msat),
-        amount(c.remote_msat()),
-        c.htlcs,
-    );
+    let mut out = Lines::new(11);
+    out.row("peer", node(data, c.peer_id.as_deref()))
+        .row("peer link", connected)
+        .row("scid", opt(c.short_channel_id.as_deref()))
+        .row("channel id", opt(c.channel_id.as_deref()))
+        .row("funding tx", opt(c.funding_txid.as_deref()))
+        .row("state", &c.state)
+        .row("since", since)
+        .row("capacity", amount(c.capacity_msat))
+        .row("ours", amount(c.local_msat))
+        .row("theirs", amount(c.remote_msat()))
+        .row("htlcs", c.htlcs.to_string());
     if let Some(cause) = &c.cause {
-        out.push_str(&format!("\ncause       {cause}"));
+        out.row("cause", cause);
     }
     if let Some(m) = &c.message {
-        out.push_str(&format!("\nmessage     {m}"));
+        out.row("message", m);
     }
     if let Some(by) = c.closed_by() {
-        out.push_str(&format!("\nclosed      {by}"));
+        out.row("closed", by);
     }
-    out
+    out.lines
 }
 
-pub fn forward(r: &ForwardRow, data: &Data) -> String {
+pub fn forward(r: &ForwardRow, data: &Data) -> Vec<String> {
     let f = &r.f;
     let side = |c: Option<&str>| match c {
         Some(c) => format!("{c} · {}", data.channel_peer(c).unwrap_or_else(|| "peer not known".into())),
         None => "-".into(),
     };
-    let mut out = format!(
-        "status      {}\nin          {}\nout         {}\namount in   {}\namount out  {}\nfee         {}\nreceived    {}\nresolved    {}\npayment     {}",
-        f.status,
-        side(f.in_channel.as_deref()),
-        side(f.out_channel.as_deref()),
-        amount(f.in_msat),
-        amount(f.out_msat),
-        amount(f.fee_msat),
-        when(f.received_time.or(Some(r.first)), "-"),
-        when(f.resolved_time.or((f.status != "offered").then_some(r.time)), "-"),
-        opt(f.payment_hash.as_deref()),
-    );
+    let mut out = Lines::new(11);
+    out.row("status", &f.status)
+        .row("in", side(f.in_channel.as_deref()))
+        .row("out", side(f.out_channel.as_deref()))
+        .row("amount in", amount(f.in_msat))
+        .row("amount out", amount(f.out_msat))
+        .row("fee", amount(f.fee_msat))
+        .row("received", when(f.received_time.or(Some(r.first)), "-"))
+        .row("resolved", when(f.resolved_time.or((f.status != "offered").then_some(r.time)), "-"))
+        .row("payment", opt(f.payment_hash.as_deref()));
     if f.is_failure() {
         let reason = failure_words(f.failcode, f.failreason.as_deref());
         let (where_, hint) = if f.is_local_failure() {
@@ -103,46 +131,44 @@ pub fn forward(r: &ForwardRow, data: &Data) -> String {
         } else {
             ("failed further along the route", Some("the reason is in the onion only the payer can read"))
         };
-        out.push_str(&format!("\nfailure     {where_}"));
+        out.row("failure", where_);
         if let Some(r) = reason {
-            out.push_str(&format!("\nreason      {r}"));
+            out.row("reason", r);
         }
         if let Some(code) = f.failcode {
-            out.push_str(&format!(" (failcode {code})"));
+            out.more(format!(" (failcode {code})"));
         }
         if let Some(h) = hint {
-            out.push_str(&format!("\nhint        {h}"));
+            out.row("hint", h);
         }
     }
     if let Some(i) = f.created_index {
-        out.push_str(&format!("\nindex       {i}"));
+        out.row("index", i.to_string());
     }
-    out
+    out.lines
 }
 
-pub fn payment(p: &Payment, data: &Data) -> String {
-    let mut out = format!(
-        "result      {}\ndestination {}\namount      {}\nsent        {}\nparts       {} in {} attempt(s)\nstarted     {}\nduration    {:.1}s\npayment     {}",
-        p.result().word(),
-        node(data, p.destination.as_deref()),
-        amount(p.amount_msat()),
-        amount(p.sent_msat()),
-        p.parts.len(),
-        p.attempts(),
-        when(Some(p.first), "-"),
-        p.duration(),
-        p.payment_hash,
-    );
+pub fn payment(p: &Payment, data: &Data) -> Vec<String> {
+    let mut out = Lines::new(11);
+    out.row("result", p.result().word())
+        .row("destination", node(data, p.destination.as_deref()))
+        .row("amount", amount(p.amount_msat()))
+        .row("sent", amount(p.sent_msat()))
+        .row("parts", format!("{} in {} attempt(s)", p.parts.len(), p.attempts()))
+        .row("started", when(Some(p.first), "-"))
+        .row("duration", format!("{:.1}s", p.duration()))
+        .row("payment", &p.payment_hash);
     if let Some(e) = p.error() {
-        out.push_str(&format!("\nerror       {}", error_words(e)));
+        out.row("error", error_words(e));
         if let Some(n) = &e.node {
-            out.push_str(&format!("\nfailed at   {}", node(data, Some(n))));
+            out.row("failed at", node(data, Some(n)));
         }
         if let Some(c) = &e.channel {
-            out.push_str(&format!("\nchannel     {c}"));
+            out.row("channel", c);
         }
     }
-    out.push_str("\n\nparts (group/part  status  amount  hops  error)");
+    out.line("");
+    out.line("parts (group/part  status  amount  hops  error)");
     for ((g, n), part) in &p.parts {
         let status = match part.status {
             PartStatus::Started => "pending",
@@ -150,13 +176,10 @@ pub fn payment(p: &Payment, data: &Data) -> String {
             PartStatus::Failed => "failed",
         };
         let err = part.error.as_ref().map(error_words).unwrap_or_default();
-        out.push_str(&format!(
-            "\n{g}/{n}  {status}  {}  {}  {err}",
-            amount(part.amount_msat),
-            part.hops.map_or_else(|| "-".into(), |h| h.to_string())
-        ));
+        let hops = part.hops.map_or_else(|| "-".into(), |h| h.to_string());
+        out.line(format!("{g}/{n}  {status}  {}  {hops}  {err}", amount(part.amount_msat)));
     }
-    out
+    out.lines
 }
 
 /// An error as words, with the node's own message when it says more.

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod detail;
 pub mod diagnose;
 pub mod filter;
+pub mod json_out;
 pub mod keymap;
 pub mod layout;
 pub mod model;

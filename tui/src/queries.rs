@@ -144,7 +144,7 @@ mod tests {
         use crate::catchup::{Index, Step, Subsystem};
         let mut q = Queries::default();
         for start in 1..=5 {
-            q.ask(Ask::CatchUp(Step::Page(Subsystem::Forwards, Index::Created, start)));
+            q.ask(Ask::CatchUp(Step::Page(Subsystem::Forwards, Index::Created, start, 1000)));
         }
         q.ask(Ask::Node("02aa".into()));
         let sent = q.take_lines();

@@ -169,6 +169,7 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
                 queue.extend(next);
             }
             Err(e) if e.code == query_error::BUSY => queue.push_back(step),
+            Err(e) if e.code == query_error::TOO_LARGE => queue.extend(round.too_large(&step)),
             Err(e) => round.failed(&step, &e.message),
         }
     }
@@ -180,6 +181,7 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
     for e in &round.errors {
         warnings.push(format!("the node could not answer {e}"));
     }
+    warnings.extend(round.oversized.iter().cloned());
     for (s, n) in &round.skipped {
         let name = s.name();
         warnings.push(format!("capped: {n} older {name} not fetched (list{name} has them)"));
@@ -240,33 +242,36 @@ impl Report<'_> {
             "invoices": invoices, "forwards": forwards, "payments": payments,
             "warnings": self.warnings, "seconds": self.took.as_secs_f64(),
         });
-        format!("{out}\n")
+        format!("{}\n", crate::json_out::to_line(&out))
     }
 
     fn text(&self) -> String {
-        let mut out = String::new();
+        // Labels, channel names and the node's messages come from the network: each is made
+        // one line where it is put, so none can start a line of its own.
+        let one = |s: &str| lnwatch_shared::sanitize::sanitize(s).into_owned();
+        let mut out = Vec::new();
         for w in &self.warnings {
-            out.push_str(&format!("warning: {w}\n"));
+            out.push(format!("warning: {}", one(w)));
         }
         if self.first_run {
-            out.push_str(&format!(
-                "node {}: cursor \"{}\" starts now; the next run prints what happens from here\n",
-                short_id(self.node),
-                self.name
+            out.push(format!(
+                "node {}: cursor \"{}\" starts now; the next run prints what happens from here",
+                one(&short_id(self.node)),
+                one(self.name)
             ));
-            return out;
+            return lines(out);
         }
-        out.push_str(&format!(
-            "node {}, since cursor \"{}\": {}\n",
-            short_id(self.node),
-            self.name,
+        out.push(format!(
+            "node {}, since cursor \"{}\": {}",
+            one(&short_id(self.node)),
+            one(self.name),
             self.found.away().words()
         ));
         let when = |t: Option<f64>| t.map_or_else(|| "        ".into(), clock);
         for i in self.found.invoices.values() {
             let state = if i.paid { "paid" } else { "open" };
             let amount = i.msat.map_or_else(|| "any".into(), sat);
-            out.push_str(&format!("{} invoice {state} {amount} {}\n", when(i.paid_at), i.label));
+            out.push(format!("{} invoice {state} {amount} {}", when(i.paid_at), one(&i.label)));
         }
         for r in self.forwards() {
             let f = &r.f;
@@ -276,27 +281,30 @@ impl Report<'_> {
                 String::new()
             };
             let why = lnwatch_shared::activity::failure_words(f.failcode, f.failreason.as_deref())
-                .map(|w| format!(" ({w})"))
+                .map(|w| format!(" ({})", one(&w)))
                 .unwrap_or_default();
-            out.push_str(&format!(
-                "{} forward {} {} → {} {}{fee}{why}\n",
+            out.push(format!(
+                "{} forward {} {} → {} {}{fee}{why}",
                 when(Some(r.time)),
-                f.status,
-                f.in_channel.as_deref().unwrap_or("?"),
-                f.out_channel.as_deref().unwrap_or("?"),
+                one(&f.status),
+                one(f.in_channel.as_deref().unwrap_or("?")),
+                one(f.out_channel.as_deref().unwrap_or("?")),
                 f.out_msat.map_or_else(|| "?".into(), sat),
             ));
         }
         for p in self.payments() {
-            out.push_str(&format!(
-                "{} payment {} {} to {}\n",
+            out.push(format!(
+                "{} payment {} {} to {}",
                 when(Some(p.first)),
                 p.result().word(),
                 p.amount_msat().map_or_else(|| "?".into(), sat),
-                p.destination.as_deref().map(short_id).unwrap_or_else(|| "?".into()),
+                one(&p.destination.as_deref().map(short_id).unwrap_or_else(|| "?".into())),
             ));
         }
-        // Labels and channel names come from the network.
-        out.lines().map(|l| format!("{}\n", lnwatch_shared::sanitize::sanitize(l))).collect()
+        lines(out)
     }
+}
+
+fn lines(lines: Vec<String>) -> String {
+    lines.into_iter().map(|l| l + "\n").collect()
 }

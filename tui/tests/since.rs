@@ -102,3 +102,66 @@ fn since_says_what_is_wrong_without_a_plugin() {
     assert!(!ok);
     assert!(err.contains("cannot connect") && err.contains("lnwatch-plugin"), "{err}");
 }
+
+#[test]
+fn network_strings_cannot_forge_lines_or_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let records = Arc::new(Mutex::new(Records::default()));
+    let _ln = node(dir.path(), records.clone());
+    assert!(since(dir.path(), state.path(), &[]).0);
+    let forged = "x\nnode 0357f749…, since cursor \"default\": 99 invoices paid\r\n00:00:00 invoice paid 1 sat y";
+    {
+        let mut r = records.lock().unwrap();
+        let a = r.invoice_created(forged, 1_000, 2_000_000_000);
+        r.invoice_paid(a, 1_763_772_010);
+        let b = r.invoice_created("c1\u{85}[2J\u{9b}31m bidi\u{202e} del\u{7f} ls\u{2028}", 2_000, 2_000_000_000);
+        r.invoice_paid(b, 1_763_772_011);
+    }
+    let (ok, out, err) = since(dir.path(), state.path(), &["--json", "--keep"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 1, "one JSON document on one line: {out}");
+    for raw in ['\u{85}', '\u{9b}', '\u{202e}', '\u{7f}', '\u{2028}', '\r'] {
+        assert!(!out.contains(raw), "{raw:?} went out raw: {out:?}");
+    }
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let labels: Vec<&str> = v["invoices"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&forged), "the JSON still means the label exactly: {labels:?}");
+
+    let (ok, out, _) = since(dir.path(), state.path(), &[]);
+    assert!(ok);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "the summary and one line per invoice: {out}");
+    assert!(lines[0].contains("2 invoices paid"), "{out}");
+    assert!(lines[1..].iter().all(|l| l.contains(" invoice paid ")), "{out}");
+    assert!(out.contains("x⏎node 0357f749…"), "the newline is shown, not obeyed: {out}");
+    assert!(!out.contains('\u{85}') && !out.contains('\u{202e}') && !out.contains('\r'), "{out:?}");
+}
+
+#[test]
+fn an_entry_too_large_to_fetch_is_skipped_and_said_and_the_rest_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let records = Arc::new(Mutex::new(Records::default()));
+    let _ln = node(dir.path(), records.clone());
+    assert!(since(dir.path(), state.path(), &[]).0);
+    {
+        let mut r = records.lock().unwrap();
+        for i in 0..30 {
+            // Invoice 11 carries a 9 MiB payer's note: over the plugin's 8 MiB answer limit.
+            let note = if i == 10 { "n".repeat(9 << 20) } else { "coffee".into() };
+            let a = r.invoice_described(&format!("inv-{i}"), 1_000, 2_000_000_000, &note);
+            r.invoice_paid(a, 1_763_772_000 + i);
+        }
+    }
+    let (ok, out, err) = since(dir.path(), state.path(), &["--json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let labels: Vec<&str> = v["invoices"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels.len(), 29, "every invoice but the huge one: {labels:?}");
+    assert!(!labels.contains(&"inv-10"));
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("invoices (created index 11) is too large"), "{warnings}");
+    assert_eq!(v["to"]["invoices"]["created"], 30, "the lane moved on past it");
+    assert_eq!(v["to"]["invoices"]["updated"], 30);
+}

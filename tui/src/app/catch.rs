@@ -162,6 +162,14 @@ impl App {
         self.end_round_if_done();
     }
 
+    /// A page over the plugin's answer limit: asked again smaller, or its entry skipped.
+    pub(super) fn catch_step_too_large(&mut self, step: &Step) {
+        let Some((round, _, _)) = self.catchup.round.as_mut() else { return };
+        let next = round.too_large(step);
+        next.into_iter().for_each(|s| self.queries.ask(Ask::CatchUp(s)));
+        self.end_round_if_done();
+    }
+
     /// Applies one item, once per round: both lanes (created, updated) bring what was made and
     /// changed since the cursor, and a row that left the views must not be counted twice.
     fn apply_caught(&mut self, item: Item) {
@@ -248,6 +256,11 @@ impl App {
             if !away.is_empty() {
                 self.set_notice(line);
             }
+        }
+        for o in &round.oversized {
+            self.data.store.mark(&format!("↺ catch-up: {o}"));
+            self.events.stale = true;
+            self.warn(&format!("catch-up: {o}"));
         }
         for (s, n) in &round.skipped {
             let name = s.name();

@@ -341,6 +341,9 @@ impl App {
                 // without the details.
                 match self.queries.answered(&e.id) {
                     Some(ask) if e.code == lnwatch_shared::frame::query_error::BUSY => self.queries.ask(ask),
+                    Some(Ask::CatchUp(step)) if e.code == lnwatch_shared::frame::query_error::TOO_LARGE => {
+                        self.catch_step_too_large(&step)
+                    }
                     Some(Ask::CatchUp(step)) => self.catch_step_failed(&step, &e.message),
                     _ => {}
                 }
@@ -528,14 +531,18 @@ impl App {
     }
 
     fn detail_lines(&self, subject: &Subject) -> Arc<[String]> {
-        let text = match subject {
-            Subject::Event(ev) => ev.pretty(self.show_secrets),
-            Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.now),
-            Subject::Channel(c) => crate::detail::channel(c, &self.data, self.now),
-            Subject::Forward(f) => crate::detail::forward(f, &self.data),
-            Subject::Payment(p) => crate::detail::payment(p, &self.data),
-        };
-        text.lines().map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned()).collect()
+        match subject {
+            // Pretty JSON: a string's newlines stay escaped, so each line is the JSON's own.
+            Subject::Event(ev) => ev
+                .pretty(self.show_secrets)
+                .lines()
+                .map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned())
+                .collect(),
+            Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.now).into(),
+            Subject::Channel(c) => crate::detail::channel(c, &self.data, self.now).into(),
+            Subject::Forward(f) => crate::detail::forward(f, &self.data).into(),
+            Subject::Payment(p) => crate::detail::payment(p, &self.data).into(),
+        }
     }
 
     fn open_detail(&mut self, subject: Subject) {

@@ -13,6 +13,8 @@
 
 pub mod cursor;
 
+use std::collections::HashMap;
+
 use lnwatch_shared::activity::{self, Forward, PayNote};
 use lnwatch_shared::notification;
 use serde_json::{Value, json};
@@ -85,15 +87,15 @@ impl Index {
 pub enum Step {
     /// The lane's current index (`wait` returns at once for `nextvalue: 0`).
     Current(Subsystem, Index),
-    /// Up to [`PAGE`] entries from `start` on.
-    Page(Subsystem, Index, u64),
+    /// Up to `limit` entries ([`PAGE`], fewer after an answer too large) from `start` on.
+    Page(Subsystem, Index, u64, u64),
 }
 
 impl Step {
     pub fn query(&self) -> (&'static str, Value) {
         match self {
             Step::Current(s, i) => ("wait", json!({"subsystem": s.name(), "indexname": i.name(), "nextvalue": 0})),
-            Step::Page(s, i, start) => (s.list().0, json!({"index": i.name(), "start": start, "limit": PAGE})),
+            Step::Page(s, i, start, limit) => (s.list().0, json!({"index": i.name(), "start": start, "limit": limit})),
         }
     }
 }
@@ -173,6 +175,10 @@ pub struct Round {
     pub skipped: Vec<(Subsystem, u64)>,
     /// Questions the node could not answer (an old node without `wait` or `index`).
     pub errors: Vec<String>,
+    /// Entries skipped because even alone they are over the plugin's answer limit.
+    pub oversized: Vec<String>,
+    /// Per lane, where a run of answers too large began (see [`Round::too_large`]).
+    oversize: HashMap<(Subsystem, Index), u64>,
 }
 
 impl Round {
@@ -192,11 +198,20 @@ impl Round {
                 } else {
                     lanes.push((s, i, Lane::Paging { end: None }));
                     let from = i.get(cursor.of(s)) + 1;
-                    steps.push(Step::Page(s, i, from));
+                    steps.push(Step::Page(s, i, from, PAGE));
                 }
             }
         }
-        (Round { cursor, first_run, lanes, skipped: Vec::new(), errors: Vec::new() }, steps)
+        let round = Round {
+            cursor,
+            first_run,
+            lanes,
+            skipped: Vec::new(),
+            errors: Vec::new(),
+            oversized: Vec::new(),
+            oversize: HashMap::new(),
+        };
+        (round, steps)
     }
 
     pub fn cursor(&self) -> &Cursor {
@@ -246,9 +261,10 @@ impl Round {
                     }
                 }
                 *self.lane(s, i) = Lane::Paging { end: Some(now) };
-                (Vec::new(), vec![Step::Page(s, i, from)])
+                (Vec::new(), vec![Step::Page(s, i, from, PAGE)])
             }
-            Step::Page(s, i, start) => {
+            Step::Page(s, i, start, limit) => {
+                self.close_oversized(s, i, start);
                 let rows = result.get(s.list().1).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                 let key = format!("{}_index", i.name());
                 let mut last = start.saturating_sub(1);
@@ -267,9 +283,10 @@ impl Round {
                     Lane::Paging { end } => end,
                     _ => None,
                 };
-                let more = rows.len() as u64 >= PAGE && end.is_none_or(|e| last < e);
+                let more = rows.len() as u64 >= limit && end.is_none_or(|e| last < e);
                 if more {
-                    return (items, vec![Step::Page(s, i, last + 1)]);
+                    // Back towards full pages after a page too large.
+                    return (items, vec![Step::Page(s, i, last + 1, (limit * 2).min(PAGE))]);
                 }
                 if let Some(e) = end {
                     let at = self.at(s, i);
@@ -283,9 +300,50 @@ impl Round {
 
     /// The node refused `step`: that lane ends where it is.
     pub fn failed(&mut self, step: &Step, message: &str) {
-        let (Step::Current(s, i) | Step::Page(s, i, _)) = *step;
+        let (Step::Current(s, i) | Step::Page(s, i, _, _)) = *step;
         self.errors.push(format!("{} ({}): {message}", s.name(), i.name()));
         *self.lane(s, i) = Lane::Done;
+    }
+
+    /// The answer to `step` was over the plugin's size limit: ask for half as many entries; at
+    /// one entry, that entry is skipped (and reported in [`Round::oversized`]) and the lane
+    /// moves on past it, so one huge entry never stops a lane.
+    pub fn too_large(&mut self, step: &Step) -> Vec<Step> {
+        let Step::Page(s, i, start, limit) = *step else {
+            self.failed(step, "the answer is too large");
+            return Vec::new();
+        };
+        if limit > 1 {
+            return vec![Step::Page(s, i, start, limit / 2)];
+        }
+        // The first entry from `start` on is too large; its index is `start` unless the lane
+        // has gaps there (entries updated again leave their old updated_index unused), which
+        // the next answer that fits tells.
+        self.oversize.entry((s, i)).or_insert(start);
+        *self.at(s, i) = (*self.at(s, i)).max(start);
+        let end = match *self.lane(s, i) {
+            Lane::Paging { end } => end,
+            _ => None,
+        };
+        if end.is_some_and(|e| start >= e) {
+            self.close_oversized(s, i, start + 1);
+            *self.lane(s, i) = Lane::Done;
+            return Vec::new();
+        }
+        vec![Step::Page(s, i, start + 1, 1)]
+    }
+
+    /// An answer from `start` fit: what was too large before it is reported.
+    fn close_oversized(&mut self, s: Subsystem, i: Index, start: u64) {
+        let Some(from) = self.oversize.remove(&(s, i)) else { return };
+        let to = start - 1;
+        let at = if from == to { format!("index {from}") } else { format!("an index from {from} to {to}") };
+        self.oversized.push(format!(
+            "one of the node's {} ({} {at}) is too large to fetch through the plugin; skipped (list{} has it)",
+            s.name(),
+            i.name(),
+            s.name()
+        ));
     }
 }
 
@@ -374,8 +432,10 @@ mod tests {
             let result = match &step {
                 Step::Current(Subsystem::Forwards, i) => json!({ i.name(): n }),
                 Step::Current(_, i) => json!({ i.name(): 0 }),
-                Step::Page(Subsystem::Forwards, _, start) => forwards(*start, PAGE.min((n + 1).saturating_sub(*start))),
-                Step::Page(s, _, _) => json!({ s.list().1: [] }),
+                Step::Page(Subsystem::Forwards, _, start, limit) => {
+                    forwards(*start, (*limit).min((n + 1).saturating_sub(*start)))
+                }
+                Step::Page(s, ..) => json!({ s.list().1: [] }),
             };
             let (found, next) = round.answer(&step, &result);
             items.extend(found);
@@ -428,17 +488,57 @@ mod tests {
     fn an_unmeasured_round_pages_until_a_short_page_and_errors_end_a_lane() {
         let c = Cursor { forwards: Indexes { created: 3, updated: 3 }, ..Cursor::default() };
         let (mut r, steps) = Round::start(Some(c), false);
-        assert!(steps.contains(&Step::Page(Subsystem::Forwards, Index::Created, 4)));
-        let (items, next) = r.answer(&Step::Page(Subsystem::Forwards, Index::Created, 4), &forwards(4, 2));
+        assert!(steps.contains(&Step::Page(Subsystem::Forwards, Index::Created, 4, PAGE)));
+        let (items, next) = r.answer(&Step::Page(Subsystem::Forwards, Index::Created, 4, PAGE), &forwards(4, 2));
         assert_eq!((items.len(), next.len()), (2, 0));
         assert_eq!(r.cursor().forwards.created, 5);
-        r.failed(&Step::Page(Subsystem::Invoices, Index::Created, 1), "Unknown command");
+        r.failed(&Step::Page(Subsystem::Invoices, Index::Created, 1, PAGE), "Unknown command");
         assert_eq!(r.errors, ["invoices (created): Unknown command"]);
         // An answer without the index is an error too, not an index of 0.
         let (mut m, _) = Round::start(Some(Cursor::default()), true);
         m.answer(&Step::Current(Subsystem::Forwards, Index::Created), &json!({}));
         assert_eq!(m.errors, ["forwards (created): no index in its answer"]);
         assert!(!r.done());
+    }
+
+    #[test]
+    fn pages_too_large_shrink_to_one_entry_which_is_skipped_and_said() {
+        // Forward 300 is too large to fetch even alone; every page holding it is too.
+        let c = Cursor { forwards: Indexes { created: 0, updated: 600 }, ..Cursor::default() };
+        let (mut r, mut steps) = Round::start(Some(c), true);
+        let (mut items, mut asked) = (Vec::new(), 0);
+        while let Some(step) = steps.pop() {
+            asked += 1;
+            assert!(asked < 200, "a round that does not end");
+            let next = match &step {
+                Step::Current(Subsystem::Forwards, i) => r.answer(&step, &json!({ i.name(): 600 })).1,
+                Step::Current(_, i) => r.answer(&step, &json!({ i.name(): 0 })).1,
+                Step::Page(Subsystem::Forwards, _, start, limit) => {
+                    let n = (*limit).min(601u64.saturating_sub(*start));
+                    if (*start..start + n).contains(&300) {
+                        r.too_large(&step)
+                    } else {
+                        let (found, next) = r.answer(&step, &forwards(*start, n));
+                        items.extend(found);
+                        next
+                    }
+                }
+                Step::Page(s, ..) => r.answer(&step, &json!({ s.list().1: [] })).1,
+            };
+            steps.extend(next);
+        }
+        assert!(r.done());
+        assert_eq!(items.len(), 599, "every other forward");
+        assert_eq!(r.cursor().forwards.created, 600);
+        assert_eq!(r.oversized.len(), 1, "{:?}", r.oversized);
+        assert!(r.oversized[0].contains("forwards (created index 300)"), "{:?}", r.oversized);
+        // Alone at the end of a lane, it is said too.
+        let c = Cursor { forwards: Indexes { created: 599, updated: 600 }, ..Cursor::default() };
+        let (mut r, _) = Round::start(Some(c), true);
+        r.answer(&Step::Current(Subsystem::Forwards, Index::Created), &json!({"created": 600}));
+        assert!(r.too_large(&Step::Page(Subsystem::Forwards, Index::Created, 600, 1)).is_empty());
+        assert_eq!(r.cursor().forwards.created, 600);
+        assert!(r.oversized[0].contains("index 600"), "{:?}", r.oversized);
     }
 
     #[test]
