@@ -4,9 +4,11 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A tmux server of our own, so the test never touches the user's sessions.
+/// A tmux server of our own, so the test never touches the user's sessions. Programs in it keep
+/// their state (catch-up cursors) in a directory of the test's own, never the user's.
 pub struct Tmux {
     socket: String,
+    state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -15,10 +17,14 @@ impl Tmux {
         assert!(found.is_ok_and(|o| o.status.success()), "this test needs tmux: apt-get install tmux");
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = Tmux { socket: format!("lnwatch-test-{}-{n}", std::process::id()) };
-        let ok = t
-            .cmd(&["new-session", "-d", "-s", "main", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
-            .status
+        let state = tempfile::tempdir().expect("a state directory");
+        let t = Tmux { socket: format!("lnwatch-test-{}-{n}", std::process::id()), state };
+        // The server takes the environment of the command that starts it.
+        let ok = Command::new("tmux")
+            .args(["-L", &t.socket, "new-session", "-d", "-s", "main", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
+            .env("LNWATCH_STATE_DIR", t.state.path())
+            .status()
+            .expect("tmux")
             .success();
         assert!(ok, "tmux new-session failed");
         t
@@ -34,6 +40,11 @@ impl Tmux {
         }
         let kids = Command::new("pgrep").args(["-P", &pane.to_string()]).output().expect("pgrep");
         String::from_utf8_lossy(&kids.stdout).lines().next().expect("a child").trim().parse().expect("pid")
+    }
+
+    /// Where programs in this server keep their state.
+    pub fn state_dir(&self) -> &std::path::Path {
+        self.state.path()
     }
 
     pub fn cmd(&self, args: &[&str]) -> std::process::Output {

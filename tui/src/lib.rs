@@ -9,6 +9,7 @@ pub mod decode;
 pub mod demo;
 pub mod detail;
 pub mod diagnose;
+pub mod files;
 pub mod filter;
 pub mod json_out;
 pub mod keymap;

@@ -8,6 +8,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use lnwatch::app::{App, Msg};
 use lnwatch::cli::Cli;
+use lnwatch::files::Files;
 use lnwatch::{demo, now, run, source};
 use tokio::sync::mpsc;
 
@@ -27,8 +28,8 @@ fn no_terminal() -> Option<&'static str> {
 fn main() -> ExitCode {
     let cli = Cli::from_env();
     if let Some(lnwatch::cli::Command::Since(args)) = &cli.command {
-        let dir = lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref());
-        return match lnwatch::since::run(&cli.socket_path(), &dir, args) {
+        let run = |dir: std::path::PathBuf| lnwatch::since::run(&cli.socket_path(), &dir, args);
+        return match lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()).and_then(run) {
             Ok(report) => {
                 let _ = std::io::stdout().write_all(report.as_bytes());
                 ExitCode::SUCCESS
@@ -68,7 +69,10 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
     // The demo's node is new each run: its cursor stays in memory.
     if demo.is_none() {
-        app.catchup.state_dir = Some(lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()));
+        match lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()) {
+            Ok(dir) => app.catchup.state_dir = Some(dir),
+            Err(e) => app.warn(&format!("{e}; cursors are kept in memory")),
+        }
     }
     app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -90,7 +94,8 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize(size.width, size.height));
     }
-    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries).await;
+    let mut files = Files::start();
+    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files).await;
     while result.is_ok() && app.suspend {
         // Ctrl-Z, as vim and htop do it: restore the terminal, stop, and take it back on `fg`.
         let _ = ratatui::try_restore();
@@ -100,7 +105,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
         let _ = terminal.clear();
         app.suspend = false;
         app.dirty = true;
-        result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries).await;
+        result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files).await;
     }
     // The terminal may be gone (tmux pane killed): restoring must not print, or panic on a
     // closed stderr before the demo's directory is removed.

@@ -7,6 +7,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
 use crate::app::{App, Msg};
+use crate::files::Files;
 use crate::ui;
 
 /// At most ~30 frames per second, whatever the event rate.
@@ -17,12 +18,13 @@ const MAX_BATCH: usize = 4096;
 /// Applies messages and draws when something changed, until the app quits, asks to be
 /// suspended (`app.suspend`: the caller stops the process and calls this again), or every sender
 /// is gone (then it draws the final state once). The app's queries go to `queries`, the
-/// socket's sending side.
+/// socket's sending side; its file work to `files`, whose results come back as messages.
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &mut mpsc::Receiver<Msg>,
     queries: &mpsc::UnboundedSender<Vec<u8>>,
+    files: &mut Files,
 ) -> Result<(), B::Error> {
     let mut last_draw: Option<Instant> = None;
     loop {
@@ -36,10 +38,16 @@ pub async fn event_loop<B: Backend>(
             last_draw = Some(Instant::now());
             continue;
         }
+        let next = async {
+            tokio::select! {
+                m = rx.recv() => m,
+                m = files.next() => Some(m),
+            }
+        };
         let msg = if wait == Duration::MAX {
-            rx.recv().await
+            next.await
         } else {
-            match tokio::time::timeout(wait, rx.recv()).await {
+            match tokio::time::timeout(wait, next).await {
                 Ok(m) => m,
                 Err(_) => continue,
             }
@@ -58,26 +66,10 @@ pub async fn event_loop<B: Backend>(
                 Err(_) => break,
             }
         }
-        effects(app);
+        std::mem::take(&mut app.effects).into_iter().for_each(|e| files.submit(e));
         for line in app.queries.take_lines() {
             // Not connected: the app asks again on the next hello.
             let _ = queries.send(line);
-        }
-    }
-}
-
-/// The file work the app asked for: cursor files are small, read and written in place.
-fn effects(app: &mut App) {
-    use crate::app::Effect;
-    use crate::catchup::cursor;
-    for effect in std::mem::take(&mut app.effects) {
-        match effect {
-            Effect::LoadCursor(path) => app.update(Msg::Cursor(cursor::load(&path))),
-            Effect::SaveCursor(path, c) => {
-                if let Err(e) = cursor::save(&path, &c) {
-                    app.warn(&format!("could not save the catch-up cursor to {}: {e}", path.display()));
-                }
-            }
         }
     }
 }

@@ -24,7 +24,8 @@ fn screen(mut app: App, msgs: Vec<Msg>, w: u16, h: u16) -> String {
     }
     drop(tx);
     let (queries, _) = mpsc::unbounded_channel();
-    rt.block_on(event_loop(&mut terminal, &mut app, &mut rx, &queries)).unwrap();
+    let mut files = lnwatch::files::Files::start();
+    rt.block_on(event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files)).unwrap();
     text(terminal.backend().buffer())
 }
 

@@ -344,6 +344,45 @@ fn ctrl_z_suspends_and_fg_resumes() {
     tmux.wait_for("the monitor again", |s| s.contains("● connected") && s.contains("Events"));
     assert!(tmux.alternate_screen());
     tmux.keys(&["q"]);
+    // With no HOME (env -i), cursors stay in memory: nothing lands in the working directory.
+    assert!(!Path::new(".local").exists(), "state written under the working directory");
+}
+
+#[test]
+fn a_fifo_or_a_device_at_the_cursor_path_neither_freezes_nor_feeds_the_monitor() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ln = node(dir.path());
+    let state = tempfile::tempdir().unwrap();
+    let node_dir = state.path().join("0357f749a32bba1cec0c37ffba42352b49eed0ea1e7233f595a1a07038f7a380d0");
+    std::fs::create_dir_all(&node_dir).unwrap();
+    let fifo = std::ffi::CString::new(node_dir.join("monitor.json").as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid C string for the duration of the call.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let cmd =
+        format!("NO_COLOR=1 {bin} --lightning-dir {} --state-dir {}", dir.path().display(), state.path().display());
+    let tmux = Tmux::start(&cmd, 200, 30);
+    tmux.wait_for("the FIFO named and set aside", |s| s.contains("cursor unreadable") && s.contains("a FIFO"));
+    assert!(node_dir.join("monitor.json.corrupt").exists());
+    tmux.keys(&["q"]);
+    wait_until("the monitor to quit", || !tmux.alive());
+    // A link to /dev/zero: not followed, not read.
+    std::fs::remove_file(node_dir.join("monitor.json.corrupt")).unwrap();
+    // The first round may have saved a fresh cursor in its place.
+    let _ = std::fs::remove_file(node_dir.join("monitor.json"));
+    std::os::unix::fs::symlink("/dev/zero", node_dir.join("monitor.json")).unwrap();
+    let tmux = Tmux::start(&cmd, 200, 30);
+    tmux.wait_for("the link named", |s| s.contains("cursor unreadable") && s.contains("symbolic link"));
+    tmux.keys(&["q"]);
+    wait_until("the monitor to quit", || !tmux.alive());
+}
+
+fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

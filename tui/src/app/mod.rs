@@ -47,6 +47,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// The cursor file asked for with [`Effect::LoadCursor`], read.
     Cursor(crate::catchup::cursor::Loaded),
+    /// Something for the footer from work done elsewhere (a cursor that could not be saved).
+    Warn(String),
     Quit,
 }
 
@@ -170,6 +172,7 @@ impl App {
                 }
             }
             Msg::Cursor(loaded) => self.cursor_loaded(loaded),
+            Msg::Warn(text) => self.warn(&text),
             Msg::Quit => self.quit = true,
         }
         self.dirty = true;

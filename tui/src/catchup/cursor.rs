@@ -42,19 +42,30 @@ impl Cursor {
 }
 
 /// The state directory: `dir` if given, else `$LNWATCH_STATE_DIR`, else
-/// `$XDG_STATE_HOME/lnwatch`, else `~/.local/state/lnwatch`.
-pub fn state_dir(dir: Option<&Path>) -> PathBuf {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+/// `$XDG_STATE_HOME/lnwatch`, else `~/.local/state/lnwatch`. A relative `XDG_STATE_HOME` is
+/// ignored (the XDG spec says so); with no usable `HOME` either there is no default, rather
+/// than a directory relative to wherever lnwatch was started.
+pub fn state_dir(dir: Option<&Path>) -> Result<PathBuf, String> {
+    state_dir_from(dir, |k| std::env::var_os(k))
+}
+
+fn state_dir_from(dir: Option<&Path>, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<PathBuf, String> {
+    let var = |k: &str| var(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(d) = dir {
-        return d.to_path_buf();
+        return Ok(d.to_path_buf());
     }
     if let Some(d) = var("LNWATCH_STATE_DIR") {
-        return d;
+        return Ok(d);
     }
-    if let Some(d) = var("XDG_STATE_HOME") {
-        return d.join("lnwatch");
+    if let Some(d) = var("XDG_STATE_HOME").filter(|d| d.is_absolute()) {
+        return Ok(d.join("lnwatch"));
     }
-    var("HOME").unwrap_or_else(|| PathBuf::from(".")).join(".local").join("state").join("lnwatch")
+    match var("HOME").filter(|h| h.is_absolute()) {
+        Some(home) => Ok(home.join(".local").join("state").join("lnwatch")),
+        None => Err("no place for catch-up cursors: HOME is not set (or not an absolute path); \
+                     give --state-dir or LNWATCH_STATE_DIR"
+            .into()),
+    }
 }
 
 /// A reader's cursor file for a node. Node ids and names are reduced to file-name characters.
@@ -78,36 +89,76 @@ pub enum Loaded {
     },
 }
 
+/// Cursor files are a few hundred bytes; anything much larger is not one.
+const MAX_FILE: u64 = 64 * 1024;
+
+/// Reads a cursor file. It never blocks or follows a link: a FIFO, a device, a symbolic link or
+/// anything over [`MAX_FILE`] at the path is unreadable, set aside like a corrupt file.
 pub fn load(path: &Path) -> Loaded {
-    let text = match std::fs::read(path) {
+    let text = match read_small(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
-        Err(e) => return Loaded::Corrupt { reason: e.to_string(), kept: None },
+        Err(e) => return set_aside(path, e.to_string()),
     };
     match serde_json::from_slice(&text) {
         Ok(c) => Loaded::Found(c),
-        Err(e) => {
-            let aside = path.with_extension("json.corrupt");
-            let kept = std::fs::rename(path, &aside).ok().map(|_| aside);
-            Loaded::Corrupt { reason: e.to_string(), kept }
-        }
+        Err(e) => set_aside(path, e.to_string()),
     }
 }
 
-/// Writes `cursor` so that a reader sees the old file or the new one, never a mix: a sibling
-/// temporary file, synced, renamed over it.
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => Error::new(ErrorKind::InvalidData, "a symbolic link, not a cursor file"),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        };
+        return Err(Error::new(ErrorKind::InvalidData, format!("{what}, not a cursor file")));
+    }
+    let mut text = Vec::new();
+    file.take(MAX_FILE + 1).read_to_end(&mut text)?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(Error::new(ErrorKind::InvalidData, format!("over {MAX_FILE} bytes, not a cursor file")));
+    }
+    Ok(text)
+}
+
+/// Renames what is at `path` (the link itself, for a link) to `….json.corrupt`.
+fn set_aside(path: &Path, reason: String) -> Loaded {
+    let aside = path.with_extension("json.corrupt");
+    let kept = std::fs::rename(path, &aside).ok().map(|_| aside);
+    Loaded::Corrupt { reason, kept }
+}
+
+/// Writes `cursor` so that a reader sees the old file or the new one, never a mix: a temporary
+/// file created anew in the same directory (exclusively, never through a link planted there,
+/// mode 0600), synced, renamed over the file. Directories it creates are 0700.
 pub fn save(path: &Path, cursor: &Cursor) -> std::io::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::DirBuilderExt;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(&serde_json::to_vec_pretty(cursor).map_err(std::io::Error::other)?)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".cursor-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(&serde_json::to_vec_pretty(cursor).map_err(std::io::Error::other)?)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -136,6 +187,60 @@ mod tests {
 
     #[test]
     fn state_dir_precedence() {
-        assert_eq!(state_dir(Some(Path::new("/s"))), PathBuf::from("/s"));
+        use std::ffi::OsString;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| OsString::from(v))
+        };
+        let at = |d: Option<&str>, pairs| state_dir_from(d.map(Path::new), env(pairs));
+        assert_eq!(at(Some("/s"), &[("HOME", "/h")]), Ok(PathBuf::from("/s")));
+        assert_eq!(at(None, &[("LNWATCH_STATE_DIR", "/l"), ("HOME", "/h")]), Ok(PathBuf::from("/l")));
+        assert_eq!(at(None, &[("XDG_STATE_HOME", "/x"), ("HOME", "/h")]), Ok(PathBuf::from("/x/lnwatch")));
+        // A relative XDG_STATE_HOME is ignored, as the spec says.
+        assert_eq!(at(None, &[("XDG_STATE_HOME", "x"), ("HOME", "/h")]), Ok(PathBuf::from("/h/.local/state/lnwatch")));
+        // No HOME (or a relative one): no default, never ./.local/state.
+        assert!(at(None, &[("XDG_STATE_HOME", "rel")]).unwrap_err().contains("HOME is not set"));
+        assert!(at(None, &[("HOME", "")]).is_err());
+        assert!(at(None, &[("HOME", "h")]).is_err());
+    }
+
+    #[test]
+    fn saves_never_follow_a_link_planted_in_the_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let p = path(&dir.path().join("state"), "02ab", "monitor");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        // Every name the old code would have used, and the file itself, point at the victim.
+        for name in [format!("monitor.json.tmp{}", std::process::id()), "monitor.json".into()] {
+            std::os::unix::fs::symlink(&victim, p.parent().unwrap().join(name)).unwrap();
+        }
+        save(&p, &Cursor::default()).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        assert!(meta.file_type().is_file(), "the link was replaced, not followed");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let fresh = path(&dir.path().join("new"), "02ab", "monitor");
+        save(&fresh, &Cursor::default()).unwrap();
+        let dir_mode = std::fs::metadata(fresh.parent().unwrap()).unwrap().permissions().mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn fifos_devices_links_and_huge_files_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("monitor.json");
+        let fifo = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string for the duration of the call.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let Loaded::Corrupt { reason, kept: Some(_) } = load(&p) else { panic!("a FIFO was read") };
+        assert!(reason.contains("FIFO"), "{reason}");
+        std::os::unix::fs::symlink("/dev/zero", &p).unwrap();
+        let Loaded::Corrupt { reason, kept } = load(&p) else { panic!("/dev/zero was read") };
+        assert!(reason.contains("symbolic link") && kept.is_some(), "{reason}");
+        assert!(std::fs::metadata("/dev/zero").is_ok(), "the link was moved, not what it points at");
+        std::fs::write(&p, vec![b' '; 100_000]).unwrap();
+        let Loaded::Corrupt { reason, .. } = load(&p) else { panic!("a huge file was read") };
+        assert!(reason.contains("over"), "{reason}");
     }
 }
