@@ -1,8 +1,10 @@
 //! What the monitor asks the node through the plugin, and which answer is which. Pure: the
 //! app asks, the main loop sends [`Queries::take_lines`] on the socket, answers come back as
-//! frames. Never more than the plugin's in-flight limit is outstanding; the rest wait here.
+//! frames. Never more than the plugin's in-flight limit is outstanding; the rest wait here. A
+//! question unanswered after [`ANSWER_WITHIN`] seconds is given up, whatever the plugin does,
+//! so its slot is never lost.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use lnwatch_shared::frame::{self, Frame, MAX_QUERIES_IN_FLIGHT, Query};
 use serde_json::{Value, json};
@@ -38,6 +40,9 @@ impl Ask {
 /// Longest queue of unsent questions; past it the oldest are forgotten (a later event asks
 /// again what is still needed).
 const MAX_QUEUED: usize = 10_000;
+/// Seconds a question may stay unanswered. Longer than the plugin's own query timeout
+/// (`lnwatch-query-timeout`, 30 s by default), which answers first when it can.
+pub const ANSWER_WITHIN: f64 = 45.0;
 
 #[derive(Debug, Default)]
 pub struct Queries {
@@ -46,22 +51,35 @@ pub struct Queries {
     /// Catch-up pages: sent after the rest and never in every slot, so an alias or an
     /// invoice's expiry is not kept waiting behind a long catch-up.
     bulk: VecDeque<Ask>,
-    in_flight: HashMap<u64, Ask>,
+    /// Sent and not answered: what, and when it was sent.
+    in_flight: HashMap<u64, (Ask, f64)>,
+    /// Everything in `queue`, `bulk` and `in_flight`: asking twice is found in constant time.
+    pending: HashSet<Ask>,
+    /// The time as of the last [`Queries::tick`].
+    now: f64,
 }
 
 impl Queries {
+    /// No questions yet, the clock at `now`.
+    pub fn new(now: f64) -> Queries {
+        Queries { now, ..Queries::default() }
+    }
+
     /// Queues `ask` unless the same question is already waiting or out.
     pub fn ask(&mut self, ask: Ask) {
-        if self.queue.contains(&ask) || self.bulk.contains(&ask) || self.in_flight.values().any(|a| *a == ask) {
+        if self.pending.contains(&ask) {
             return;
         }
+        self.pending.insert(ask.clone());
         if matches!(ask, Ask::CatchUp(_)) {
             // A round has at most one step per lane waiting: nothing to bound here.
             self.bulk.push_back(ask);
             return;
         }
-        if self.queue.len() >= MAX_QUEUED {
-            self.queue.pop_front();
+        if self.queue.len() >= MAX_QUEUED
+            && let Some(old) = self.queue.pop_front()
+        {
+            self.pending.remove(&old);
         }
         self.queue.push_back(ask);
     }
@@ -70,7 +88,7 @@ impl Queries {
     pub fn take_lines(&mut self) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
         loop {
-            let bulk_out = self.in_flight.values().filter(|a| matches!(a, Ask::CatchUp(_))).count();
+            let bulk_out = self.in_flight.values().filter(|(a, _)| matches!(a, Ask::CatchUp(_))).count();
             let next = if self.in_flight.len() >= MAX_QUERIES_IN_FLIGHT {
                 None
             } else if let Some(ask) = self.queue.pop_front() {
@@ -83,14 +101,32 @@ impl Queries {
             let Some(ask) = next else { break };
             self.next_id += 1;
             lines.push(frame::encode(&Frame::Query(ask.query(self.next_id))));
-            self.in_flight.insert(self.next_id, ask);
+            self.in_flight.insert(self.next_id, (ask, self.now));
         }
         lines
     }
 
-    /// What an answer with this id was for; `None` for one not asked on this connection.
+    /// What an answer with this id was for; `None` for one not asked on this connection (or
+    /// given up on).
     pub fn answered(&mut self, id: &Value) -> Option<Ask> {
-        id.as_u64().and_then(|id| self.in_flight.remove(&id))
+        let (ask, _) = id.as_u64().and_then(|id| self.in_flight.remove(&id))?;
+        self.pending.remove(&ask);
+        Some(ask)
+    }
+
+    /// Moves the clock on; returns the questions given up on for want of an answer (their
+    /// slots are free again).
+    pub fn tick(&mut self, now: f64) -> Vec<Ask> {
+        self.now = now;
+        let late: Vec<u64> =
+            self.in_flight.iter().filter(|(_, (_, sent))| now - sent >= ANSWER_WITHIN).map(|(id, _)| *id).collect();
+        late.into_iter()
+            .filter_map(|id| self.in_flight.remove(&id))
+            .map(|(ask, _)| {
+                self.pending.remove(&ask);
+                ask
+            })
+            .collect()
     }
 
     /// A new connection: nothing asked before is coming back.
@@ -98,6 +134,7 @@ impl Queries {
         self.queue.clear();
         self.bulk.clear();
         self.in_flight.clear();
+        self.pending.clear();
     }
 
     pub fn pending(&self) -> usize {
@@ -137,6 +174,38 @@ mod tests {
         q.reset();
         assert_eq!(q.pending(), 0);
         assert_eq!(q.answered(&json!(1)), None);
+    }
+
+    #[test]
+    fn questions_unanswered_in_time_free_their_slots() {
+        let mut q = Queries::default();
+        q.tick(100.0);
+        for i in 0..6 {
+            q.ask(Ask::Invoice(format!("inv-{i}")));
+        }
+        assert_eq!(q.take_lines().len(), MAX_QUERIES_IN_FLIGHT);
+        assert!(q.take_lines().is_empty());
+        assert!(q.tick(100.0 + ANSWER_WITHIN - 1.0).is_empty());
+        let late = q.tick(100.0 + ANSWER_WITHIN);
+        assert_eq!(late.len(), MAX_QUERIES_IN_FLIGHT);
+        assert_eq!(q.take_lines().len(), 2, "the slots are free for the rest");
+        assert_eq!(q.answered(&json!(1)), None, "an answer after giving up is not taken");
+        // What was given up may be asked again.
+        q.ask(Ask::Invoice("inv-0".into()));
+        assert_eq!(q.pending(), 3);
+    }
+
+    #[test]
+    fn asking_again_is_found_without_a_scan() {
+        let mut q = Queries::default();
+        for i in 0..50_000 {
+            q.ask(Ask::Invoice(format!("inv-{i}")));
+            q.ask(Ask::Invoice(format!("inv-{i}")));
+        }
+        assert_eq!(q.pending(), MAX_QUEUED, "bounded, each once");
+        q.ask(Ask::Invoice("inv-49999".into()));
+        q.ask(Ask::Invoice("inv-0".into()));
+        assert_eq!(q.pending(), MAX_QUEUED, "an old one forgotten when the queue was full is forgotten here too");
     }
 
     #[test]

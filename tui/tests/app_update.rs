@@ -725,3 +725,91 @@ fn a_node_that_cannot_answer_catch_up_is_said_once_and_not_asked_on_every_event(
     a.prepare();
     assert_eq!(said(&a), 1);
 }
+
+/// A plugin restart in the middle of a catch-up: the round is cut off after one lane's page was
+/// counted, and the next round brings the same forwards again, long after their rows left the
+/// view. Each resolution counts once (60 forwards, 60 sat of fees), and later rounds, gaps and
+/// replays add nothing.
+#[test]
+fn a_plugin_restart_in_the_middle_of_a_catch_up_counts_nothing_twice() {
+    use lnwatch_sim::records::Records;
+    let mut node = Records::default();
+    let mut a = lnwatch::app::App::new("s".into(), 10, None, T0);
+    a.update(connected());
+    a.update(batch(vec![hello("run-1", true), block(1, 1)]));
+    answer_queries_from(&mut a, &node);
+    for i in 0..60 {
+        node.forward("103x1x0", "105x1x1", 1_000_000, 1_000, "settled", T0 + i as f64);
+    }
+    a.update(batch(vec![gap(3, 5)]));
+    // Answer everything but the forwards' updated lane, until the created lane's page is in.
+    let mut paged = false;
+    while !paged {
+        let asked = sent_queries(&mut a);
+        assert!(!asked.is_empty(), "the round never asked for the forwards");
+        let answers = asked
+            .iter()
+            .filter(|q| !(q.method == "listforwards" && q.params["index"] == "updated"))
+            .map(|q| {
+                paged |= q.method == "listforwards";
+                let answer = node.answer(&q.method, &q.params).unwrap_or_else(|| node_answer(&q.method, &q.params));
+                result(q.id.clone(), answer)
+            })
+            .collect();
+        a.update(batch(answers));
+    }
+    let totals = |a: &lnwatch::app::App| {
+        let s = &a.data.model.forwards.session;
+        (s.settled, s.fees_msat)
+    };
+    assert_eq!(totals(&a), (60, 60_000));
+    assert_eq!(a.data.model.forwards.rows().len(), 10, "the rows of 50 of them are gone");
+
+    a.update(connected());
+    a.update(batch(vec![hello("run-2", true), block(1, 2)]));
+    answer_queries_from(&mut a, &node);
+    assert_eq!(totals(&a), (60, 60_000), "the second round counted what the first had");
+    assert_eq!(a.catchup.last.as_ref().unwrap().forwards_settled, 60, "what was missed, said once");
+
+    // The same forwards live (a replay) and another round after a gap: nothing more.
+    let replay: Vec<_> = (0..60u64)
+        .map(|i| {
+            forward(
+                10 + i,
+                "settled",
+                "103x1x0",
+                "105x1x1",
+                json!({"in_htlc_id": i, "updated_index": i + 1,
+                "resolved_time": T0 + i as f64}),
+            )
+        })
+        .collect();
+    a.update(batch(replay));
+    a.update(batch(vec![gap(3, 80)]));
+    answer_queries_from(&mut a, &node);
+    assert_eq!(totals(&a), (60, 60_000));
+    // New forwards after all that count, once.
+    node.forward("103x1x0", "105x1x1", 1_000_000, 2_000, "settled", T0 + 100.0);
+    a.update(batch(vec![gap(1, 90)]));
+    answer_queries_from(&mut a, &node);
+    assert_eq!(totals(&a), (61, 62_000));
+    assert_eq!(a.data.model.forwards.counted.held(), 0, "settled rounds leave nothing held");
+}
+
+/// The plugin never answers (a line it dropped, an old plugin): the monitor's questions are
+/// given up after a while and their slots asked with again.
+#[test]
+fn questions_the_plugin_never_answers_free_their_slots() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true)]));
+    assert_eq!(sent_queries(&mut a).len(), lnwatch_shared::frame::MAX_QUERIES_IN_FLIGHT);
+    a.update(batch((1..=5).map(|i| invoice_created(i, &format!("inv-{i}"), Some(1_000))).collect()));
+    assert!(sent_queries(&mut a).is_empty(), "every slot is out");
+    a.update(Msg::Tick(T0 + 10.0));
+    assert!(sent_queries(&mut a).is_empty(), "not given up yet");
+    a.update(Msg::Tick(T0 + lnwatch::queries::ANSWER_WITHIN + 1.0));
+    let next = sent_queries(&mut a);
+    assert_eq!(next.len(), lnwatch_shared::frame::MAX_QUERIES_IN_FLIGHT, "{next:?}");
+    assert!(next.iter().any(|q| q.method == "listinvoices"), "{next:?}");
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::catchup::cursor::{self, Loaded};
 use lnwatch_shared::activity::PartStatus;
 
-use crate::catchup::{Away, Cursor, Item, Round, Step};
+use crate::catchup::{Away, Cursor, Index, Item, Round, Step};
 use crate::queries::Ask;
 
 use super::App;
@@ -243,6 +243,10 @@ impl App {
         let away = if why == Why::Away { self.mark_and_count(&tally) } else { tally.new };
         if round.learnt() {
             let cursor = round.cursor().clone();
+            // Everything up to the cursor has been taken in: counted, or from before.
+            let counted = &mut self.data.model.forwards.counted;
+            counted.settle(Index::Created, cursor.forwards.created);
+            counted.settle(Index::Updated, cursor.forwards.updated);
             if let Some(path) = &self.catchup.path {
                 self.effects.push(Effect::SaveCursor(path.clone(), cursor.clone()));
             }

@@ -135,7 +135,7 @@ impl App {
             channels: ListPane::default(),
             forwards: ListPane::following(),
             payments: ListPane::following(),
-            queries: Queries::default(),
+            queries: Queries::new(now),
             catchup: CatchUp::default(),
             effects: Vec::new(),
             overlay: None,
@@ -271,6 +271,14 @@ impl App {
     fn tick(&mut self, now: f64) {
         self.now = now;
         self.link.tick(now);
+        // A question the plugin never answered (a line it dropped, an old plugin) frees its
+        // slot; a catch-up step that got no answer ends its lane, said like a refusal.
+        for ask in self.queries.tick(now) {
+            if let Ask::CatchUp(step) = ask {
+                let within = crate::queries::ANSWER_WITHIN;
+                self.catch_step_failed(&step, &format!("no answer within {within:.0} s"));
+            }
+        }
         // The node confirms what the notifications said about channels, and adds what they do
         // not say (HTLCs in flight).
         let greeted = matches!(self.link.conn, Conn::Up { .. }) && self.link.hello.is_some();

@@ -6,6 +6,9 @@ use std::collections::{HashMap, VecDeque};
 
 use lnwatch_shared::activity::Forward;
 
+use crate::catchup::Index;
+use crate::catchup::ledger::Ledger;
+
 /// Minutes the per-minute counts cover.
 pub const MINUTES: usize = 60;
 
@@ -85,6 +88,8 @@ pub struct Forwards {
     day: i64,
     /// Resolved forwards per minute, newest last: (minute since 1970, settled, failed).
     minutes: VecDeque<(i64, u64, u64)>,
+    /// Resolutions counted, by the node's indexes: counted once even after their row is gone.
+    pub counted: Ledger,
 }
 
 impl Forwards {
@@ -98,6 +103,7 @@ impl Forwards {
             today: Totals::default(),
             day: 0,
             minutes: VecDeque::new(),
+            counted: Ledger::default(),
         }
     }
 
@@ -138,6 +144,16 @@ impl Forwards {
                 resolved
             }
         };
+        // The node's index of the resolution, when it gives one, decides across rows that are
+        // gone (a catch-up cut off and run again, a replay after the row left the view).
+        // Recorded whether or not the row already had it, so it is known once the row is gone.
+        let fresh = !resolved
+            || match (f.updated_index, f.created_index) {
+                (Some(u), _) => self.counted.count(Index::Updated, u),
+                (None, Some(c)) => self.counted.count(Index::Created, c),
+                (None, None) => true,
+            };
+        let counted = counted && fresh;
         if counted {
             let t = f.resolved_time.unwrap_or(time);
             self.count(f, t);
