@@ -62,6 +62,12 @@ fn unsettled(c: char) -> bool {
         '\u{200d}' | '\u{fe0e}' | '\u{fe0f}' | '\u{1f1e6}'..='\u{1f1ff}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{e0000}'..='\u{e007f}')
 }
 
+/// Whether `s` shows anything once sanitized: an alias made only of escapes, controls, joiners
+/// or spaces does not, and the node's id stands in for it.
+pub fn visible(s: &str) -> bool {
+    columns(sanitize(s).trim()) > 0
+}
+
 /// Terminal columns `s` takes (wide characters such as `☕` take two), counted per grapheme
 /// cluster as the terminal draws it.
 pub fn columns(s: &str) -> usize {
@@ -191,6 +197,14 @@ mod tests {
         // Combining marks stay with their base and are never cut off it.
         assert_eq!(one_line("cafe\u{301}st", 5), "cafe\u{301}…");
         assert_eq!(columns("cafe\u{301}"), 4);
+    }
+
+    #[test]
+    fn text_that_shows_nothing_is_not_visible() {
+        assert!(visible("river-hub") && visible(" ☕ "));
+        for blank in ["", "   ", "\x1b[2J\x1b]0;x\x07", "\u{200d}\u{fe0f}", "\u{200b}\u{200b}", "\u{9b}31m"] {
+            assert!(!visible(blank), "{blank:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::model::channels::Channel;
 use crate::model::forwards::ForwardRow;
 use crate::model::payments::Payment;
 use crate::summary::sat;
-use crate::ui::{ago, clock};
+use crate::ui::{ago, clock_on};
 
 /// A detail's lines: `key  value` rows and free lines, each one line whatever its value holds.
 struct Lines {
@@ -41,8 +41,9 @@ impl Lines {
     }
 }
 
-fn when(t: Option<f64>, none: &str) -> String {
-    t.map_or_else(|| none.to_owned(), |t| format!("{} UTC", clock(t)))
+/// A time in UTC, dated unless it is on the day of `now`.
+fn when(t: Option<f64>, now: f64, none: &str) -> String {
+    t.map_or_else(|| none.to_owned(), |t| format!("{} UTC", clock_on(t, now)))
 }
 
 fn amount(msat: Option<u64>) -> String {
@@ -70,15 +71,15 @@ pub fn invoice(inv: &Invoice, show_secrets: bool, now: f64) -> Vec<String> {
     out.row("label", &inv.label)
         .row("amount", inv.msat.map_or_else(|| "any amount".into(), sat))
         .row("state", inv.state(now).word())
-        .row("created", when(inv.created, "before lnwatch was watching"))
-        .row("paid", when(inv.paid, "-"))
-        .row("expires", when(inv.expires_at, "not known yet (asked the node)"))
+        .row("created", when(inv.created, now, "before lnwatch was watching"))
+        .row("paid", when(inv.paid, now, "-"))
+        .row("expires", when(inv.expires_at, now, "not known yet (asked the node)"))
         .row("preimage", preimage);
     out.lines
 }
 
 pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
-    let since = c.since.map_or_else(|| "-".into(), |s| format!("{} UTC ({} ago)", clock(s), ago(now - s)));
+    let since = c.since.map_or_else(|| "-".into(), |s| format!("{} UTC ({} ago)", clock_on(s, now), ago(now - s)));
     let connected = match c.peer_connected {
         Some(true) => "connected",
         Some(false) => "not connected",
@@ -108,7 +109,7 @@ pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
     out.lines
 }
 
-pub fn forward(r: &ForwardRow, data: &Data) -> Vec<String> {
+pub fn forward(r: &ForwardRow, data: &Data, now: f64) -> Vec<String> {
     let f = &r.f;
     let side = |c: Option<&str>| match c {
         Some(c) => format!("{c} · {}", data.channel_peer(c).unwrap_or_else(|| "peer not known".into())),
@@ -121,8 +122,8 @@ pub fn forward(r: &ForwardRow, data: &Data) -> Vec<String> {
         .row("amount in", amount(f.in_msat))
         .row("amount out", amount(f.out_msat))
         .row("fee", amount(f.fee_msat))
-        .row("received", when(f.received_time.or(Some(r.first)), "-"))
-        .row("resolved", when(f.resolved_time.or((f.status != "offered").then_some(r.time)), "-"))
+        .row("received", when(f.received_time.or(Some(r.first)), now, "-"))
+        .row("resolved", when(f.resolved_time.or((f.status != "offered").then_some(r.time)), now, "-"))
         .row("payment", opt(f.payment_hash.as_deref()));
     if f.is_failure() {
         let reason = failure_words(f.failcode, f.failreason.as_deref());
@@ -148,14 +149,14 @@ pub fn forward(r: &ForwardRow, data: &Data) -> Vec<String> {
     out.lines
 }
 
-pub fn payment(p: &Payment, data: &Data) -> Vec<String> {
+pub fn payment(p: &Payment, data: &Data, now: f64) -> Vec<String> {
     let mut out = Lines::new(11);
     out.row("result", p.result().word())
         .row("destination", node(data, p.destination.as_deref()))
         .row("amount", amount(p.amount_msat()))
         .row("sent", amount(p.sent_msat()))
         .row("parts", format!("{} in {} attempt(s)", p.parts.len(), p.attempts()))
-        .row("started", when(Some(p.first), "-"))
+        .row("started", when(Some(p.first), now, "-"))
         .row("duration", format!("{:.1}s", p.duration()))
         .row("payment", &p.payment_hash);
     if let Some(e) = p.error() {

@@ -441,6 +441,20 @@ fn a_new_invoice_is_asked_about_and_shows_expired_once_past_its_expiry() {
     let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
     let text = lines.join("\n");
     assert!(text.contains("state     expired") && text.contains("expires   01:40:00 UTC"), "{text}");
+    // Times on another day than today say which.
+    a.overlay = None;
+    a.update(batch(vec![invoice_created(4, "later-9", Some(1_000))]));
+    let later = invoices_asked(&mut a);
+    let expires = json!({"invoices":[{"label":"later-9","status":"unpaid","expires_at": T0 + 2.0 * 86_400.0}]});
+    a.update(batch(vec![result(later[0].id.clone(), expires)]));
+    a.update(Msg::Tick(T0 + 86_400.0));
+    a.invoices.cursor = lnwatch::app::Cursor { index: 2, follow: false };
+    a.update(code(KeyCode::Enter));
+    let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
+    let text = lines.join("\n");
+    assert!(text.contains("expires   2025-11-24 00:40:00 UTC"), "{text}");
+    assert!(text.contains("created   2025-11-22 00:40:04 UTC"), "yesterday is dated too: {text}");
+    a.overlay = None;
 
     // A reconnect loses what was in flight; the next hello asks again for what is missing.
     let unanswered = asked[1].id.clone();
@@ -812,4 +826,24 @@ fn questions_the_plugin_never_answers_free_their_slots() {
     let next = sent_queries(&mut a);
     assert_eq!(next.len(), lnwatch_shared::frame::MAX_QUERIES_IN_FLIGHT, "{next:?}");
     assert!(next.iter().any(|q| q.method == "listinvoices"), "{next:?}");
+}
+
+#[test]
+fn an_alias_that_shows_nothing_gives_way_to_the_node_id() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true), peer(PEER_B, true)])]));
+    let asked = sent_queries(&mut a);
+    let answers = asked
+        .iter()
+        .filter(|q| q.method == "listnodes")
+        .map(|q| {
+            let id = q.params["id"].as_str().unwrap();
+            let alias = if id == PEER_A { "\u{1b}[2J\u{200d}\u{fe0f} \u{9b}31m" } else { "river-hub" };
+            result(q.id.clone(), json!({"nodes": [{"nodeid": id, "alias": alias}]}))
+        })
+        .collect();
+    a.update(batch(answers));
+    assert_eq!(a.data.name(PEER_A), "0284d0fb…");
+    assert_eq!(a.data.name(PEER_B), "river-hub");
 }

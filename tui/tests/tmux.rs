@@ -415,3 +415,46 @@ fn with_no_plugin_a_panel_says_what_is_wrong_and_what_to_run() {
     let s = tmux.wait_for("the panel", |s| s.contains("No plugin yet"));
     assert!(s.contains("regular file, not a socket"), "{s}");
 }
+
+/// Labels from the network: a newline cannot start a line of lnwatch's own in the invoice
+/// detail, and a flag or a joined emoji (whose widths terminals disagree on) reaches the
+/// terminal as plain characters, so nothing is left in cells after a redraw.
+#[test]
+fn hostile_labels_stay_on_one_line_and_draw_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ln = node(dir.path());
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --lightning-dir {}", dir.path().display()), 120, 40);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+    ln.notify(
+        "invoice_creation",
+        json!({"invoice_creation":{"label":"🇩🇪 berlin 👨\u{200d}👩\u{200d}👧 ok","msat":1000}}),
+    )
+    .unwrap();
+    ln.notify(
+        "invoice_creation",
+        json!({"invoice_creation":{"label":"forged\nstate     paid\rpaid      00:00:00 UTC","msat":2000}}),
+    )
+    .unwrap();
+    let s = tmux.wait_for("both invoices", |s| s.contains("DE berlin") && s.contains("forged"));
+    for c in ['\u{1f1e9}', '\u{1f1ea}', '\u{200d}'] {
+        assert!(!s.contains(c), "{c:?} reached the terminal: {s}");
+    }
+    assert!(s.contains("DE berlin 👨👩👧 ok"), "{s}");
+    // Focus the invoices pane and open the newest invoice.
+    for _ in 0..4 {
+        tmux.keys(&["Tab", "G", "Enter"]);
+        std::thread::sleep(Duration::from_millis(200));
+        if tmux.screen().contains("invoice · forged") {
+            break;
+        }
+        tmux.keys(&["Escape"]);
+    }
+    let s = tmux.wait_for("the invoice's detail", |s| s.contains("invoice · forged"));
+    assert!(s.contains("label     forged⏎state     paid␍paid      00:00:00 UTC"), "{s}");
+    let starts = |p: &str| s.lines().filter(|l| l.trim_start_matches(['│', ' ']).starts_with(p)).count();
+    assert_eq!(starts("state "), 1, "only lnwatch's own state line: {s}");
+    assert!(has_line(&s, &["state", "open"]), "{s}");
+    assert_eq!(starts("paid "), 1, "{s}");
+    tmux.keys(&["q", "q"]);
+}

@@ -199,6 +199,8 @@ impl Data {
                 continue;
             };
             // An empty alias is kept too: the node has gossip for it, and it is not asked again.
+            // One that shows nothing once sanitized counts as empty: the id stands in for it.
+            let alias = if lnwatch_shared::sanitize::visible(alias) { alias } else { "" };
             if self.aliases.len() < MAX_ALIASES {
                 self.aliases.insert(id.to_owned(), alias.to_owned());
             }

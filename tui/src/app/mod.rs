@@ -551,8 +551,8 @@ impl App {
                 .collect(),
             Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.now).into(),
             Subject::Channel(c) => crate::detail::channel(c, &self.data, self.now).into(),
-            Subject::Forward(f) => crate::detail::forward(f, &self.data).into(),
-            Subject::Payment(p) => crate::detail::payment(p, &self.data).into(),
+            Subject::Forward(f) => crate::detail::forward(f, &self.data, self.now).into(),
+            Subject::Payment(p) => crate::detail::payment(p, &self.data, self.now).into(),
         }
     }
 

@@ -8,7 +8,7 @@ mod payments;
 
 use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
-use lnwatch_shared::sanitize::{columns, one_line, one_line_middle, sanitize};
+use lnwatch_shared::sanitize::{self, columns, one_line, one_line_middle, sanitize};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -128,7 +128,12 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
     spans.push(Span::raw(format!("  {:.1} ev/s", link.rate)));
     if let Some(h) = &link.hello {
         let node = h.node_id.as_deref().map(short_id).unwrap_or_else(|| "node ?".into());
-        let alias = h.alias.as_deref().map(|a| format!(" {}", one_line(a, 32))).unwrap_or_default();
+        let alias = h
+            .alias
+            .as_deref()
+            .filter(|a| sanitize::visible(a))
+            .map(|a| format!(" {}", one_line(a, 32)))
+            .unwrap_or_default();
         spans.push(Span::raw(format!(
             "  {}{}  {}  {}",
             one_line(&node, 16),
@@ -666,6 +671,30 @@ fn picker(app: &App, f: &mut Frame, area: Rect, cursor: usize, t: &Theme) {
 pub fn clock(time: f64) -> String {
     let secs = time.max(0.0) as u64 % 86_400;
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// The UTC day of a Unix time, `YYYY-MM-DD` (the proleptic Gregorian calendar, from the days
+/// since 1970 as in Howard Hinnant's `civil_from_days`).
+pub fn date(time: f64) -> String {
+    let z = (time / 86_400.0).floor() as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A time as the clock says it, with its date when it is not on the UTC day of `now`.
+pub fn clock_on(time: f64, now: f64) -> String {
+    if (time / 86_400.0).floor() == (now / 86_400.0).floor() {
+        clock(time)
+    } else {
+        format!("{} {}", date(time), clock(time))
+    }
 }
 
 /// A duration as people say it: `42s`, `5m`, `3h05m`, `2d`.

@@ -21,7 +21,7 @@ fn node_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let m = &app.data.model;
     let hello = app.link.hello.as_ref();
     let id = hello.and_then(|h| h.node_id.as_deref()).map(short_id).unwrap_or_else(|| "?".into());
-    let alias = hello.and_then(|h| h.alias.as_deref()).unwrap_or("");
+    let alias = hello.and_then(|h| h.alias.as_deref()).filter(|a| lnwatch_shared::sanitize::visible(a)).unwrap_or("");
     let network = hello.and_then(|h| h.network.as_deref()).unwrap_or("?");
     let version = hello.and_then(|h| h.lightningd.as_deref()).unwrap_or("");
     let height = m.height.map_or_else(|| "?".into(), |h| h.to_string());
