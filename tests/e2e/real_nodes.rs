@@ -93,7 +93,9 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
         &ld,
         vec![
             NodeSpec::new(PluginLoad::AtBoot).alias("alice"),
-            NodeSpec::new(PluginLoad::Later).alias("bob"),
+            // The router logs peer I/O, as an operator debugging a peer does: its log then holds
+            // the preimages of what it forwards, in hex.
+            NodeSpec::new(PluginLoad::Later).alias("bob").node_option("log-level", "io"),
             NodeSpec::new(PluginLoad::AtBoot).alias("carol"),
         ],
     );
@@ -175,6 +177,7 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
 
     // The node's own records through the socket: read-only queries, redacted like events.
     queries_reach_the_node(&net, &scid12, &scid23);
+    no_query_returns_a_secret(&net);
 
     // The monitor on l2 and l1, as an operator would run it.
     if tmux_available() {
@@ -247,6 +250,72 @@ fn queries_reach_the_node(net: &Network, scid12: &str, scid23: &str) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Every allowlisted method, asked of each node with every parameter value that widens its
+/// answer (and every spelling of the one that is refused), returns no preimage: the router's
+/// own log holds them (checked through its RPC, so the check means something).
+fn no_query_returns_a_secret(net: &Network) {
+    use lnwatch_shared::frame::query_error;
+    use lnwatch_tests::client::Client;
+    let secrets: Vec<String> = (1..=3).map(preimage).collect();
+    let io = net.node(L2).call("listpeers", json!({"level": "io"})).to_string();
+    assert!(io.contains(&secrets[0]), "l2's io log should hold the routed payment's preimage");
+    let id2 = net.node(L2).id.clone();
+    let mut asks: Vec<(&str, Value)> = vec![
+        ("getinfo", json!({})),
+        ("listpeers", json!({})),
+        ("listpeers", json!({"id": id2})),
+        ("listpeerchannels", json!({})),
+        ("listclosedchannels", json!({})),
+        ("listchannels", json!({})),
+        ("listnodes", json!({})),
+        ("listforwards", json!({})),
+        ("listforwards", json!({"index": "updated", "start": 0})),
+        ("listinvoices", json!({})),
+        ("listinvoices", json!({"index": "updated"})),
+        ("listsendpays", json!({})),
+        ("listsendpays", json!({"status": "complete"})),
+        ("listpays", json!({})),
+        ("listhtlcs", json!({})),
+        ("listfunds", json!({"spent": true})),
+        ("listchainmoves", json!({})),
+        ("listchannelmoves", json!({})),
+        ("listnetworkevents", json!({})),
+        ("feerates", json!({"style": "perkw"})),
+    ];
+    for sub in ["invoices", "forwards", "sendpays", "htlcs", "chainmoves", "channelmoves", "networkevents"] {
+        asks.push(("wait", json!({"subsystem": sub, "indexname": "created", "nextvalue": 0})));
+    }
+    let refused = [
+        json!({"level": "io"}),
+        json!({"level": "IO"}),
+        json!({"level": "debug"}),
+        json!({"level": "trace"}),
+        json!({"level": "info"}),
+        json!({"level": "unusual"}),
+        json!([null, "io"]),
+        json!([null, "IO"]),
+        json!({"LEVEL": "io"}),
+    ];
+    for node in [L1, L2, L3] {
+        let mut c = Client::connect(Path::new(&net.node(node).socket())).expect("connect");
+        for (i, (method, params)) in asks.iter().enumerate() {
+            c.query(json!(i), method, params.clone()).unwrap();
+            let (answer, _) = c.answer(&json!(i), Duration::from_secs(30)).unwrap();
+            let text = format!("{answer:?}");
+            assert!(matches!(answer, Frame::Result(_)), "l{}: {method} {params}: {text}", node + 1);
+            for s in &secrets {
+                assert!(!text.contains(s.as_str()), "l{}: {method} {params} returned a preimage", node + 1);
+            }
+        }
+        for (i, params) in refused.iter().enumerate() {
+            let id = json!(format!("r{i}"));
+            c.query(id.clone(), "listpeers", params.clone()).unwrap();
+            let (answer, _) = c.answer(&id, Duration::from_secs(30)).unwrap();
+            assert!(matches!(&answer, Frame::Error(e) if e.code == query_error::BAD_PARAMS), "{params}: {answer:?}");
+        }
+    }
 }
 
 /// `12345` msat as the views write it: `12.345 sat`.

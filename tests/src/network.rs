@@ -61,12 +61,14 @@ pub struct NodeSpec {
     pub plugin: PluginLoad,
     /// lnwatch-plugin options, e.g. `("lnwatch-redact", "false")`.
     pub plugin_options: Vec<(String, String)>,
+    /// lightningd options of this node's own, after the network's (`("log-level", "io")`).
+    pub node_options: Vec<(String, String)>,
     pub alias: Option<String>,
 }
 
 impl NodeSpec {
     pub fn new(plugin: PluginLoad) -> NodeSpec {
-        NodeSpec { plugin, plugin_options: Vec::new(), alias: None }
+        NodeSpec { plugin, plugin_options: Vec::new(), node_options: Vec::new(), alias: None }
     }
 
     pub fn alias(mut self, alias: &str) -> NodeSpec {
@@ -76,6 +78,11 @@ impl NodeSpec {
 
     pub fn plugin_option(mut self, name: &str, value: &str) -> NodeSpec {
         self.plugin_options.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn node_option(mut self, name: &str, value: &str) -> NodeSpec {
+        self.node_options.push((name.into(), value.into()));
         self
     }
 }
@@ -231,6 +238,9 @@ impl Network {
             .stderr(Stdio::from(fs::File::create(dir.join("stderr")).expect("stderr file")));
         if let Some(alias) = &spec.alias {
             cmd.arg(format!("--alias={alias}"));
+        }
+        for (k, v) in &spec.node_options {
+            cmd.arg(format!("--{k}={v}"));
         }
         if spec.plugin == PluginLoad::AtBoot {
             cmd.arg(format!("--plugin={}", workspace_bin("lnwatch-plugin").display()));
