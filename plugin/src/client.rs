@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use interprocess::local_socket::tokio::Stream;
-use lnwatch_shared::frame::{self, CodecError, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT, query_error};
+use lnwatch_shared::frame::{self, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -25,7 +25,7 @@ use crate::budget::Reservation;
 use crate::hub::{Attached, Hub, Item};
 use crate::outbox::Logger;
 use crate::query::{self, Queries};
-use crate::request::{self, Request};
+use crate::request::{self, Taken};
 
 /// Topics a client asked for; `None` is everything.
 type Filter = Option<HashSet<Box<str>>>;
@@ -232,39 +232,27 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, request
             Ok(n) => lines.extend(&chunk[..n]),
         }
         while let Some(line) = lines.next_line() {
-            if line.as_ref().is_ok_and(|l| l.trim_ascii().is_empty()) {
-                continue;
-            }
-            let refusal = match line {
-                Err(CodecError::TooLong { len, limit }) => Some(query::error_line(
-                    "null",
-                    query_error::INVALID,
-                    &format!("a line of {len} bytes is over the {limit}-byte limit for client lines; not read"),
-                )),
-                Err(e) => Some(query::error_line("null", query_error::INVALID, &e.to_string())),
-                Ok(line) => match request::parse(line) {
-                    Err(e) => Some(query::error_line(e.id, query_error::INVALID, &format!("not a request: {}", e.why))),
-                    Ok(Request::Subscribe(topics)) => {
-                        let _ = filter.send(topics.map(|t| t.into_iter().map(Into::into).collect()));
-                        None
-                    }
-                    Ok(Request::Query(q)) => {
-                        while in_flight.try_join_next().is_some() {}
-                        match (query::admit(&q), slots.clone().try_acquire_owned()) {
-                            (Err(refusal), _) => Some(refusal),
-                            (Ok(call), Err(_)) => Some(query::busy(&call.id)),
-                            (Ok(call), Ok(slot)) => {
-                                let (queries, answers) = (queries.clone(), answers.clone());
-                                in_flight.spawn(async move {
-                                    let (line, room) = queries.answer(call).await;
-                                    let _ = answers.send(Answer { line, _slot: Some(slot), _room: Some(room) }).await;
-                                });
-                                None
-                            }
+            let refusal = match request::take(line) {
+                Taken::Ignore => None,
+                Taken::Subscribe(topics) => {
+                    let _ = filter.send(topics.map(|t| t.into_iter().map(Into::into).collect()));
+                    None
+                }
+                Taken::Refuse(line) => Some(line),
+                Taken::Call(call) => {
+                    while in_flight.try_join_next().is_some() {}
+                    match slots.clone().try_acquire_owned() {
+                        Err(_) => Some(query::busy(&call.id)),
+                        Ok(slot) => {
+                            let (queries, answers) = (queries.clone(), answers.clone());
+                            in_flight.spawn(async move {
+                                let (line, room) = queries.answer(call).await;
+                                let _ = answers.send(Answer { line, _slot: Some(slot), _room: Some(room) }).await;
+                            });
+                            None
                         }
                     }
-                    Ok(Request::Other) => None,
-                },
+                }
             };
             let Some(line) = refusal else { continue };
             if !refusals.take() {

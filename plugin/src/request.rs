@@ -4,8 +4,11 @@
 
 use std::borrow::Cow;
 
+use lnwatch_shared::frame::{CodecError, query_error};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+use crate::query::{self, Call};
 
 /// What a client asked for.
 #[derive(Debug)]
@@ -45,6 +48,41 @@ struct Line<'a> {
 pub struct Unreadable<'a> {
     pub id: &'a str,
     pub why: String,
+}
+
+/// What to do with one line from a client.
+#[derive(Debug)]
+pub enum Taken {
+    Subscribe(Option<Vec<String>>),
+    /// A query the allowlist admits: ask the node.
+    Call(Call),
+    /// An `error` frame to send back: the line was too long, unreadable, or refused.
+    Refuse(Vec<u8>),
+    /// Nothing to do (an empty line, a frame type clients do not send).
+    Ignore,
+}
+
+/// Takes one line as [`lnwatch_shared::frame::LineBuf`] cut it: every query gets an answer,
+/// even one whose line could not be read (with the id it sent when that much was readable).
+pub fn take(line: Result<&[u8], CodecError>) -> Taken {
+    let line = match line {
+        Ok(l) if l.trim_ascii().is_empty() => return Taken::Ignore,
+        Ok(l) => l,
+        Err(CodecError::TooLong { len, limit }) => {
+            let why = format!("a line of {len} bytes is over the {limit}-byte limit for client lines; not read");
+            return Taken::Refuse(query::error_line("null", query_error::INVALID, &why));
+        }
+        Err(e) => return Taken::Refuse(query::error_line("null", query_error::INVALID, &e.to_string())),
+    };
+    match parse(line) {
+        Err(e) => Taken::Refuse(query::error_line(e.id, query_error::INVALID, &format!("not a request: {}", e.why))),
+        Ok(Request::Subscribe(topics)) => Taken::Subscribe(topics),
+        Ok(Request::Query(q)) => match query::admit(&q) {
+            Ok(call) => Taken::Call(call),
+            Err(refusal) => Taken::Refuse(refusal),
+        },
+        Ok(Request::Other) => Taken::Ignore,
+    }
 }
 
 /// Reads one line (without its newline).

@@ -288,14 +288,20 @@ fn subscribe_narrows_what_a_client_receives() {
 }
 
 #[test]
-fn garbage_from_a_client_is_ignored() {
+fn garbage_from_a_client_is_answered_and_the_client_served_on() {
     let mut ln = node(SimOptions::default());
     let (mut c, _, _) = connect(&ln.default_socket());
     c.send_line(b"hello?\n{\"type\":\"subscribe\",\"topics\":42}\n\xff\xfe\n{\"type\":\"nope\"}\n").unwrap();
     c.send_line(&vec![b'x'; 200_000]).unwrap();
     c.send_line(b"\n").unwrap();
     ln.notify("block_added", json!({"block_added":{"hash":"00","height":1}})).unwrap();
-    assert_eq!(next_event(&mut c).topic, "block_added");
+    // Each unreadable line gets an error (no id could be read); a frame type clients do not
+    // send is ignored.
+    let frames = c.frames_until(T, |f| matches!(f, Frame::Event(_))).unwrap();
+    let errors: Vec<_> = frames.iter().filter_map(|f| if let Frame::Error(e) = f { Some(e) } else { None }).collect();
+    assert_eq!(errors.len(), 4, "{frames:?}");
+    assert!(errors.iter().all(|e| e.id.is_null() && e.code == lnwatch_shared::frame::query_error::INVALID));
+    assert!(matches!(frames.last(), Some(Frame::Event(e)) if e.topic == "block_added"));
     // Another client is unaffected too.
     let (mut d, _, _) = connect(&ln.default_socket());
     assert_eq!(next_event(&mut d).topic, "block_added");
