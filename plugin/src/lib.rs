@@ -8,8 +8,10 @@ pub mod allowlist;
 pub mod budget;
 pub mod client;
 pub mod config;
+pub mod dispatch;
 pub mod event;
 pub mod hub;
+pub mod listen;
 pub mod manifest;
 pub mod options;
 pub mod outbox;
@@ -19,4 +21,5 @@ pub mod rpc;
 pub mod socket;
 pub mod stdio;
 
-pub use stdio::{Exit, Incoming, PluginEnv, run};
+pub use dispatch::{Exit, PluginEnv};
+pub use stdio::{Incoming, run};

@@ -16,7 +16,7 @@ fn stdout_pipe() -> Option<pipe::Sender> {
     pipe::Sender::from_owned_fd(fd).ok()
 }
 
-const USAGE: &str = "\
+const ABOUT: &str = "\
 lnwatch-plugin — a Core Lightning plugin that relays every notification to lnwatch clients over
 a Unix socket (<lightning-dir>/notif.sock by default, mode 0600).
 
@@ -26,9 +26,12 @@ Load it on a running node:
 or at startup, with `plugin=/path/to/lnwatch-plugin` in the node's config. Then watch with
   lnwatch --lightning-dir <lightning-dir>
 
-Options (set as `lnwatch-…=value` in the config, or after `plugin start`):
-  lnwatch-socket, lnwatch-replay, lnwatch-client-queue, lnwatch-buffer-mb, lnwatch-redact,
-  lnwatch-log — see `lightning-cli listconfigs` or the README.";
+Options (set as `lnwatch-…=value` in the config, or after `plugin start`), with their defaults:
+";
+
+fn usage() -> String {
+    format!("{ABOUT}{}", lnwatch_plugin::options::usage())
+}
 
 /// `--help`/`--version`, or started by hand from a terminal: say what this is and how to load
 /// it, instead of waiting silently for lightningd's JSON-RPC. Under lightningd
@@ -41,11 +44,11 @@ fn by_hand() -> Option<i32> {
         return Some(0);
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{USAGE}");
+        println!("{}", usage());
         return Some(0);
     }
     if std::env::var_os("LIGHTNINGD_PLUGIN").is_none() && std::io::stdin().is_terminal() {
-        eprintln!("{USAGE}");
+        eprintln!("{}", usage());
         return Some(2);
     }
     None

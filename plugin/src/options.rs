@@ -51,22 +51,65 @@ pub const LOG: Opt<bool> =
 /// cannot make the plugin reserve gigabytes.
 const MAX_COUNT: u64 = 10_000_000;
 
-/// The manifest's `options`, in the order operators read them.
+/// What every option says of itself, whatever its type: the one list the manifest, `--help`
+/// and the README's table (checked by a test) are made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub name: &'static str,
+    /// lightningd's option type: `string`, `int` or `bool`.
+    pub kind: &'static str,
+    pub default: Value,
+    pub description: &'static str,
+    /// Whether `setconfig` may change it while the plugin runs (none may yet: each is read at
+    /// `init`).
+    pub dynamic: bool,
+}
+
+/// Every option, in the order operators read them.
+pub fn all() -> [Spec; 7] {
+    [
+        SOCKET.spec("string"),
+        REPLAY.spec("int"),
+        CLIENT_QUEUE.spec("int"),
+        BUFFER_MB.spec("int"),
+        QUERY_TIMEOUT.spec("int"),
+        REDACT.spec("bool"),
+        LOG.spec("bool"),
+    ]
+}
+
+/// The manifest's `options`.
 pub fn manifest() -> Value {
-    json!([
-        SOCKET.manifest("string"),
-        REPLAY.manifest("int"),
-        CLIENT_QUEUE.manifest("int"),
-        BUFFER_MB.manifest("int"),
-        QUERY_TIMEOUT.manifest("int"),
-        REDACT.manifest("bool"),
-        LOG.manifest("bool"),
-    ])
+    Value::Array(
+        all()
+            .into_iter()
+            .map(|o| {
+                let mut v = json!({"name": o.name, "type": o.kind, "default": o.default, "description": o.description});
+                if o.dynamic {
+                    v["dynamic"] = json!(true);
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// The options as `--help` lists them.
+pub fn usage() -> String {
+    all().iter().map(|o| format!("  {}={}\n      {}\n", o.name, shown(&o.default), o.description)).collect()
+}
+
+/// A default as it is written in a config file.
+pub fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 impl<T: Into<Value> + Copy> Opt<T> {
-    fn manifest(&self, kind: &str) -> Value {
-        json!({"name": self.name, "type": kind, "default": self.default.into(), "description": self.description})
+    fn spec(&self, kind: &'static str) -> Spec {
+        Spec { name: self.name, kind, default: self.default.into(), description: self.description, dynamic: false }
     }
 }
 
@@ -115,5 +158,38 @@ impl Opt<bool> {
             },
             Some(other) => Err(format!("{name} must be true or false, got {other}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's option table is the operator's reference: the same options, defaults
+    /// included, as the plugin declares.
+    #[test]
+    fn the_readme_lists_every_option_with_its_default() {
+        let readme = include_str!("../../README.md");
+        let table = readme.split("### Plugin options").nth(1).expect("the README has a plugin options section");
+        let rows: Vec<(String, String)> = table
+            .lines()
+            .skip_while(|l| !l.starts_with("| `"))
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(|c| c.trim().trim_matches('`')).collect();
+                (cells[1].to_owned(), cells[2].to_owned())
+            })
+            .collect();
+        let declared: Vec<(String, String)> = all().iter().map(|o| (o.name.to_owned(), shown(&o.default))).collect();
+        assert_eq!(rows, declared);
+    }
+
+    #[test]
+    fn manifest_and_usage_come_from_the_same_list() {
+        let m = manifest();
+        let names: Vec<&str> = m.as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(names, all().map(|o| o.name));
+        let usage = usage();
+        assert!(all().iter().all(|o| usage.contains(o.name) && usage.contains(o.description)), "{usage}");
     }
 }

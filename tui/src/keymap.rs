@@ -143,6 +143,9 @@ const DETAILED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
 /// Lists the text filter narrows.
 const FILTERED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments, Overview];
 
+const PAUSE_HELP: &str =
+    "pause / resume: every view freezes at the same moment; events are still collected and counted";
+
 /// Every binding, in the order the footer and the help list them.
 pub const BINDINGS: &[Binding] = &[
     // Main panes.
@@ -214,7 +217,7 @@ pub const BINDINGS: &[Binding] = &[
         keys_text: "Space",
         hint: Some("Space pause"),
         hint_in: &[Events, Peers],
-        help: "in the events view: pause / resume; the panes freeze, events are still collected",
+        help: PAUSE_HELP,
     },
     Binding {
         mode: Main,
@@ -303,6 +306,15 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("q quit"),
         hint_in: LISTS,
         help: "quit (q/Esc close an overlay first); Ctrl-Z suspends (fg resumes)",
+    },
+    // The other views pause too; their footers say so after help and quit, which matter more.
+    Binding {
+        mode: Main,
+        keys: &[(C(' '), A::Pause)],
+        keys_text: "Space",
+        hint: Some("Space pause"),
+        hint_in: &[Topics, Invoices, Overview, Channels, Forwards, Payments],
+        help: PAUSE_HELP,
     },
     // The help overlay.
     Binding {

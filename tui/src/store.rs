@@ -170,7 +170,7 @@ impl Ev {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Topic {
     pub name: Arc<str>,
     /// Events seen since start (not reset by clearing the events pane).
@@ -197,7 +197,7 @@ const MAX_MARKERS: usize = 256;
 /// Default byte budget for stored events (`--history-mb`).
 pub const DEFAULT_HISTORY_BYTES: usize = 256 << 20;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Store {
     topics: BTreeMap<Arc<str>, Topic>,
     arrivals: u64,
@@ -291,9 +291,9 @@ impl Store {
         self.topics.get(topic).is_some_and(|t| t.enabled)
     }
 
-    pub fn toggle(&mut self, i: usize) {
-        if let Some(t) = self.topics.values_mut().nth(i) {
-            t.enabled = !t.enabled;
+    pub fn set_enabled(&mut self, topic: &str, enabled: bool) {
+        if let Some(t) = self.topics.get_mut(topic) {
+            t.enabled = enabled;
         }
     }
 
@@ -346,24 +346,6 @@ impl Store {
         });
         let merged = merge(rings.map(|t| &t.events));
         let mut view = filter_view(merged, filter, hidden_by_topics);
-        self.place_markers(&mut view);
-        view
-    }
-
-    /// The same selection applied to a frozen list (while paused).
-    pub fn view_of(&self, frozen: &[Arc<Ev>], only: Option<&str>, filter: &TextFilter) -> View {
-        let mut hidden_by_topics = 0;
-        let picked = frozen
-            .iter()
-            .filter(|e| only.is_none_or(|o| *e.topic == *o))
-            .filter(|e| {
-                let on = self.is_enabled(&e.topic);
-                hidden_by_topics += usize::from(!on);
-                on
-            })
-            .cloned()
-            .collect();
-        let mut view = filter_view(picked, filter, hidden_by_topics);
         self.place_markers(&mut view);
         view
     }
@@ -432,8 +414,7 @@ mod tests {
         push(&mut s, 1, "connect", r#"{"connect":{"id":"02AA"}}"#);
         push(&mut s, 2, "block_added", r#"{"block_added":{"height":1}}"#);
         push(&mut s, 3, "connect", r#"{"connect":{"id":"03bb"}}"#);
-        let bi = s.topics().position(|t| &*t.name == "block_added").unwrap();
-        s.toggle(bi);
+        s.set_enabled("block_added", false);
         let mut f = TextFilter::default();
         f.set("02aa");
         let v = s.view(None, &f);
@@ -474,16 +455,5 @@ mod tests {
         assert!(v.events.len() < 12);
         s.clear_events();
         assert_eq!(s.bytes(), 0);
-    }
-
-    #[test]
-    fn frozen_view_filters_like_the_live_one() {
-        let mut s = Store::new(10, None);
-        push(&mut s, 1, "a", "{}");
-        push(&mut s, 2, "b", "{}");
-        let frozen = s.all();
-        push(&mut s, 3, "a", "{}");
-        assert_eq!(seqs(&s.view_of(&frozen, None, &TextFilter::default())), [1, 2]);
-        assert_eq!(seqs(&s.view_of(&frozen, Some("b"), &TextFilter::default())), [2]);
     }
 }

@@ -213,11 +213,10 @@ fn counts_agree_while_paused_and_a_replay_is_not_a_rate() {
     // Paused: the topic counts hold still with the events pane.
     a.update(key(' '));
     a.update(batch((15..=17).map(|i| block(i, i)).collect()));
-    let topic = a.data.store.topics().next().unwrap();
-    assert_eq!((a.shown().count(topic), topic.count), (14, 17));
+    let count = |d: &lnwatch::app::Data| d.store.topics().next().unwrap().count;
+    assert_eq!((count(a.shown()), count(&a.data)), (14, 17));
     a.update(key(' '));
-    let topic = a.data.store.topics().next().unwrap();
-    assert_eq!(a.shown().count(topic), 17);
+    assert_eq!(count(a.shown()), 17);
 }
 
 #[test]
@@ -846,4 +845,99 @@ fn an_alias_that_shows_nothing_gives_way_to_the_node_id() {
     a.update(batch(answers));
     assert_eq!(a.data.name(PEER_A), "0284d0fb…");
     assert_eq!(a.data.name(PEER_B), "river-hub");
+}
+
+/// Topics are one table: a source inventing 5,000 topic names leaves the store's list and the
+/// overview's rates equally bounded (the rest filed under one overflow name).
+#[test]
+fn a_topic_flood_keeps_every_topic_table_bounded() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true)]));
+    let flood: Vec<_> = (1..=5_000u64).map(|i| custom(i, &format!("made-up-{i}"), "spammer", json!({}))).collect();
+    a.update(batch(flood));
+    let bound = lnwatch::store::MAX_TOPICS + 1;
+    assert_eq!(a.data.store.topics().len(), bound);
+    let rates = &a.data.model.rates;
+    assert!(rates.topics() <= bound, "the rates table grew to {} topics", rates.topics());
+    let busiest = rates.busiest(1, T0 + 5_000.0);
+    assert_eq!(&*busiest[0].0, lnwatch::store::OVERFLOW_TOPIC, "the flood is counted under the overflow name");
+}
+
+/// A pause is one moment in time: every view (events, topics, peers, invoices, channels,
+/// forwards, payments, the overview's problems and counters) holds still while the live state
+/// takes everything in, and unpausing shows it all at once.
+#[test]
+fn every_view_is_frozen_together_while_paused_and_catches_up_on_unpause() {
+    let mut a = app();
+    routing_node(&mut a);
+    a.prepare();
+    #[derive(Debug, PartialEq)]
+    struct Moment {
+        events: usize,
+        peers_up: usize,
+        invoices: usize,
+        channels: Vec<String>,
+        forwards: usize,
+        settled: u64,
+        payments: usize,
+        problems: usize,
+        invoices_paid: u64,
+    }
+    let moment = |a: &mut lnwatch::app::App| {
+        a.prepare();
+        Moment {
+            events: a.view().events.len(),
+            peers_up: a.shown_peers().connected_count(),
+            invoices: a.shown_invoices().len(),
+            channels: a.channel_rows().iter().map(|c| format!("{} {:?}", c.state, c.local_msat)).collect(),
+            forwards: a.forward_rows().len(),
+            settled: a.shown().model.forwards.session.settled,
+            payments: a.payment_rows().len(),
+            problems: a.problem_rows().len(),
+            invoices_paid: a.shown().model.invoices_paid,
+        }
+    };
+    let before = moment(&mut a);
+    a.update(key(' '));
+    assert_eq!(moment(&mut a), before, "pausing changes nothing shown");
+    a.update(batch(vec![
+        forward(20, "settled", "103x1x0", "105x1x1", json!({"in_htlc_id": 20, "resolved_time": T0 + 20.0})),
+        ev(
+            21,
+            "coin_movement",
+            json!({"coin_movement": {"type": "channel_mvt", "account_id": CHAN_A,
+            "credit_msat": 100_001_001u64, "debit_msat": 0, "primary_tag": "routed", "fees_msat": 1_001}}),
+        ),
+        ev(
+            22,
+            "channel_state_changed",
+            json!({"channel_state_changed": {"peer_id": PEER_A, "channel_id": CHAN_A,
+            "short_channel_id": "103x1x0", "old_state": "CHANNELD_NORMAL", "new_state": "AWAITING_UNILATERAL",
+            "cause": "protocol", "message": "Peer went away"}}),
+        ),
+        disconnect(23, PEER_B),
+        invoice_created(24, "while-paused", Some(5_000)),
+        invoice_paid(25, "while-paused", 5_000),
+        custom(
+            26,
+            "pay_part_start",
+            "cln-xpay",
+            json!({"pay_part_start": {"payment_hash": "88", "groupid": 1,
+            "partid": 1, "total_payment_msat": 1_000u64, "attempt_msat": 1_000u64, "hops": [{"next_node": PEER_A}]}}),
+        ),
+    ]));
+    a.update(Msg::Tick(T0 + 60.0));
+    assert_eq!(moment(&mut a), before, "every view holds still while paused");
+    assert_eq!(a.frozen.as_ref().unwrap().pending, 7, "the header counts what arrived");
+    a.update(key(' '));
+    let after = moment(&mut a);
+    assert_eq!(after.events, before.events + 7);
+    assert_eq!(after.peers_up, before.peers_up - 1);
+    assert_eq!(after.invoices, before.invoices + 1);
+    assert_ne!(after.channels, before.channels, "the channel left normal and its balance moved");
+    assert_eq!((after.forwards, after.settled), (before.forwards + 1, before.settled + 1));
+    assert_eq!(after.payments, before.payments + 1);
+    assert!(after.problems > before.problems, "the channel leaving normal is a problem");
+    assert_eq!(after.invoices_paid, before.invoices_paid + 1);
 }

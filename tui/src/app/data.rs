@@ -1,8 +1,7 @@
-//! What the monitor knows: stored events, the peer table, the invoice feed; and the frozen copy
-//! a pause shows. Readers go through [`App::shown`](super::App::shown), so none of them asks
-//! whether the view is paused.
-
-use std::sync::Arc;
+//! What the monitor knows: stored events, the peer table, the invoice feed, aliases, and the
+//! model behind the other views (channels, forwards, payments, rates, problems); and the frozen
+//! copy of all of it a pause shows. Readers go through [`App::shown`](super::App::shown), so
+//! none of them asks whether the view is paused, and every view shows the same moment.
 
 use lnwatch_shared::notification::InvoiceNote;
 use lnwatch_shared::peers::PeerTable;
@@ -10,7 +9,7 @@ use lnwatch_shared::ring::Ring;
 use serde_json::Value;
 
 use crate::model::Model;
-use crate::store::{Ev, Store};
+use crate::store::Store;
 
 /// Aliases kept at most: one per peer ever seen is far below this.
 const MAX_ALIASES: usize = 10_000;
@@ -59,7 +58,7 @@ impl InvoiceState {
 }
 
 /// The live state, updated by every event.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Data {
     pub store: Store,
     pub peers: PeerTable,
@@ -73,36 +72,14 @@ pub struct Data {
     pub model: Model,
 }
 
-/// What a pause froze, and what arrived since.
+/// What a pause froze: the whole state at that moment, and what arrived since.
 #[derive(Debug, Clone)]
 pub struct Frozen {
-    pub events: Vec<Arc<Ev>>,
-    /// Topic counts at the pause: the topics pane holds still with the events pane.
-    pub counts: std::collections::HashMap<Arc<str>, u64>,
-    pub peers: PeerTable,
-    pub invoices: Vec<Invoice>,
+    pub data: Data,
+    /// When it was frozen: ages and rate windows are measured against it.
+    pub at: f64,
     /// Events received since pausing.
     pub pending: u64,
-}
-
-/// The state the panes show: live, or frozen by a pause.
-pub struct Shown<'a> {
-    /// `None` when live: the store's rings are the events.
-    pub frozen_events: Option<&'a [Arc<Ev>]>,
-    /// `None` when live: the store's counts.
-    pub frozen_counts: Option<&'a std::collections::HashMap<Arc<str>, u64>>,
-    pub peers: &'a PeerTable,
-    pub invoices: Vec<&'a Invoice>,
-}
-
-impl Shown<'_> {
-    /// A topic's count as shown (0 for a topic first seen while paused).
-    pub fn count(&self, topic: &crate::store::Topic) -> u64 {
-        match self.frozen_counts {
-            Some(c) => c.get(&topic.name).copied().unwrap_or(0),
-            None => topic.count,
-        }
-    }
 }
 
 impl Data {
@@ -117,14 +94,9 @@ impl Data {
         }
     }
 
-    pub fn freeze(&self) -> Frozen {
-        Frozen {
-            events: self.store.all(),
-            counts: self.store.topics().map(|t| (t.name.clone(), t.count)).collect(),
-            peers: self.peers.clone(),
-            invoices: self.invoices.iter().cloned().collect(),
-            pending: 0,
-        }
+    /// A copy of everything the views show (events are shared, not copied).
+    pub fn freeze(&self, now: f64) -> Frozen {
+        Frozen { data: self.clone(), at: now, pending: 0 }
     }
 
     pub fn invoice(&mut self, note: InvoiceNote, time: f64) {
@@ -228,28 +200,14 @@ impl Data {
 
 impl Data {
     /// Clears what `pane` shows, here and in a paused copy: clearing acts on what is seen.
-    pub fn clear(&mut self, pane: crate::keymap::Pane, frozen: Option<&mut Frozen>) {
+    /// Clears what `pane` shows (the app clears a paused copy the same way).
+    pub fn clear(&mut self, pane: crate::keymap::Pane) {
         use crate::keymap::Pane;
         match pane {
-            Pane::Events => {
-                self.store.clear_events();
-                if let Some(f) = frozen {
-                    f.events.clear();
-                }
-            }
+            Pane::Events => self.store.clear_events(),
             Pane::Topics => self.store.reset_counts(),
-            Pane::Peers => {
-                self.peers.retain_connected();
-                if let Some(f) = frozen {
-                    f.peers.retain_connected();
-                }
-            }
-            Pane::Invoices => {
-                self.invoices.clear();
-                if let Some(f) = frozen {
-                    f.invoices.clear();
-                }
-            }
+            Pane::Peers => self.peers.retain_connected(),
+            Pane::Invoices => self.invoices.clear(),
             Pane::Forwards => self.model.forwards.clear(),
             Pane::Payments => self.model.payments.clear(),
             Pane::Overview => self.model.problems.clear(),

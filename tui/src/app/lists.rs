@@ -13,13 +13,13 @@ use crate::model::payments::Payment;
 impl App {
     /// Channels: trouble first, then normal ones, then closing and closed.
     pub fn channel_rows(&self) -> Vec<&Channel> {
-        let all = self.data.model.channels.sorted();
+        let all = self.shown().model.channels.sorted();
         if !self.filter.is_active() {
             return all;
         }
         all.into_iter()
             .filter(|c| {
-                let peer = c.peer_id.as_deref().map(|p| self.data.name(p)).unwrap_or_default();
+                let peer = c.peer_id.as_deref().map(|p| self.shown().name(p)).unwrap_or_default();
                 let state = c.state_words();
                 self.filter.matches_fields(&[
                     ("peer", &peer),
@@ -37,7 +37,7 @@ impl App {
     /// Forwards, oldest first (by their last change: rows caught up after an outage go where
     /// they happened, not where they arrived).
     pub fn forward_rows(&self) -> Vec<&ForwardRow> {
-        let rows = self.data.model.forwards.rows();
+        let rows = self.shown().model.forwards.rows();
         let mut all: Vec<&ForwardRow> = rows.iter().collect();
         if !all.is_sorted_by(|a, b| a.time <= b.time) {
             all.sort_by(|a, b| a.time.total_cmp(&b.time));
@@ -49,7 +49,7 @@ impl App {
             .filter(|r| {
                 let f = &r.f;
                 let name =
-                    |c: &Option<String>| c.as_deref().and_then(|c| self.data.channel_peer(c)).unwrap_or_default();
+                    |c: &Option<String>| c.as_deref().and_then(|c| self.shown().channel_peer(c)).unwrap_or_default();
                 let reason = failure_words(f.failcode, f.failreason.as_deref()).unwrap_or_default();
                 self.filter.matches_fields(&[
                     ("status", &f.status),
@@ -67,7 +67,7 @@ impl App {
 
     /// Payments, oldest first (by their first part).
     pub fn payment_rows(&self) -> Vec<&Payment> {
-        let mut all: Vec<&Payment> = self.data.model.payments.iter().collect();
+        let mut all: Vec<&Payment> = self.shown().model.payments.iter().collect();
         if !all.is_sorted_by(|a, b| a.first <= b.first) {
             all.sort_by(|a, b| a.first.total_cmp(&b.first));
         }
@@ -76,7 +76,7 @@ impl App {
         }
         all.into_iter()
             .filter(|p| {
-                let dest = p.destination.as_deref().map(|d| self.data.name(d)).unwrap_or_default();
+                let dest = p.destination.as_deref().map(|d| self.shown().name(d)).unwrap_or_default();
                 let error = p.error().map(|e| e.message.as_str()).unwrap_or("");
                 self.filter.matches_fields(&[
                     ("status", p.result().word()),
@@ -92,8 +92,8 @@ impl App {
 
     /// The overview's problems, newest first: those of topics switched on, after the filter.
     pub fn problem_rows(&self) -> Vec<&Problem> {
-        let store = &self.data.store;
-        self.data
+        let store = &self.shown().store;
+        self.shown()
             .model
             .problems
             .iter()
@@ -101,7 +101,7 @@ impl App {
             .filter(|p| store.is_enabled(&p.topic))
             .filter(|p| {
                 !self.filter.is_active() || {
-                    let peer = p.peer.as_deref().map(|id| self.data.name(id)).unwrap_or_default();
+                    let peer = p.peer.as_deref().map(|id| self.shown().name(id)).unwrap_or_default();
                     self.filter.matches_fields(&[("peer", &peer), ("what", &p.text), ("topic", &p.topic)])
                 }
             })

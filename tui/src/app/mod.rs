@@ -19,7 +19,7 @@ use lnwatch_shared::frame::Frame;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 
 pub use self::catch::{CatchUp, Effect};
-pub use self::data::{Data, Frozen, Invoice, InvoiceState, Shown};
+pub use self::data::{Data, Frozen, Invoice, InvoiceState};
 pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
 use crate::decode::Received;
@@ -184,29 +184,18 @@ impl App {
             return;
         }
         let only = self.topics.selected.as_deref();
-        self.events.view = match self.shown().frozen_events {
-            Some(events) => self.data.store.view_of(events, only, &self.filter),
-            None => self.data.store.view(only, &self.filter),
-        };
+        self.events.view = self.shown().store.view(only, &self.filter);
         self.events.stale = false;
     }
 
-    /// What the panes show: the live state, or what a pause froze.
-    pub fn shown(&self) -> Shown<'_> {
-        match &self.frozen {
-            Some(f) => Shown {
-                frozen_events: Some(&f.events),
-                frozen_counts: Some(&f.counts),
-                peers: &f.peers,
-                invoices: f.invoices.iter().collect(),
-            },
-            None => Shown {
-                frozen_events: None,
-                frozen_counts: None,
-                peers: &self.data.peers,
-                invoices: self.data.invoices.iter().collect(),
-            },
-        }
+    /// What every view shows: the live state, or the moment a pause froze.
+    pub fn shown(&self) -> &Data {
+        self.frozen.as_ref().map_or(&self.data, |f| &f.data)
+    }
+
+    /// The time the shown state is measured against: now, or when it was paused.
+    pub fn shown_now(&self) -> f64 {
+        self.frozen.as_ref().map_or(self.now, |f| f.at)
     }
 
     /// The events pane's rows (as of the last [`App::prepare`]).
@@ -215,12 +204,12 @@ impl App {
     }
 
     pub fn shown_peers(&self) -> &PeerTable {
-        self.shown().peers
+        &self.shown().peers
     }
 
     /// Invoices shown, oldest first, after the text filter.
     pub fn shown_invoices(&self) -> Vec<&Invoice> {
-        self.shown().invoices.into_iter().filter(|i| self.filter.matches_fields(&[("label", &i.label)])).collect()
+        self.shown().invoices.iter().filter(|i| self.filter.matches_fields(&[("label", &i.label)])).collect()
     }
 
     pub fn invoices_hidden(&self) -> usize {
@@ -386,8 +375,11 @@ impl App {
             Arrival::Duplicate => return,
             Arrival::New { missed } => self.mark_missed(missed),
         }
-        // Replayed events (before the peers snapshot) still count for the views.
-        self.data.model.apply(&ev.topic, ev.note.as_ref(), ev.time, &self.data.peers);
+        // Replayed events (before the peers snapshot) still count for the views. The store's
+        // name for the topic is the one table every view keys by: bounded, a flood of invented
+        // topics filed under one overflow name.
+        let topic = self.data.store.add_topic(&ev.topic);
+        self.data.model.apply(&topic, ev.note.as_ref(), ev.time, &self.data.peers);
         if matches!(ev.note, Some(Note::Forward(_) | Note::Invoice(_) | Note::Pay(_))) {
             self.follow_activity();
         }
@@ -460,7 +452,7 @@ impl App {
                 }
                 self.focus = next;
             }
-            Action::Pause if self.focus.view() == Pane::Events => self.toggle_pause(),
+            Action::Pause => self.toggle_pause(),
             Action::Picker => self.overlay = Some(Overlay::TopicPicker { cursor: Cursor::default() }),
             Action::ToggleTopic(i) => self.toggle_topic(i),
             Action::Filter => self.filter_input = Some(LineEdit::new(self.filter.text())),
@@ -510,15 +502,12 @@ impl App {
 
     fn picker(&mut self, action: Action) {
         let Some(Overlay::TopicPicker { cursor }) = self.overlay.take() else { return };
-        let n = self.data.store.topics().len();
+        let n = self.shown().store.topics().len();
         match action {
             Action::Close => return,
             Action::ToggleSelectedTopic => self.toggle_topic(cursor.selected(n).unwrap_or(0)),
             Action::ToggleTopic(i) => self.toggle_topic(i),
-            Action::AllTopics | Action::NoTopics => {
-                self.data.store.set_all(action == Action::AllTopics);
-                self.events.stale = true;
-            }
+            Action::AllTopics | Action::NoTopics => self.set_all_topics(action == Action::AllTopics),
             _ => {}
         }
         self.overlay = Some(Overlay::TopicPicker { cursor: cursor.moved(action, n, false) });
@@ -549,10 +538,10 @@ impl App {
                 .lines()
                 .map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned())
                 .collect(),
-            Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.now).into(),
-            Subject::Channel(c) => crate::detail::channel(c, &self.data, self.now).into(),
-            Subject::Forward(f) => crate::detail::forward(f, &self.data, self.now).into(),
-            Subject::Payment(p) => crate::detail::payment(p, &self.data, self.now).into(),
+            Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.shown_now()).into(),
+            Subject::Channel(c) => crate::detail::channel(c, self.shown(), self.shown_now()).into(),
+            Subject::Forward(f) => crate::detail::forward(f, self.shown(), self.shown_now()).into(),
+            Subject::Payment(p) => crate::detail::payment(p, self.shown(), self.shown_now()).into(),
         }
     }
 
@@ -566,8 +555,24 @@ impl App {
         self.events.stale = true;
     }
 
+    /// Switches the `i`th topic as shown (the paused copy's list while paused) on or off, in
+    /// the live state and the paused copy alike.
     fn toggle_topic(&mut self, i: usize) {
-        self.data.store.toggle(i);
+        let Some((name, enabled)) = self.shown().store.topic_at(i).map(|t| (t.name.clone(), !t.enabled)) else {
+            return;
+        };
+        self.data.store.set_enabled(&name, enabled);
+        if let Some(f) = &mut self.frozen {
+            f.data.store.set_enabled(&name, enabled);
+        }
+        self.events.stale = true;
+    }
+
+    fn set_all_topics(&mut self, enabled: bool) {
+        self.data.store.set_all(enabled);
+        if let Some(f) = &mut self.frozen {
+            f.data.store.set_all(enabled);
+        }
         self.events.stale = true;
     }
 
@@ -583,7 +588,7 @@ impl App {
     fn toggle_pause(&mut self) {
         self.frozen = match self.frozen.take() {
             Some(_) => None,
-            None => Some(self.data.freeze()),
+            None => Some(self.data.freeze(self.now)),
         };
         self.events.stale = true;
     }
@@ -635,7 +640,10 @@ impl App {
 
     /// Clears what the focused pane shows, in the live state and in a paused copy alike.
     fn clear_pane(&mut self) {
-        self.data.clear(self.focus, self.frozen.as_mut());
+        self.data.clear(self.focus);
+        if let Some(f) = &mut self.frozen {
+            f.data.clear(self.focus);
+        }
         self.events.stale = true;
     }
 
@@ -647,14 +655,14 @@ impl App {
                 self.events.moved(action, height.max(1));
             }
             Pane::Topics => {
-                let rows = self.data.store.topics().len() + 1;
+                let rows = self.shown().store.topics().len() + 1;
                 self.topics.cursor = self.topics.cursor.moved(action, rows, false);
                 self.topics.selected = self
                     .topics
                     .cursor
                     .index
                     .checked_sub(1)
-                    .and_then(|i| self.data.store.topic_at(i))
+                    .and_then(|i| self.shown().store.topic_at(i))
                     .map(|t| t.name.clone());
                 self.events.follow_newest();
                 self.events.stale = true;

@@ -81,7 +81,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Channels {
     list: Vec<Channel>,
     /// Position in `list` by channel id and by short channel id: forwards and balance moves

@@ -76,7 +76,7 @@ impl Totals {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Forwards {
     rows: VecDeque<ForwardRow>,
     by_key: HashMap<String, u64>,

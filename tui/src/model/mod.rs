@@ -31,7 +31,7 @@ pub struct Problem {
     pub text: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Model {
     pub channels: Channels,
     pub forwards: Forwards,

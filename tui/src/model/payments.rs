@@ -128,7 +128,7 @@ impl Payment {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Payments {
     list: VecDeque<Payment>,
     by_hash: HashMap<String, u64>,

@@ -10,7 +10,7 @@ pub const BUCKET: f64 = 10.0;
 /// Buckets kept: five minutes.
 pub const BUCKETS: usize = 30;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rates {
     /// Per topic: (bucket number, count), newest last.
     topics: HashMap<Arc<str>, VecDeque<(i64, u64)>>,
@@ -29,6 +29,11 @@ impl Rates {
         while q.front().is_some_and(|(f, _)| *f <= b - BUCKETS as i64) {
             q.pop_front();
         }
+    }
+
+    /// Topics counted (they are the store's names: as bounded as its list).
+    pub fn topics(&self) -> usize {
+        self.topics.len()
     }
 
     /// A topic's counts per bucket up to `now`, oldest first, zeros included.

@@ -32,7 +32,7 @@ fn state_style(c: &Channel, t: &Theme) -> Style {
 
 pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let rows_all = app.channel_rows();
-    let channels = &app.data.model.channels;
+    let channels = &app.shown().model.channels;
     let normal = channels.iter().filter(|c| c.is_normal()).count();
     let closing = channels.iter().filter(|c| c.is_closing()).count();
     let other = channels.len() - normal - closing;
@@ -89,8 +89,8 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .zip(range)
         .map(|(c, i)| {
             let style = state_style(c, t);
-            let peer = c.peer_id.as_deref().map(|p| app.data.name(p)).unwrap_or_else(|| "?".into());
-            let for_ = c.since.map_or_else(|| "?".into(), |s| ago(app.now - s));
+            let peer = c.peer_id.as_deref().map(|p| app.shown().name(p)).unwrap_or_else(|| "?".into());
+            let for_ = c.since.map_or_else(|| "?".into(), |s| ago(app.shown_now() - s));
             let bar = match (c.local_msat, c.capacity_msat) {
                 (Some(l), Some(cap)) => balance_bar(l, cap, bar_w),
                 _ => String::new(),

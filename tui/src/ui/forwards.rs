@@ -56,17 +56,17 @@ pub fn reason(r: &ForwardRow) -> String {
 }
 
 pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    let fw = &app.data.model.forwards;
+    let fw = &app.shown().model.forwards;
     let [top, rest] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
     let busiest = fw.session.busiest_pair().map_or_else(
         || "busiest  -".to_string(),
         |(i, o, n)| {
-            let name = |c: &str| app.data.channel_peer(c).unwrap_or_else(|| c.to_owned());
+            let name = |c: &str| app.shown().channel_peer(c).unwrap_or_else(|| c.to_owned());
             format!("busiest  {} → {} · {n} settled ({i} → {o})", name(i), name(o))
         },
     );
     let lines: Vec<Line> =
-        [totals_line("session", Some(&fw.session)), totals_line("today", fw.today(app.now)), busiest]
+        [totals_line("session", Some(&fw.session)), totals_line("today", fw.today(app.shown_now())), busiest]
             .into_iter()
             .map(|l| Line::from(one_line(&l, top.width.saturating_sub(2) as usize)))
             .collect();
@@ -76,7 +76,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let [text, spark] = Layout::vertical([Constraint::Length(3), Constraint::Length(1)]).areas(inner);
     f.render_widget(Paragraph::new(lines), text);
     let [label, bars] = Layout::horizontal([Constraint::Length(9), Constraint::Min(0)]).areas(spark);
-    let data: Vec<u64> = fw.per_minute(app.now).iter().map(|(s, f)| s + f).collect();
+    let data: Vec<u64> = fw.per_minute(app.shown_now()).iter().map(|(s, f)| s + f).collect();
     let n = (bars.width as usize).min(MINUTES);
     let peak = data[MINUTES - n..].iter().max().copied().unwrap_or(0);
     f.render_widget(Paragraph::new("per min").style(t.dim()), label);
@@ -107,7 +107,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .map(|(r, i)| {
             let fwd = &r.f;
             let name = |c: &Option<String>| match c.as_deref() {
-                Some(c) => app.data.channel_peer(c).unwrap_or_else(|| c.to_owned()),
+                Some(c) => app.shown().channel_peer(c).unwrap_or_else(|| c.to_owned()),
                 None => "?".into(),
             };
             let fee = if fwd.status == "settled" { amount(fwd.fee_msat) } else { String::new() };

@@ -261,21 +261,19 @@ fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool
 
 fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let focused = app.focus == Pane::Topics;
-    let store = &app.data.store;
-    let shown_counts = app.shown();
+    let store = &app.shown().store;
     // The count column is as wide as the largest count (at least its header).
-    let count_w = store.topics().map(|x| shown_counts.count(x).to_string().len()).max().unwrap_or(0).max(5);
+    let count_w = store.topics().map(|x| x.count.to_string().len()).max().unwrap_or(0).max(5);
     // Borders 2, the count column, the gap between the columns 1, key and mark 3.
     let name_w = (area.width as usize).saturating_sub(2 + count_w + 1 + 3).max(1);
-    let shown = app.shown();
-    let total: u64 = store.topics().map(|x| shown.count(x)).sum();
+    let total: u64 = store.topics().map(|x| x.count).sum();
     let mut rows = vec![(vec![Cell::from("   all"), Cell::from(total.to_string())], Style::default())];
     for topic in store.topics() {
         // The mark goes before the name so that it survives truncation.
         let (mark, style) = if topic.enabled { (' ', Style::default()) } else { ('✗', t.dim()) };
         // Mark and spaces take 3 columns; the name gets the rest, cut with an ellipsis.
         let name = Cell::from(format!(" {mark} {}", one_line(&topic.name, name_w)));
-        rows.push((vec![name, Cell::from(shown.count(topic).to_string())], style));
+        rows.push((vec![name, Cell::from(topic.count.to_string())], style));
     }
     let cursor = app.topics.cursor.index;
     let range = visible(area, rows.len(), Some(cursor), false);
@@ -455,7 +453,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .iter()
         .zip(range)
         .map(|(p, i)| {
-            let (open, normal) = app.data.model.channels.with_peer(&p.id);
+            let (open, normal) = app.shown().model.channels.with_peer(&p.id);
             let (dot, style) = match (p.connected, as_of) {
                 (true, None) => ("●", t.good()),
                 (true, Some(_)) => ("◌", t.dim()),
@@ -468,7 +466,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 (n, ok) if ok == n => n.to_string(),
                 (n, ok) => format!("{ok}/{n}"),
             };
-            let since = p.since.map(|s| ago(app.now - s)).unwrap_or_else(|| "?".into());
+            let since = p.since.map(|s| ago(app.shown_now() - s)).unwrap_or_else(|| "?".into());
             let cells = vec![
                 Cell::from(dot).style(style),
                 // The alias from gossip when the node knows it: what operators call their peers.
@@ -536,7 +534,7 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .iter()
         .zip(range)
         .map(|(inv, i)| {
-            let state = inv.state(app.now);
+            let state = inv.state(app.shown_now());
             let style = match state {
                 InvoiceState::Paid => t.good(),
                 InvoiceState::Expired => t.dim(),
@@ -641,12 +639,12 @@ fn help(f: &mut Frame, area: Rect, scroll: u16, t: &Theme) {
 }
 
 fn picker(app: &App, f: &mut Frame, area: Rect, cursor: usize, t: &Theme) {
-    let n = app.data.store.topics().len();
+    let n = app.shown().store.topics().len();
     let r = centered(area, 44, n as u16 + 2);
     let inner_h = r.height.saturating_sub(2) as usize;
     let start = window_start(n, inner_h, Some(cursor), false);
     let rows: Vec<Row> = app
-        .data
+        .shown()
         .store
         .topics()
         .enumerate()

@@ -18,7 +18,7 @@ use crate::summary::{sat, sats, short_id};
 const RATE_ROWS: usize = 4;
 
 fn node_lines(app: &App, width: usize) -> Vec<Line<'static>> {
-    let m = &app.data.model;
+    let m = &app.shown().model;
     let hello = app.link.hello.as_ref();
     let id = hello.and_then(|h| h.node_id.as_deref()).map(short_id).unwrap_or_else(|| "?".into());
     let alias = hello.and_then(|h| h.alias.as_deref()).filter(|a| lnwatch_shared::sanitize::visible(a)).unwrap_or("");
@@ -74,8 +74,8 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let b = block(format!("Busiest topics · events per {BUCKET:.0} s, last {window} min"), false, t);
     let inner = b.inner(rates);
     f.render_widget(b, rates);
-    let mut busiest = app.data.model.rates.busiest(usize::MAX, app.now);
-    busiest.retain(|(topic, _)| app.data.store.is_enabled(topic));
+    let mut busiest = app.shown().model.rates.busiest(usize::MAX, app.shown_now());
+    busiest.retain(|(topic, _)| app.shown().store.is_enabled(topic));
     busiest.truncate(RATE_ROWS);
     if busiest.is_empty() {
         f.render_widget(Paragraph::new("no events in the last minutes").style(t.dim()), inner);
@@ -90,22 +90,22 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             Layout::horizontal([Constraint::Length(name_w), Constraint::Length(7), Constraint::Min(0)]).areas(row);
         f.render_widget(Paragraph::new(one_line(topic, name_w as usize)), name);
         f.render_widget(Paragraph::new(format!("{total:>6}")).style(t.dim()), count);
-        let series = app.data.model.rates.series(topic, app.now);
+        let series = app.shown().model.rates.series(topic, app.shown_now());
         sparkline(f, bars, &series, t.fg(ratatui::style::Color::Cyan));
     }
 
     let all = app.problem_rows();
-    let hidden = app.data.model.problems.len() - all.len();
+    let hidden = app.shown().model.problems.len() - all.len();
     let height = problems.height.saturating_sub(2) as usize;
     let text_w = (problems.width as usize).saturating_sub(2 + 9 + 17 + 6).max(1);
     let rows = all
         .iter()
         .take(height)
         .map(|p| {
-            let who = p.peer.as_deref().map(|id| app.data.name(id)).unwrap_or_default();
+            let who = p.peer.as_deref().map(|id| app.shown().name(id)).unwrap_or_default();
             let cells = vec![
                 Cell::from(clock(p.time)),
-                Cell::from(ago(app.now - p.time)).style(t.dim()),
+                Cell::from(ago(app.shown_now() - p.time)).style(t.dim()),
                 Cell::from(one_line(&who, 16)),
                 Cell::from(Line::from(Span::styled(one_line(&sanitize(&p.text), text_w), t.bad()))),
             ];

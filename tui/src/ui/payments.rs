@@ -25,7 +25,7 @@ fn failure(app: &App, p: &Payment) -> String {
     let Some(e) = p.error() else { return String::new() };
     let mut out = crate::detail::error_words(e);
     if let Some(n) = &e.node {
-        out.push_str(&format!(" at {}", app.data.name(n)));
+        out.push_str(&format!(" at {}", app.shown().name(n)));
     }
     if let Some(c) = &e.channel {
         out.push_str(&format!(" ({c})"));
@@ -34,7 +34,7 @@ fn failure(app: &App, p: &Payment) -> String {
 }
 
 pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    let pays = &app.data.model.payments;
+    let pays = &app.shown().model.payments;
     let rows_all = app.payment_rows();
     let mut title = format!(
         "Payments out {} · {} paid · {} failed · {} pending",
@@ -70,7 +70,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .zip(range)
         .map(|(p, i)| {
             let result = p.result();
-            let dest = p.destination.as_deref().map(|d| app.data.name(d)).unwrap_or_else(|| "?".into());
+            let dest = p.destination.as_deref().map(|d| app.shown().name(d)).unwrap_or_else(|| "?".into());
             let parts = match (p.parts.len(), p.attempts()) {
                 (1, _) => "1".to_string(),
                 (n, 1) => format!("{n}"),
