@@ -5,12 +5,12 @@
 use lnwatch_shared::activity::{PartStatus, failure_hint, failure_words};
 use lnwatch_shared::sanitize::sanitize;
 
-use crate::app::{Data, Invoice};
+use crate::clock::{ago, clock_on};
 use crate::model::channels::Channel;
 use crate::model::forwards::ForwardRow;
 use crate::model::payments::Payment;
+use crate::state::{Data, Invoice};
 use crate::summary::sat;
-use crate::ui::{ago, clock_on};
 
 /// A detail's lines: `key  value` rows and free lines, each one line whatever its value holds.
 struct Lines {

@@ -10,8 +10,6 @@ use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
-use crate::store::Ev;
-
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
     Text,
@@ -109,32 +107,42 @@ impl TextFilter {
     }
 
     /// Whether the filter passes an event; each event is tested once per filter.
-    pub fn matches(&self, ev: &Ev) -> bool {
+    pub fn matches(&self, ev: &impl Searchable) -> bool {
         if self.terms.is_empty() {
             return true;
         }
-        let memo = ev.memo.load(Ordering::Relaxed);
+        let memo = ev.memo().load(Ordering::Relaxed);
         if memo >> 1 == self.generation {
             return memo & 1 == 1;
         }
-        let text = ev.searchable(self.reveal);
+        let text = ev.text(self.reveal);
         let needs_json = self.terms.iter().any(|t| matches!(t.kind, Kind::Field(_)));
         let json: Value = if needs_json { serde_json::from_str(text).unwrap_or(Value::Null) } else { Value::Null };
         let matched = self.terms.iter().all(|t| {
             let found = match &t.kind {
                 Kind::Text => {
-                    contains(&ev.topic, &t.needle)
-                        || contains(ev.origin.as_deref().unwrap_or(""), &t.needle)
+                    contains(ev.topic(), &t.needle)
+                        || contains(ev.origin().unwrap_or(""), &t.needle)
                         || contains(text, &t.needle)
                 }
-                Kind::Topic => contains(&ev.topic, &t.needle),
+                Kind::Topic => contains(ev.topic(), &t.needle),
                 Kind::Field(k) => field_matches(&json, k, &t.needle),
             };
             found != t.invert
         });
-        ev.memo.store(self.generation << 1 | matched as u64, Ordering::Relaxed);
+        ev.memo().store(self.generation << 1 | matched as u64, Ordering::Relaxed);
         matched
     }
+}
+
+/// What the filter reads of an event (the store's events are one).
+pub trait Searchable {
+    fn topic(&self) -> &str;
+    fn origin(&self) -> Option<&str>;
+    /// The text searched: the params as JSON, secrets hidden unless `reveal`.
+    fn text(&self, reveal: bool) -> &str;
+    /// The filter's last verdict on it, so each event is tested once per filter.
+    fn memo(&self) -> &std::sync::atomic::AtomicU64;
 }
 
 /// A line being typed, edited as at a shell prompt: the cursor moves (←/→, Ctrl-A/E, Home/End),
@@ -211,6 +219,7 @@ impl LineEdit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Ev;
 
     fn ev(topic: &str, params: &str) -> Ev {
         Ev::new(1, 0.0, topic.into(), None, params)

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod catchup;
 pub mod cli;
+pub mod clock;
 pub mod decode;
 pub mod demo;
 pub mod detail;
@@ -19,6 +20,7 @@ pub mod queries;
 pub mod run;
 pub mod since;
 pub mod source;
+pub mod state;
 pub mod store;
 pub mod summary;
 pub mod ui;

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use crate::catchup::cursor::{self, Loaded};
 use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round, Step};
 use crate::cli::SinceArgs;
+use crate::clock::clock;
 use crate::model::forwards::Forwards;
 use crate::model::payments::{PayResult, Payments};
 use crate::summary::{sat, short_id};
-use crate::ui::clock;
 
 /// Everything one round found, each thing once (the created and updated lanes both see a
 /// thing made and changed since the cursor).

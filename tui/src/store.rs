@@ -100,6 +100,24 @@ impl Note {
     }
 }
 
+impl crate::filter::Searchable for Ev {
+    fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    fn text(&self, reveal: bool) -> &str {
+        self.searchable(reveal)
+    }
+
+    fn memo(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.memo
+    }
+}
+
 impl Ev {
     pub fn new(seq: u64, time: f64, topic: Arc<str>, origin: Option<&str>, params: &str) -> Ev {
         let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
@@ -356,7 +374,7 @@ fn filter_view(events: Vec<Arc<Ev>>, filter: &TextFilter, hidden_by_topics: usiz
         return View { events, hidden_by_topics, hidden_by_text: 0, markers: Vec::new() };
     }
     let before = events.len();
-    let events: Vec<_> = events.into_iter().filter(|e| filter.matches(e)).collect();
+    let events: Vec<_> = events.into_iter().filter(|e| filter.matches(&**e)).collect();
     View { hidden_by_text: before - events.len(), events, hidden_by_topics, markers: Vec::new() }
 }
 

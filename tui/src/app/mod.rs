@@ -7,7 +7,6 @@
 //! ([`panes`]) owning its cursor.
 
 mod catch;
-pub mod data;
 pub mod link;
 mod lists;
 pub mod panes;
@@ -19,7 +18,6 @@ use lnwatch_shared::frame::Frame;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 
 pub use self::catch::{CatchUp, Effect};
-pub use self::data::{Data, Frozen, Invoice, InvoiceState};
 pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
 use crate::decode::Received;
@@ -30,6 +28,7 @@ use crate::model::channels::Channel;
 use crate::model::forwards::ForwardRow;
 use crate::model::payments::Payment;
 use crate::queries::{Ask, Queries};
+pub use crate::state::{Data, Frozen, Invoice, InvoiceState};
 use crate::store::{Ev, Note, TextFilter, View};
 
 /// Seconds after which a node's alias is asked for again when it shows up.

@@ -8,12 +8,28 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Subsystem;
+use super::{Index, Subsystem};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Indexes {
     pub created: u64,
     pub updated: u64,
+}
+
+impl Indexes {
+    pub fn get(&self, i: Index) -> u64 {
+        match i {
+            Index::Created => self.created,
+            Index::Updated => self.updated,
+        }
+    }
+
+    pub fn at(&mut self, i: Index) -> &mut u64 {
+        match i {
+            Index::Created => &mut self.created,
+            Index::Updated => &mut self.updated,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

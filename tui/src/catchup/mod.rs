@@ -12,7 +12,6 @@
 //! `limit`. A first run (no cursor) only learns the current indexes: nothing is "missed" yet.
 
 pub mod cursor;
-pub mod ledger;
 
 use std::collections::HashMap;
 
@@ -21,6 +20,7 @@ use lnwatch_shared::notification;
 use serde_json::{Value, json};
 
 pub use self::cursor::{Cursor, Indexes};
+pub use crate::model::ledger::Index;
 
 /// Entries asked for per query.
 pub const PAGE: u64 = 1000;
@@ -50,35 +50,6 @@ impl Subsystem {
             Subsystem::Invoices => ("listinvoices", "invoices"),
             Subsystem::Forwards => ("listforwards", "forwards"),
             Subsystem::Sendpays => ("listsendpays", "payments"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Index {
-    Created,
-    Updated,
-}
-
-impl Index {
-    fn name(self) -> &'static str {
-        match self {
-            Index::Created => "created",
-            Index::Updated => "updated",
-        }
-    }
-
-    fn get(self, i: &Indexes) -> u64 {
-        match self {
-            Index::Created => i.created,
-            Index::Updated => i.updated,
-        }
-    }
-
-    fn of(self, i: &mut Indexes) -> &mut u64 {
-        match self {
-            Index::Created => &mut i.created,
-            Index::Updated => &mut i.updated,
         }
     }
 }
@@ -198,7 +169,7 @@ impl Round {
                     steps.push(Step::Current(s, i));
                 } else {
                     lanes.push((s, i, Lane::Paging { end: None }));
-                    let from = i.get(cursor.of(s)) + 1;
+                    let from = cursor.of(s).get(i) + 1;
                     steps.push(Step::Page(s, i, from, PAGE));
                 }
             }
@@ -234,7 +205,7 @@ impl Round {
     }
 
     fn at(&mut self, s: Subsystem, i: Index) -> &mut u64 {
-        i.of(self.cursor.of_mut(s))
+        self.cursor.of_mut(s).at(i)
     }
 
     /// The answer to `step`: what it found, and the questions that follow.

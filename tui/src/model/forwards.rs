@@ -6,8 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use lnwatch_shared::activity::Forward;
 
-use crate::catchup::Index;
-use crate::catchup::ledger::Ledger;
+use super::ledger::{Index, Ledger};
 
 /// Minutes the per-minute counts cover.
 pub const MINUTES: usize = 60;

@@ -4,6 +4,7 @@
 
 pub mod channels;
 pub mod forwards;
+pub mod ledger;
 pub mod payments;
 pub mod rates;
 

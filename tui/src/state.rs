@@ -1,6 +1,6 @@
 //! What the monitor knows: stored events, the peer table, the invoice feed, aliases, and the
 //! model behind the other views (channels, forwards, payments, rates, problems); and the frozen
-//! copy of all of it a pause shows. Readers go through [`App::shown`](super::App::shown), so
+//! copy of all of it a pause shows. Readers go through [`App::shown`](crate::app::App::shown), so
 //! none of them asks whether the view is paused, and every view shows the same moment.
 
 use lnwatch_shared::notification::InvoiceNote;

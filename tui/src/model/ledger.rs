@@ -10,7 +10,22 @@
 
 use std::collections::BTreeSet;
 
-use super::Index;
+/// Core Lightning's two indexes of a subsystem: `created` (new things) and `updated` (status
+/// changes). Catch-up pages by them; the ledger counts by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Index {
+    Created,
+    Updated,
+}
+
+impl Index {
+    pub fn name(self) -> &'static str {
+        match self {
+            Index::Created => "created",
+            Index::Updated => "updated",
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Ledger {
