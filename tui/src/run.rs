@@ -6,7 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Msg};
+use crate::app::{App, Effect, Msg};
 use crate::files::Files;
 use crate::ui;
 
@@ -66,10 +66,12 @@ pub async fn event_loop<B: Backend>(
                 Err(_) => break,
             }
         }
-        std::mem::take(&mut app.effects).into_iter().for_each(|e| files.submit(e));
-        for line in app.queries.take_lines() {
-            // Not connected: the app asks again on the next hello.
-            let _ = queries.send(line);
+        for effect in app.take_effects() {
+            match effect {
+                // Not connected: the app asks again on the next hello.
+                Effect::Send(line) => drop(queries.send(line)),
+                file => files.submit(file),
+            }
         }
     }
 }

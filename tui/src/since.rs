@@ -3,21 +3,22 @@
 //! read-only queries, prints what it found (text or JSON) and moves the cursor. For cron:
 //! `lnwatch since --cursor daily --json` once a day reports the day.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lnwatch_shared::frame::{self, Frame, Line, MAX_QUERIES_IN_FLIGHT, Query, decode_line, query_error};
+use lnwatch_shared::frame::{Frame, Line, decode_line, query_error};
 use serde_json::{Value, json};
 
 use crate::catchup::cursor::{self, Loaded};
-use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round, Step};
+use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round};
 use crate::cli::SinceArgs;
 use crate::clock::clock;
 use crate::model::forwards::Forwards;
 use crate::model::payments::{PayResult, Payments};
+use crate::queries::{Ask, Queries};
 use crate::summary::{sat, short_id};
 
 /// Everything one round found, each thing once (the created and updated lanes both see a
@@ -103,10 +104,8 @@ impl Conn {
         }
     }
 
-    fn send(&mut self, id: u64, step: &Step) -> Result<(), String> {
-        let (method, params) = step.query();
-        let q = Query { id: json!(id), method: method.into(), params };
-        self.writer.write_all(&frame::encode(&Frame::Query(q))).map_err(|e| e.to_string())
+    fn send(&mut self, lines: Vec<Vec<u8>>) -> Result<(), String> {
+        lines.iter().try_for_each(|l| self.writer.write_all(l)).map_err(|e| e.to_string())
     }
 }
 
@@ -141,37 +140,37 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
     };
     let (mut round, steps) = Round::start(before.clone(), true);
     let mut found = Found::default();
-    let mut queue: VecDeque<Step> = steps.into();
-    let mut out: HashMap<u64, Step> = HashMap::new();
-    let mut next_id = 0u64;
+    // The monitor's question queue: in flight within the plugin's limit, answers told apart by
+    // id, a busy answer asked again.
+    let mut queries = Queries::new(0.0);
+    steps.into_iter().for_each(|s| queries.ask(Ask::CatchUp(s)));
     let started = Instant::now();
     while !round.done() {
-        while out.len() < MAX_QUERIES_IN_FLIGHT {
-            let Some(step) = queue.pop_front() else { break };
-            next_id += 1;
-            conn.send(next_id, &step)?;
-            out.insert(next_id, step);
-        }
-        if out.is_empty() {
+        conn.send(queries.take_lines())?;
+        if queries.pending() == 0 {
             break;
         }
         let frame = conn.next_frame(Instant::now() + timeout)?;
         let (id, answer) = match &frame {
-            Frame::Result(r) => (r.id.as_u64(), Ok(&r.result)),
-            Frame::Error(e) => (e.id.as_u64(), Err(e)),
+            Frame::Result(r) => (&r.id, Ok(&r.result)),
+            Frame::Error(e) => (&e.id, Err(e)),
             _ => continue,
         };
-        let Some(step) = id.and_then(|id| out.remove(&id)) else { continue };
-        match answer {
+        let Some(Ask::CatchUp(step)) = queries.answered(id) else { continue };
+        let next = match answer {
             Ok(result) => {
                 let (items, next) = round.answer(&step, result);
                 items.into_iter().for_each(|i| found.add(i));
-                queue.extend(next);
+                next
             }
-            Err(e) if e.code == query_error::BUSY => queue.push_back(step),
-            Err(e) if e.code == query_error::TOO_LARGE => queue.extend(round.too_large(&step)),
-            Err(e) => round.failed(&step, &e.message),
-        }
+            Err(e) if e.code == query_error::BUSY => vec![step],
+            Err(e) if e.code == query_error::TOO_LARGE => round.too_large(&step),
+            Err(e) => {
+                round.failed(&step, &e.message);
+                Vec::new()
+            }
+        };
+        next.into_iter().for_each(|s| queries.ask(Ask::CatchUp(s)));
     }
     let took = started.elapsed();
     let after = round.cursor().clone();

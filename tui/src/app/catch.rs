@@ -10,6 +10,8 @@ use crate::catchup::cursor::{self, Loaded};
 use lnwatch_shared::activity::PartStatus;
 
 use crate::catchup::{Away, Cursor, Index, Item, Round, Step};
+
+use super::Effect;
 use crate::queries::Ask;
 
 use super::App;
@@ -17,14 +19,6 @@ use super::App;
 /// Live activity is followed by a small round this much later, so the cursor stays current
 /// and a restart does not call what was watched "missed".
 const FOLLOW_AFTER: f64 = 2.0;
-
-/// File work for the main loop.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Read the cursor file and send back [`super::Msg::Cursor`].
-    LoadCursor(PathBuf),
-    SaveCursor(PathBuf, Cursor),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Why {

@@ -17,7 +17,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use lnwatch_shared::frame::Frame;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 
-pub use self::catch::{CatchUp, Effect};
+pub use self::catch::CatchUp;
 pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
 use crate::decode::Received;
@@ -49,6 +49,17 @@ pub enum Msg {
     /// Something for the footer from work done elsewhere (a cursor that could not be saved).
     Warn(String),
     Quit,
+}
+
+/// What the app asks the world to do. [`App::update`] only queues these; the main loop
+/// ([`crate::run::event_loop`]) is the one place they are carried out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A query line for the plugin's socket.
+    Send(Vec<u8>),
+    /// Read the cursor file and send back [`Msg::Cursor`].
+    LoadCursor(std::path::PathBuf),
+    SaveCursor(std::path::PathBuf, crate::catchup::Cursor),
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +110,7 @@ pub struct App {
     pub queries: Queries,
     /// Catching up from the node's indexes.
     pub catchup: CatchUp,
-    /// File work for the main loop to do (the app does no I/O).
+    /// File work queued for the main loop (see [`App::take_effects`]).
     pub effects: Vec<Effect>,
     pub overlay: Option<Overlay>,
     pub filter: TextFilter,
@@ -175,6 +186,14 @@ impl App {
             Msg::Quit => self.quit = true,
         }
         self.dirty = true;
+    }
+
+    /// Everything queued for the world since the last call: file work, then the query lines
+    /// the plugin takes now (the rest wait in [`Queries`]).
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        let mut out = std::mem::take(&mut self.effects);
+        out.extend(self.queries.take_lines().into_iter().map(Effect::Send));
+        out
     }
 
     /// Brings the events view up to date. Call before drawing.

@@ -175,14 +175,15 @@ pub fn answer_queries(app: &mut App) {
 /// Cursor files the app asks for are read and written as the main loop would.
 pub fn answer_queries_from(app: &mut App, records: &lnwatch_sim::records::Records) {
     loop {
-        for effect in std::mem::take(&mut app.effects) {
+        let mut lines = Vec::new();
+        for effect in app.take_effects() {
             use lnwatch::catchup::cursor;
             match effect {
                 lnwatch::app::Effect::LoadCursor(p) => app.update(Msg::Cursor(cursor::load(&p))),
                 lnwatch::app::Effect::SaveCursor(p, c) => cursor::save(&p, &c).unwrap(),
+                lnwatch::app::Effect::Send(line) => lines.push(line),
             }
         }
-        let lines = app.queries.take_lines();
         if lines.is_empty() && app.effects.is_empty() {
             return;
         }
