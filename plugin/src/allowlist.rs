@@ -54,6 +54,15 @@ const fn p(name: &'static str, kind: Kind) -> Param {
 const INDEX: Kind = Kind::OneOf(&["created", "updated"]);
 const CREATED: Kind = Kind::OneOf(&["created"]);
 const PAY_STATUS: Kind = Kind::OneOf(&["pending", "complete", "failed"]);
+/// `listsendpays` and `listpays` take the same.
+const PAYMENTS: &[Param] = &[
+    p("bolt11", Kind::Invstring),
+    p("payment_hash", Kind::Hash),
+    p("status", PAY_STATUS),
+    p("index", INDEX),
+    p("start", Kind::U64),
+    p("limit", Kind::U32),
+];
 const LOG: (&str, &str) = ("level", "it returns the peer's log, whose io lines hold payment preimages");
 
 /// The read-only methods a client may query: what the node has and has done, never its
@@ -98,30 +107,8 @@ pub const METHODS: &[Method] = &[
         ],
         refused: &[],
     },
-    Method {
-        name: "listsendpays",
-        params: &[
-            p("bolt11", Kind::Invstring),
-            p("payment_hash", Kind::Hash),
-            p("status", PAY_STATUS),
-            p("index", INDEX),
-            p("start", Kind::U64),
-            p("limit", Kind::U32),
-        ],
-        refused: &[],
-    },
-    Method {
-        name: "listpays",
-        params: &[
-            p("bolt11", Kind::Invstring),
-            p("payment_hash", Kind::Hash),
-            p("status", PAY_STATUS),
-            p("index", INDEX),
-            p("start", Kind::U64),
-            p("limit", Kind::U32),
-        ],
-        refused: &[],
-    },
+    Method { name: "listsendpays", params: PAYMENTS, refused: &[] },
+    Method { name: "listpays", params: PAYMENTS, refused: &[] },
     Method {
         name: "listhtlcs",
         params: &[p("id", Kind::Channel), p("index", INDEX), p("start", Kind::U64), p("limit", Kind::U32)],

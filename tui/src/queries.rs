@@ -53,7 +53,10 @@ pub struct Queries {
     bulk: VecDeque<Ask>,
     /// Sent and not answered: what, and when it was sent.
     in_flight: HashMap<u64, (Ask, f64)>,
-    /// Everything in `queue`, `bulk` and `in_flight`: asking twice is found in constant time.
+    /// Asked again on the next tick: the plugin had no room for their answers.
+    later: Vec<Ask>,
+    /// Everything in `queue`, `bulk`, `later` and `in_flight`: asking twice is found in
+    /// constant time.
     pending: HashSet<Ask>,
     /// The time as of the last [`Queries::tick`].
     now: f64,
@@ -114,10 +117,22 @@ impl Queries {
         Some(ask)
     }
 
+    /// An answer that could not be had now (the plugin holds as many unread answers as it
+    /// allows): the question is asked again on the next tick, not at once, so an overloaded
+    /// plugin is not asked in a loop.
+    pub fn retry_later(&mut self, ask: Ask) {
+        self.pending.insert(ask.clone());
+        self.later.push(ask);
+    }
+
     /// Moves the clock on; returns the questions given up on for want of an answer (their
-    /// slots are free again).
+    /// slots are free again). Questions put off are queued again.
     pub fn tick(&mut self, now: f64) -> Vec<Ask> {
         self.now = now;
+        for ask in std::mem::take(&mut self.later) {
+            self.pending.remove(&ask);
+            self.ask(ask);
+        }
         let late: Vec<u64> =
             self.in_flight.iter().filter(|(_, (_, sent))| now - sent >= ANSWER_WITHIN).map(|(id, _)| *id).collect();
         late.into_iter()
@@ -134,11 +149,12 @@ impl Queries {
         self.queue.clear();
         self.bulk.clear();
         self.in_flight.clear();
+        self.later.clear();
         self.pending.clear();
     }
 
     pub fn pending(&self) -> usize {
-        self.queue.len() + self.bulk.len() + self.in_flight.len()
+        self.queue.len() + self.bulk.len() + self.later.len() + self.in_flight.len()
     }
 }
 
@@ -193,6 +209,20 @@ mod tests {
         // What was given up may be asked again.
         q.ask(Ask::Invoice("inv-0".into()));
         assert_eq!(q.pending(), 3);
+    }
+
+    #[test]
+    fn what_the_plugin_had_no_room_for_is_asked_again_on_the_tick() {
+        let mut q = Queries::new(0.0);
+        q.ask(Ask::Info);
+        assert_eq!(q.take_lines().len(), 1);
+        let ask = q.answered(&json!(1)).unwrap();
+        q.retry_later(ask);
+        q.ask(Ask::Info);
+        assert!(q.take_lines().is_empty(), "not at once, and not twice");
+        assert_eq!(q.pending(), 1);
+        q.tick(1.0);
+        assert_eq!(ids(&q.take_lines()), [json!(2)]);
     }
 
     #[test]

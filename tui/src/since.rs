@@ -164,6 +164,11 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
                 next
             }
             Err(e) if e.code == query_error::BUSY => vec![step],
+            Err(e) if e.code == query_error::OVERLOADED => {
+                // The plugin holds as many unread answers as it allows: a moment, then again.
+                std::thread::sleep(Duration::from_millis(500));
+                vec![step]
+            }
             Err(e) if e.code == query_error::TOO_LARGE => round.too_large(&step),
             Err(e) => {
                 round.failed(&step, &e.message);

@@ -941,3 +941,50 @@ fn every_view_is_frozen_together_while_paused_and_catches_up_on_unpause() {
     assert!(after.problems > before.problems, "the channel leaving normal is a problem");
     assert_eq!(after.invoices_paid, before.invoices_paid + 1);
 }
+
+/// The plugin holds as many unread answers as it allows (`-32014`): a catch-up page refused so
+/// is asked again on the next tick, not at once, and the round completes with nothing missing.
+#[test]
+fn a_page_the_plugin_had_no_room_for_is_asked_again_later_and_the_round_completes() {
+    use lnwatch_shared::frame::{Frame, QueryError, query_error};
+    use lnwatch_sim::records::Records;
+    let mut node = Records::default();
+    let mut a = lnwatch::app::App::new("s".into(), 100, None, T0);
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), block(1, 1)]));
+    answer_queries_from(&mut a, &node);
+    for i in 0..5 {
+        node.forward("103x1x0", "105x1x1", 1_000_000, 1_000, "settled", T0 + i as f64);
+    }
+    a.update(batch(vec![gap(3, 5)]));
+    let mut refused = false;
+    for round in 0..20 {
+        let asked = sent_queries(&mut a);
+        if asked.is_empty() && refused {
+            a.update(Msg::Tick(T0 + 10.0 + round as f64));
+            continue;
+        }
+        let answers = asked
+            .iter()
+            .map(|q| {
+                if q.method == "listforwards" && !refused {
+                    refused = true;
+                    let message = "no room".to_owned();
+                    let e = QueryError { id: q.id.clone(), code: query_error::OVERLOADED, message };
+                    return lnwatch::decode::Received::Frame(Frame::Error(e));
+                }
+                let answer = node.answer(&q.method, &q.params).unwrap_or_else(|| node_answer(&q.method, &q.params));
+                result(q.id.clone(), answer)
+            })
+            .collect();
+        a.update(batch(answers));
+        if refused && a.queries.pending() == 0 {
+            break;
+        }
+    }
+    assert!(refused);
+    let away = a.catchup.last.clone().expect("the round completed");
+    assert_eq!(away.forwards_settled, 5);
+    a.prepare();
+    assert!(!a.view().markers.iter().any(|(_, m)| m.contains("incomplete")), "{:?}", a.view().markers);
+}

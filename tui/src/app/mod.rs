@@ -359,6 +359,10 @@ impl App {
                 // without the details.
                 match self.queries.answered(&e.id) {
                     Some(ask) if e.code == lnwatch_shared::frame::query_error::BUSY => self.queries.ask(ask),
+                    // The plugin holds as many unread answers as it allows: later, not at once.
+                    Some(ask) if e.code == lnwatch_shared::frame::query_error::OVERLOADED => {
+                        self.queries.retry_later(ask)
+                    }
                     Some(Ask::CatchUp(step)) if e.code == lnwatch_shared::frame::query_error::TOO_LARGE => {
                         self.catch_step_too_large(&step)
                     }
