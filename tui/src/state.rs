@@ -99,16 +99,20 @@ impl Data {
         Frozen { data: self.clone(), at: now, pending: 0 }
     }
 
-    pub fn invoice(&mut self, note: InvoiceNote, time: f64) {
+    /// A live `invoice_creation` or `invoice_payment`; true if it newly marks an invoice paid
+    /// (a replay of a payment already shown is not).
+    pub fn invoice(&mut self, note: InvoiceNote, time: f64) -> bool {
         if note.paid {
             // Mark the newest invoice with that label; a payment for one created before we
             // connected gets a row of its own.
             if let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == note.label) {
+                let newly = row.paid.is_none();
                 row.paid = Some(time);
                 row.msat = note.msat.or(row.msat);
-                return;
+                return newly;
             }
         }
+        let paid = note.paid;
         self.invoices.push(Invoice {
             label: note.label,
             msat: note.msat,
@@ -118,6 +122,7 @@ impl Data {
             expires_at: None,
             caught_up: false,
         });
+        paid
     }
 
     /// Merges a `listinvoices` entry met while catching up: a row for an invoice not seen,

@@ -988,3 +988,28 @@ fn a_page_the_plugin_had_no_room_for_is_asked_again_later_and_the_round_complete
     a.prepare();
     assert!(!a.view().markers.iter().any(|(_, m)| m.contains("incomplete")), "{:?}", a.view().markers);
 }
+
+/// One question, one answer: whether a channel's peer is connected is the live peer table's
+/// word in the channel detail as in the peers pane (the node's `listpeerchannels` said
+/// connected a while ago); a paid invoice is counted once, live or caught up, replayed or not.
+#[test]
+fn the_views_agree_on_a_peer_link_and_on_paid_invoices() {
+    let mut a = app();
+    routing_node(&mut a);
+    assert!(!a.shown_peers().get(PEER_A).unwrap().connected);
+    a.update(key('3'));
+    let i = a.channel_rows().iter().position(|c| c.peer_id.as_deref() == Some(PEER_A)).unwrap();
+    a.channels.cursor = lnwatch::app::Cursor { index: i, follow: false };
+    a.update(code(KeyCode::Enter));
+    let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
+    assert!(lines.iter().any(|l| l == "peer link   not connected"), "{lines:?}");
+    a.overlay = None;
+
+    let paid = |a: &lnwatch::app::App| a.data.model.invoices_paid;
+    a.update(batch(vec![invoice_created(30, "once", Some(1_000)), invoice_paid(31, "once", 1_000)]));
+    assert_eq!(paid(&a), 1);
+    // The plugin restarts and replays the payment: the same invoice, not a second one.
+    a.update(connected());
+    a.update(batch(vec![hello("run-2", true), invoice_paid(1, "once", 1_000)]));
+    assert_eq!(paid(&a), 1);
+}

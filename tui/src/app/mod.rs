@@ -416,7 +416,10 @@ impl App {
                 nodes.into_iter().flatten().for_each(|id| self.ask_alias(id));
             }
             Some(Note::Invoice(inv)) => {
-                self.data.invoice(inv.clone(), ev.time);
+                // Counted where the feed learns it, live or caught up, once per invoice.
+                if self.data.invoice(inv.clone(), ev.time) {
+                    self.data.model.invoices_paid += 1;
+                }
                 if !inv.paid {
                     self.queries.ask(Ask::Invoice(inv.label.clone()));
                 }

@@ -63,7 +63,8 @@ impl Model {
         self.rates.add(topic, time);
         let Some(note) = note else { return };
         match note {
-            Note::Invoice(inv) => self.invoices_paid += u64::from(inv.paid),
+            // Paid invoices are counted by the feed (`Data::invoice`), once per invoice.
+            Note::Invoice(_) => {}
             Note::Peer(lnwatch_shared::notification::PeerChange::Disconnect { id }) => {
                 let (open, _) = self.channels.with_peer(id);
                 if open > 0 && peers.get(id).is_none_or(|p| p.connected) {
