@@ -8,6 +8,7 @@ use lnwatch_shared::peers::PeerTable;
 use lnwatch_shared::ring::Ring;
 use serde_json::Value;
 
+use crate::catchup::{InvoiceRow, Item, Subsystem};
 use crate::model::Model;
 use crate::store::Store;
 
@@ -127,15 +128,11 @@ impl Data {
 
     /// Merges a `listinvoices` entry met while catching up: a row for an invoice not seen,
     /// the paid state for one seen open. True if it is a payment not shown before.
-    pub fn invoice_caught_up(&mut self, inv: &crate::catchup::InvoiceRow) -> bool {
-        let paid_at = inv.paid.then(|| inv.paid_at.unwrap_or(0.0));
-        if let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == inv.label) {
-            row.expires_at = inv.expires_at.or(row.expires_at);
-            row.msat = row.msat.or(inv.msat);
-            let newly_paid = row.paid.is_none() && paid_at.is_some();
-            row.paid = row.paid.or(paid_at);
+    pub fn invoice_caught_up(&mut self, inv: &InvoiceRow) -> bool {
+        if let Some(newly_paid) = self.merge_record(inv) {
             return newly_paid;
         }
+        let paid_at = inv.paid.then(|| inv.paid_at.unwrap_or(0.0));
         self.invoices.push(Invoice {
             label: inv.label.clone(),
             msat: inv.msat,
@@ -148,23 +145,29 @@ impl Data {
         paid_at.is_some()
     }
 
-    /// Merges a `listinvoices` answer into the rows with the same labels.
-    pub fn invoice_details(&mut self, result: &Value) {
-        let Some(list) = result.get("invoices").and_then(Value::as_array) else { return };
-        for inv in list {
-            let label = match inv.get("label") {
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => continue,
-            };
-            let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == label) else { continue };
-            let number = |k: &str| inv.get(k).and_then(Value::as_f64);
-            row.expires_at = number("expires_at").or(row.expires_at);
-            if row.paid.is_none() && inv.get("status").and_then(Value::as_str) == Some("paid") {
-                row.paid = number("paid_at");
-            }
-            row.msat = row.msat.or_else(|| inv.get("amount_msat").and_then(Value::as_u64));
-        }
+    /// Merges a `listinvoices` answer (asked for an invoice's expiry) into the rows with the
+    /// same labels, read as catch-up reads them. Returns how many it newly marked paid.
+    pub fn invoice_details(&mut self, result: &Value) -> u64 {
+        let list = result.get("invoices").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        list.iter()
+            .filter_map(|inv| match Item::of(Subsystem::Invoices, inv) {
+                Some(Item::Invoice(row)) => self.merge_record(&row),
+                _ => None,
+            })
+            .map(u64::from)
+            .sum()
+    }
+
+    /// What the node's records say of an invoice, merged into the feed's row for it: `None` if
+    /// the feed has none, else whether it newly marked it paid.
+    fn merge_record(&mut self, inv: &InvoiceRow) -> Option<bool> {
+        let row = self.invoices.iter_mut().rev().find(|r| r.label == inv.label)?;
+        let paid_at = inv.paid.then(|| inv.paid_at.unwrap_or(0.0));
+        row.expires_at = inv.expires_at.or(row.expires_at);
+        row.msat = row.msat.or(inv.msat);
+        let newly_paid = row.paid.is_none() && paid_at.is_some();
+        row.paid = row.paid.or(paid_at);
+        Some(newly_paid)
     }
 
     /// Merges a `listnodes` answer: each node's alias, when it has announced one.

@@ -336,7 +336,7 @@ impl App {
                 self.catch_up_after_gap();
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
-                Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
+                Some(Ask::Invoice(_)) => self.data.model.invoices_paid += self.data.invoice_details(&r.result),
                 Some(Ask::Node(_)) => self.data.node_details(&r.result),
                 Some(Ask::Channels) => {
                     self.data.model.channels.refresh(&r.result);
