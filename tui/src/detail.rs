@@ -9,8 +9,34 @@ use crate::clock::{ago, clock_on};
 use crate::model::channels::Channel;
 use crate::model::forwards::ForwardRow;
 use crate::model::payments::Payment;
+use std::sync::Arc;
+
 use crate::state::{Data, Invoice};
+use crate::store::Ev;
 use crate::summary::sat;
+
+/// What a detail view shows: a copy of the row as it was when opened.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Event(Arc<Ev>),
+    Invoice(Invoice),
+    Channel(Box<Channel>),
+    Forward(Box<ForwardRow>),
+    Payment(Box<Payment>),
+}
+
+/// The lines of `subject`'s detail, sanitized: made when it is opened (or its secrets shown or
+/// hidden), never per frame.
+pub fn lines(subject: &Subject, data: &Data, now: f64, show_secrets: bool) -> Arc<[String]> {
+    match subject {
+        // Pretty JSON: a string's newlines stay escaped, so each line is the JSON's own.
+        Subject::Event(ev) => ev.pretty(show_secrets).lines().map(|l| sanitize(l).into_owned()).collect(),
+        Subject::Invoice(inv) => invoice(inv, show_secrets, now).into(),
+        Subject::Channel(c) => channel(c, data, now).into(),
+        Subject::Forward(f) => forward(f, data, now).into(),
+        Subject::Payment(p) => payment(p, data, now).into(),
+    }
+}
 
 /// A detail's lines: `key  value` rows and free lines, each one line whatever its value holds.
 struct Lines {

@@ -57,7 +57,7 @@ pub enum Mode {
 }
 
 /// Where keys go in the main mode: a pane of the events view, or one of the other views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
     Topics,
     Events,

@@ -15,6 +15,7 @@ pub mod filter;
 pub mod json_out;
 pub mod keymap;
 pub mod layout;
+pub mod link;
 pub mod model;
 pub mod queries;
 pub mod run;
@@ -24,6 +25,8 @@ pub mod state;
 pub mod store;
 pub mod summary;
 pub mod ui;
+pub mod views;
+pub mod widgets;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

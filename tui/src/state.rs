@@ -216,10 +216,8 @@ impl Data {
             Pane::Topics => self.store.reset_counts(),
             Pane::Peers => self.peers.retain_connected(),
             Pane::Invoices => self.invoices.clear(),
-            Pane::Forwards => self.model.forwards.clear(),
-            Pane::Payments => self.model.payments.clear(),
-            Pane::Overview => self.model.problems.clear(),
-            Pane::Channels => {}
+            // The operator views clear what is theirs ([`crate::views::View::clear`]).
+            _ => {}
         }
     }
 }

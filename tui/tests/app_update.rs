@@ -999,7 +999,7 @@ fn the_views_agree_on_a_peer_link_and_on_paid_invoices() {
     assert!(!a.shown_peers().get(PEER_A).unwrap().connected);
     a.update(key('3'));
     let i = a.channel_rows().iter().position(|c| c.peer_id.as_deref() == Some(PEER_A)).unwrap();
-    a.channels.cursor = lnwatch::app::Cursor { index: i, follow: false };
+    a.view_cursors.insert(lnwatch::app::Pane::Channels, lnwatch::app::Cursor { index: i, follow: false });
     a.update(code(KeyCode::Enter));
     let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
     assert!(lines.iter().any(|l| l == "peer link   not connected"), "{lines:?}");

@@ -252,7 +252,11 @@ fn huge_events_cost_the_history_budget_not_their_size() {
     let pid = tmux.program_pid("lnwatch");
     let rss_mib = vm_kib(pid, "VmRSS:") / 1024;
     eprintln!("lnwatch RSS after 20 events of 5 MB, --history-mb 16: {rss_mib} MiB");
-    assert!(rss_mib < 64, "lnwatch holds {rss_mib} MiB");
+    // Kept whole, the events alone would be 100 MiB (and each is parsed, summarized and copied
+    // on the way). What the allocator keeps of the transient copies varies with the load of
+    // the machine (39–59 MiB seen with the other tmux tests beside it), so the bound leaves
+    // room for that and still fails well before the events are kept.
+    assert!(rss_mib < 90, "lnwatch holds {rss_mib} MiB");
     // Still responsive to keys: the view moves.
     tmux.keys(&["k"]);
     tmux.wait_for("the scrolled view", |s| s.contains("scrolled (G follows)"));

@@ -7,7 +7,6 @@
 //! ([`panes`]) owning its cursor.
 
 mod catch;
-pub mod link;
 mod lists;
 pub mod panes;
 
@@ -18,15 +17,13 @@ use lnwatch_shared::frame::Frame;
 use lnwatch_shared::peers::{PeerState, PeerTable};
 
 pub use self::catch::CatchUp;
-pub use self::link::{Arrival, Conn, Link, SourceEvent};
 pub use self::panes::{Cursor, EventsPane, ListPane, PAGE, TopicsPane};
 use crate::decode::Received;
+pub use crate::detail::Subject;
 use crate::filter::LineEdit;
 pub use crate::keymap::Pane;
 use crate::keymap::{self, Action, Mode};
-use crate::model::channels::Channel;
-use crate::model::forwards::ForwardRow;
-use crate::model::payments::Payment;
+pub use crate::link::{Arrival, Conn, Link, SourceEvent};
 use crate::queries::{Ask, Queries};
 pub use crate::state::{Data, Frozen, Invoice, InvoiceState};
 use crate::store::{Ev, Note, TextFilter, View};
@@ -80,16 +77,6 @@ pub enum Overlay {
     },
 }
 
-/// What a detail view shows: a copy of the row as it was when opened.
-#[derive(Debug, Clone)]
-pub enum Subject {
-    Event(Arc<Ev>),
-    Invoice(Invoice),
-    Channel(Box<Channel>),
-    Forward(Box<ForwardRow>),
-    Payment(Box<Payment>),
-}
-
 pub struct App {
     pub link: Link,
     pub data: Data,
@@ -103,9 +90,8 @@ pub struct App {
     pub events: EventsPane,
     pub peers: ListPane,
     pub invoices: ListPane,
-    pub channels: ListPane,
-    pub forwards: ListPane,
-    pub payments: ListPane,
+    /// The operator views' cursors ([`crate::views`]), once moved.
+    pub view_cursors: std::collections::HashMap<Pane, Cursor>,
     /// What the app asks the node; the main loop sends the lines.
     pub queries: Queries,
     /// Catching up from the node's indexes.
@@ -142,9 +128,7 @@ impl App {
             events: EventsPane::default(),
             peers: ListPane::default(),
             invoices: ListPane::following(),
-            channels: ListPane::default(),
-            forwards: ListPane::following(),
-            payments: ListPane::following(),
+            view_cursors: Default::default(),
             queries: Queries::new(now),
             catchup: CatchUp::default(),
             effects: Vec::new(),
@@ -186,6 +170,25 @@ impl App {
             Msg::Quit => self.quit = true,
         }
         self.dirty = true;
+    }
+
+    /// What an operator view reads: the state shown, its moment, the filter, its cursor.
+    pub fn ctx(&self, pane: Pane) -> crate::views::Ctx<'_> {
+        crate::views::Ctx {
+            data: self.shown(),
+            now: self.shown_now(),
+            filter: &self.filter,
+            link: &self.link,
+            cursor: self.cursor_of(pane),
+            focused: self.focus == pane,
+        }
+    }
+
+    /// An operator view's cursor: where it was moved to, else on the newest row of a view that
+    /// follows new rows, else on the first.
+    pub fn cursor_of(&self, pane: Pane) -> Cursor {
+        let follows = crate::views::of(pane).is_some_and(|v| v.follows());
+        self.view_cursors.get(&pane).copied().unwrap_or(if follows { Cursor::following() } else { Cursor::default() })
     }
 
     /// Everything queued for the world since the last call: file work, then the query lines
@@ -556,18 +559,7 @@ impl App {
     }
 
     fn detail_lines(&self, subject: &Subject) -> Arc<[String]> {
-        match subject {
-            // Pretty JSON: a string's newlines stay escaped, so each line is the JSON's own.
-            Subject::Event(ev) => ev
-                .pretty(self.show_secrets)
-                .lines()
-                .map(|l| lnwatch_shared::sanitize::sanitize(l).into_owned())
-                .collect(),
-            Subject::Invoice(inv) => crate::detail::invoice(inv, self.show_secrets, self.shown_now()).into(),
-            Subject::Channel(c) => crate::detail::channel(c, self.shown(), self.shown_now()).into(),
-            Subject::Forward(f) => crate::detail::forward(f, self.shown(), self.shown_now()).into(),
-            Subject::Payment(p) => crate::detail::payment(p, self.shown(), self.shown_now()).into(),
-        }
+        crate::detail::lines(subject, self.shown(), self.shown_now(), self.show_secrets)
     }
 
     fn open_detail(&mut self, subject: Subject) {
@@ -638,36 +630,26 @@ impl App {
                     self.toggle_topic(i);
                 }
             }
-            Pane::Channels => {
-                let rows = self.channel_rows();
-                let picked = self.channels.cursor.selected(rows.len()).map(|i| Box::new(rows[i].clone()));
-                if let Some(c) = picked {
-                    self.open_detail(Subject::Channel(c));
+            Pane::Peers => {}
+            pane => {
+                let Some(view) = crate::views::of(pane) else { return };
+                let cx = self.ctx(pane);
+                if let Some(subject) = cx.cursor.selected(view.len(&cx)).and_then(|i| view.open(&cx, i)) {
+                    self.open_detail(subject);
                 }
             }
-            Pane::Forwards => {
-                let rows = self.forward_rows();
-                let picked = self.forwards.cursor.selected(rows.len()).map(|i| Box::new(rows[i].clone()));
-                if let Some(f) = picked {
-                    self.open_detail(Subject::Forward(f));
-                }
-            }
-            Pane::Payments => {
-                let rows = self.payment_rows();
-                let picked = self.payments.cursor.selected(rows.len()).map(|i| Box::new(rows[i].clone()));
-                if let Some(p) = picked {
-                    self.open_detail(Subject::Payment(p));
-                }
-            }
-            Pane::Peers | Pane::Overview => {}
         }
     }
 
     /// Clears what the focused pane shows, in the live state and in a paused copy alike.
     fn clear_pane(&mut self) {
-        self.data.clear(self.focus);
+        let clear = |data: &mut Data| match crate::views::of(self.focus) {
+            Some(view) => view.clear(data),
+            None => data.clear(self.focus),
+        };
+        clear(&mut self.data);
         if let Some(f) = &mut self.frozen {
-            f.data.clear(self.focus);
+            clear(&mut f.data);
         }
         self.events.stale = true;
     }
@@ -696,16 +678,12 @@ impl App {
             Pane::Invoices => {
                 self.invoices.cursor = self.invoices.cursor.moved(action, self.shown_invoices().len(), true)
             }
-            Pane::Channels => {
-                self.channels.cursor = self.channels.cursor.moved(action, self.channel_rows().len(), false)
+            pane => {
+                let Some(view) = crate::views::of(pane) else { return };
+                let n = view.len(&self.ctx(pane));
+                let moved = self.cursor_of(pane).moved(action, n, view.follows());
+                self.view_cursors.insert(pane, moved);
             }
-            Pane::Forwards => {
-                self.forwards.cursor = self.forwards.cursor.moved(action, self.forward_rows().len(), true)
-            }
-            Pane::Payments => {
-                self.payments.cursor = self.payments.cursor.moved(action, self.payment_rows().len(), true)
-            }
-            Pane::Overview => {}
         }
     }
 }

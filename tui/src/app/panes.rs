@@ -6,49 +6,7 @@ use std::sync::Arc;
 use crate::keymap::Action;
 use crate::store::View;
 
-/// Rows a page key moves.
-pub const PAGE: usize = 10;
-
-/// A list cursor: `follow` keeps it on the newest row.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Cursor {
-    pub index: usize,
-    pub follow: bool,
-}
-
-impl Cursor {
-    pub fn following() -> Cursor {
-        Cursor { index: 0, follow: true }
-    }
-
-    /// The selected row of a list of `len` rows.
-    pub fn selected(&self, len: usize) -> Option<usize> {
-        (len > 0).then(|| if self.follow { len - 1 } else { self.index.min(len - 1) })
-    }
-
-    fn to(index: usize) -> Cursor {
-        Cursor { index, follow: false }
-    }
-
-    /// The cursor after a movement `action` in a list of `len` rows. `Last` follows new rows
-    /// where the list grows at the end (`follows`), else it stays on the last row.
-    pub fn moved(self, action: Action, len: usize, follows: bool) -> Cursor {
-        let step = |delta: isize| {
-            let cur = self.selected(len).unwrap_or(0);
-            Cursor::to(cur.saturating_add_signed(delta).min(len.saturating_sub(1)))
-        };
-        match action {
-            Action::Down => step(1),
-            Action::Up => step(-1),
-            Action::PageDown => step(PAGE as isize),
-            Action::PageUp => step(-(PAGE as isize)),
-            Action::First => Cursor::to(0),
-            Action::Last if follows => Cursor::following(),
-            Action::Last => Cursor::to(len.saturating_sub(1)),
-            _ => self,
-        }
-    }
-}
+pub use crate::widgets::{Cursor, PAGE};
 
 /// Topics: row 0 is "all", row i+1 is topic i; the row picks what the events pane shows.
 #[derive(Debug, Default)]
@@ -151,23 +109,5 @@ pub struct ListPane {
 impl ListPane {
     pub fn following() -> ListPane {
         ListPane { cursor: Cursor::following() }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_moves() {
-        let c = Cursor { index: 7, follow: false };
-        assert_eq!(c.selected(5), Some(4));
-        assert_eq!(c.selected(0), None);
-        let f = Cursor::following();
-        assert_eq!(f.moved(Action::Up, 10, true), Cursor::to(8));
-        assert_eq!(f.moved(Action::First, 10, true), Cursor::to(0));
-        assert_eq!(Cursor::to(3).moved(Action::Last, 10, true), Cursor::following());
-        assert_eq!(Cursor::to(3).moved(Action::Last, 10, false), Cursor::to(9));
-        assert_eq!(Cursor::to(3).moved(Action::PageDown, 10, false), Cursor::to(9));
     }
 }

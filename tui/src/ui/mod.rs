@@ -1,60 +1,20 @@
 //! Drawing: `render(&App, &mut Frame)` reads the state and never changes it. The events view's
-//! panes are here; each other view has its module.
-
-mod channels;
-mod forwards;
-mod overview;
-mod payments;
+//! panes are here; the other views draw themselves ([`crate::views`]).
 
 use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
 use lnwatch_shared::sanitize::{self, columns, one_line, one_line_middle, sanitize};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, Wrap};
 
 use crate::app::{App, Conn, InvoiceState, Overlay, Pane, Subject};
 pub use crate::clock::{ago, clock, clock_on};
 use crate::keymap;
-use crate::summary::{Outcome, sat, short_id};
-
-pub(super) struct Theme {
-    pub(super) color: bool,
-}
-
-impl Theme {
-    pub(super) fn fg(&self, c: Color) -> Style {
-        if self.color { Style::default().fg(c) } else { Style::default() }
-    }
-    pub(super) fn good(&self) -> Style {
-        self.fg(Color::Green)
-    }
-    pub(super) fn bad(&self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
-    }
-    pub(super) fn warn(&self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
-    }
-    pub(super) fn dim(&self) -> Style {
-        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
-    }
-    pub(super) fn selected(&self, focused: bool) -> Style {
-        if focused {
-            Style::default().add_modifier(Modifier::REVERSED)
-        } else {
-            Style::default().add_modifier(Modifier::BOLD)
-        }
-    }
-    pub(super) fn border(&self, focused: bool) -> Style {
-        match (focused, self.color) {
-            (true, true) => Style::default().fg(Color::Cyan),
-            (true, false) => Style::default().add_modifier(Modifier::BOLD),
-            _ => Style::default(),
-        }
-    }
-}
+use crate::summary::{sat, short_id};
+pub use crate::widgets::{Col, Theme, block, caught_up, col, list, outcome_style, sparkline, visible, window_start};
 
 pub fn render(app: &App, f: &mut Frame) {
     let theme = Theme { color: app.color };
@@ -63,12 +23,9 @@ pub fn render(app: &App, f: &mut Frame) {
     f.render_widget(Paragraph::new(header_line(app, &theme)), header);
     f.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
 
-    match app.focus.view() {
-        Pane::Overview => overview::draw(app, f, body, &theme),
-        Pane::Channels => channels::draw(app, f, body, &theme),
-        Pane::Forwards => forwards::draw(app, f, body, &theme),
-        Pane::Payments => payments::draw(app, f, body, &theme),
-        _ => {
+    match crate::views::of(app.focus.view()) {
+        Some(view) => view.draw(&app.ctx(view.pane()), f, body, &theme),
+        None => {
             topics_pane(app, f, topics, &theme);
             events_pane(app, f, events, &theme);
             peers_pane(app, f, peers, &theme);
@@ -182,82 +139,6 @@ fn footer_line(app: &App, t: &Theme) -> Line<'static> {
     }
     spans.push(Span::styled(app.hints(), t.dim()));
     Line::from(spans)
-}
-
-pub(super) fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
-    Block::default().borders(Borders::ALL).border_style(t.border(focused)).title(title)
-}
-
-/// A column of a list pane; narrow panes drop the ones not `shown`.
-pub(super) struct Col {
-    pub(super) title: &'static str,
-    pub(super) width: Constraint,
-    pub(super) shown: bool,
-}
-
-pub(super) fn col(title: &'static str, width: Constraint) -> Col {
-    Col { title, width, shown: true }
-}
-
-impl Col {
-    pub(super) fn when(self, shown: bool) -> Col {
-        Col { shown, ..self }
-    }
-}
-
-/// The rows of a `len`-row list that fit in `area` (bordered, with a header line), chosen so
-/// that `selected` stays visible (the last page when following).
-pub(super) fn visible(area: Rect, len: usize, selected: Option<usize>, follow: bool) -> std::ops::Range<usize> {
-    let height = area.height.saturating_sub(3) as usize;
-    let start = window_start(len, height, selected, follow);
-    start..(start + height).min(len)
-}
-
-/// Draws a bordered list pane: each row's cells for every column (those of hidden columns are
-/// dropped) and its style.
-pub(super) fn list(
-    f: &mut Frame,
-    area: Rect,
-    t: &Theme,
-    title: String,
-    focused: bool,
-    cols: &[Col],
-    rows: Vec<(Vec<Cell<'static>>, Style)>,
-) {
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
-    let rows: Vec<Row> = rows
-        .into_iter()
-        .map(|(cells, style)| {
-            Row::new(cells.into_iter().zip(cols).filter(|(_, c)| c.shown).map(|(cell, _)| cell)).style(style)
-        })
-        .collect();
-    let shown: Vec<&Col> = cols.iter().filter(|c| c.shown).collect();
-    let table = Table::new(rows, shown.iter().map(|c| c.width))
-        .header(Row::new(shown.iter().map(|c| c.title)).style(t.dim()))
-        .block(block(title, focused, t));
-    f.render_widget(table, area);
-}
-
-/// A sparkline of `data` (oldest first) in `area`, the newest value at the right edge: as
-/// many of the latest values as fit.
-pub(super) fn sparkline(f: &mut Frame, area: Rect, data: &[u64], style: Style) {
-    let n = (area.width as usize).min(data.len());
-    let at = Rect { x: area.x + area.width - n as u16, width: n as u16, ..area };
-    let data = &data[data.len() - n..];
-    let peak = data.iter().max().copied().unwrap_or(0).max(1);
-    f.render_widget(ratatui::widgets::Sparkline::default().data(data).max(peak).style(style), at);
-}
-
-/// First row to show so that `selected` stays in a window of `height` rows.
-fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool) -> usize {
-    let last_page = len.saturating_sub(height);
-    match selected {
-        _ if follow => last_page,
-        Some(s) => s.saturating_sub(height / 2).min(last_page),
-        None => 0,
-    }
 }
 
 fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
@@ -414,20 +295,6 @@ fn separator(text: &str, width: usize, before: usize, t: &Theme) -> (Vec<Cell<'s
     (cells, t.dim())
 }
 
-/// Colour by outcome, never by topic. Neutral rows keep the terminal's own colour, which
-/// reads on dark and light backgrounds alike.
-pub(super) fn outcome_style(outcome: Outcome, t: &Theme) -> Style {
-    match outcome {
-        Outcome::Neutral => Style::default(),
-        Outcome::Good => t.fg(Color::Green),
-        Outcome::Pending => t.fg(Color::Yellow),
-        // Orange where the terminal has 256 colours; they all do that lnwatch targets.
-        Outcome::Local => t.fg(Color::Indexed(208)),
-        Outcome::Bad => t.fg(Color::Red),
-        Outcome::Down => t.fg(Color::Magenta),
-    }
-}
-
 fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let focused = app.focus == Pane::Peers;
     let peers = app.peers_sorted();
@@ -563,11 +430,6 @@ fn invoices_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     list(f, area, t, title, focused, &cols, rows);
 }
 
-/// The mark of a row learnt by catching up from the node's records, after its status word.
-pub(super) fn caught_up(word: &str, caught_up: bool) -> String {
-    if caught_up { format!("{word} ↺") } else { word.to_owned() }
-}
-
 /// A rectangle of `w`×`h` (at most the area) centred in `area`.
 pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -628,6 +490,8 @@ fn help(f: &mut Frame, area: Rect, scroll: u16, t: &Theme) {
     let line =
         |k: &str, v: &str| Line::from(vec![Span::styled(format!("{k:width$}"), t.warn()), Span::raw(v.to_owned())]);
     let mut lines: Vec<Line> = keymap::help().iter().map(|(k, v)| line(k, v)).collect();
+    lines.push(Line::raw(""));
+    lines.extend(crate::views::help().iter().map(|(k, v)| line(k, v)));
     lines.push(Line::raw(""));
     lines.extend(LEGEND.iter().map(|(k, v)| line(k, v)));
     let r = centered(area, 90, lines.len() as u16 + 2);

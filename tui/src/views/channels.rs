@@ -6,10 +6,14 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Cell;
 
-use super::{Theme, ago, col, list, visible};
-use crate::app::{App, Pane};
+use super::{Ctx, View};
+use crate::clock::ago;
+use crate::detail::Subject;
+use crate::keymap::Pane;
 use crate::model::channels::Channel;
+use crate::state::Data;
 use crate::summary::sats;
+use crate::widgets::{Theme, col, list, visible};
 
 /// `ours` of `capacity` as a bar of `width` cells: filled for our side, shaded for theirs.
 pub fn balance_bar(ours: u64, capacity: u64, width: usize) -> String {
@@ -30,9 +34,9 @@ fn state_style(c: &Channel, t: &Theme) -> Style {
     }
 }
 
-pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    let rows_all = app.channel_rows();
-    let channels = &app.shown().model.channels;
+pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
+    let rows_all = rows(cx);
+    let channels = &cx.data.model.channels;
     let normal = channels.iter().filter(|c| c.is_normal()).count();
     let closing = channels.iter().filter(|c| c.is_closing()).count();
     let other = channels.len() - normal - closing;
@@ -48,7 +52,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
     title.push_str(" · amounts in sat");
-    let selected = app.channels.cursor.selected(rows_all.len());
+    let selected = cx.cursor.selected(rows_all.len());
     let range = visible(area, rows_all.len(), selected, false);
     let inner_w = area.width.saturating_sub(2) as usize;
     let shown = &rows_all[range.clone()];
@@ -81,7 +85,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let note_w = spare.saturating_sub(if with_bar { bar_w + 1 } else { 0 });
     // The live peer table first: it hears of a disconnect before the next refresh does.
     let peer_down = |c: &Channel| {
-        let live = c.peer_id.as_deref().and_then(|p| app.shown_peers().get(p)).map(|p| !p.connected);
+        let live = c.peer_id.as_deref().and_then(|p| cx.data.peers.get(p)).map(|p| !p.connected);
         live.or(c.peer_connected.map(|up| !up)).unwrap_or(false)
     };
     let rows = shown
@@ -89,8 +93,8 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         .zip(range)
         .map(|(c, i)| {
             let style = state_style(c, t);
-            let peer = c.peer_id.as_deref().map(|p| app.shown().name(p)).unwrap_or_else(|| "?".into());
-            let for_ = c.since.map_or_else(|| "?".into(), |s| ago(app.shown_now() - s));
+            let peer = c.peer_id.as_deref().map(|p| cx.data.name(p)).unwrap_or_else(|| "?".into());
+            let for_ = c.since.map_or_else(|| "?".into(), |s| ago(cx.now - s));
             let bar = match (c.local_msat, c.capacity_msat) {
                 (Some(l), Some(cap)) => balance_bar(l, cap, bar_w),
                 _ => String::new(),
@@ -112,7 +116,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(if c.htlcs > 0 { c.htlcs.to_string() } else { String::new() }),
                 Cell::from(one_line(&note, note_w.max(1))).style(t.dim()),
             ];
-            let focused = app.focus == Pane::Channels;
+            let focused = cx.focused;
             (cells, if Some(i) == selected { t.selected(focused) } else { Style::default() })
         })
         .collect();
@@ -128,7 +132,61 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("htlcs", Constraint::Length(5)).when(with_htlcs),
         col("", Constraint::Min(0)).when(note_w > 0),
     ];
-    list(f, area, t, title, app.focus == Pane::Channels, &cols, rows);
+    list(f, area, t, title, cx.focused, &cols, rows);
+}
+
+/// Channels: trouble first, then normal ones, then closing and closed.
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
+    let all = cx.data.model.channels.sorted();
+    if !cx.filter.is_active() {
+        return all;
+    }
+    all.into_iter()
+        .filter(|c| {
+            let peer = c.peer_id.as_deref().map(|p| cx.data.name(p)).unwrap_or_default();
+            let state = c.state_words();
+            cx.filter.matches_fields(&[
+                ("peer", &peer),
+                ("peer_id", c.peer_id.as_deref().unwrap_or("")),
+                ("scid", c.short_channel_id.as_deref().unwrap_or("")),
+                ("channel_id", c.channel_id.as_deref().unwrap_or("")),
+                ("state", &state),
+                ("cause", c.cause.as_deref().unwrap_or("")),
+                ("topic", "channel_state_changed channel_opened coin_movement balance_snapshot"),
+            ])
+        })
+        .collect()
+}
+
+pub struct Channels;
+
+impl View for Channels {
+    fn pane(&self) -> Pane {
+        Pane::Channels
+    }
+
+    fn about(&self) -> &'static str {
+        "one row per channel, trouble first: state and time in it, capacity, our and their side"
+    }
+
+    fn commands(&self) -> &'static [(&'static str, &'static str)] {
+        &[("Enter", "a channel's detail: the peer and its link, ids, balances, HTLCs, who closed it and why")]
+    }
+
+    fn len(&self, cx: &Ctx<'_>) -> usize {
+        rows(cx).len()
+    }
+
+    fn open(&self, cx: &Ctx<'_>, i: usize) -> Option<Subject> {
+        rows(cx).get(i).map(|c| Subject::Channel(Box::new((*c).clone())))
+    }
+
+    /// Channels are the node's; `c` leaves them.
+    fn clear(&self, _data: &mut Data) {}
+
+    fn draw(&self, cx: &Ctx<'_>, f: &mut Frame, area: Rect, t: &Theme) {
+        draw(cx, f, area, t)
+    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,14 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::{Theme, block, caught_up, clock, col, list, outcome_style, sparkline, visible};
-use crate::app::{App, Pane};
+use super::{Ctx, View};
+use crate::clock::clock;
+use crate::detail::Subject;
+use crate::keymap::Pane;
 use crate::model::forwards::{ForwardRow, MINUTES, Totals};
+use crate::state::Data;
 use crate::summary::{Outcome, sat};
+use crate::widgets::{Theme, block, caught_up, col, list, outcome_style, sparkline, visible};
 
 fn outcome(status: &str) -> Outcome {
     match status {
@@ -55,40 +59,39 @@ pub fn reason(r: &ForwardRow) -> String {
     }
 }
 
-pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    let fw = &app.shown().model.forwards;
+pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
+    let fw = &cx.data.model.forwards;
     let [top, rest] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
     let busiest = fw.session.busiest_pair().map_or_else(
         || "busiest  -".to_string(),
         |(i, o, n)| {
-            let name = |c: &str| app.shown().channel_peer(c).unwrap_or_else(|| c.to_owned());
+            let name = |c: &str| cx.data.channel_peer(c).unwrap_or_else(|| c.to_owned());
             format!("busiest  {} → {} · {n} settled ({i} → {o})", name(i), name(o))
         },
     );
-    let lines: Vec<Line> =
-        [totals_line("session", Some(&fw.session)), totals_line("today", fw.today(app.shown_now())), busiest]
-            .into_iter()
-            .map(|l| Line::from(one_line(&l, top.width.saturating_sub(2) as usize)))
-            .collect();
+    let lines: Vec<Line> = [totals_line("session", Some(&fw.session)), totals_line("today", fw.today(cx.now)), busiest]
+        .into_iter()
+        .map(|l| Line::from(one_line(&l, top.width.saturating_sub(2) as usize)))
+        .collect();
     let b = block("Forwards · totals".into(), false, t);
     let inner = b.inner(top);
     f.render_widget(b, top);
     let [text, spark] = Layout::vertical([Constraint::Length(3), Constraint::Length(1)]).areas(inner);
     f.render_widget(Paragraph::new(lines), text);
     let [label, bars] = Layout::horizontal([Constraint::Length(9), Constraint::Min(0)]).areas(spark);
-    let data: Vec<u64> = fw.per_minute(app.shown_now()).iter().map(|(s, f)| s + f).collect();
+    let data: Vec<u64> = fw.per_minute(cx.now).iter().map(|(s, f)| s + f).collect();
     let n = (bars.width as usize).min(MINUTES);
     let peak = data[MINUTES - n..].iter().max().copied().unwrap_or(0);
     f.render_widget(Paragraph::new("per min").style(t.dim()), label);
     sparkline(f, bars, &data, t.good());
 
-    let rows_all = app.forward_rows();
+    let rows_all = rows(cx);
     let mut title = format!("Forwards {} · last {} min, peak {peak}/min", rows_all.len(), n);
     let hidden = fw.rows().len() - rows_all.len();
     if hidden > 0 {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
-    let cursor = app.forwards.cursor;
+    let cursor = cx.cursor;
     let selected = cursor.selected(rows_all.len());
     let range = visible(rest, rows_all.len(), selected, cursor.follow);
     let shown = &rows_all[range.clone()];
@@ -100,14 +103,14 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let peer_w = if inner_w >= 110 { 16 } else { 12 };
     let fixed = if with_time { 9 } else { 0 } + 15 + 2 * (peer_w + 1) + 2 + amount_w + 1 + fee_w + 1;
     let reason_w = inner_w.saturating_sub(fixed).max(1);
-    let focused = app.focus == Pane::Forwards;
+    let focused = cx.focused;
     let rows = shown
         .iter()
         .zip(range)
         .map(|(r, i)| {
             let fwd = &r.f;
             let name = |c: &Option<String>| match c.as_deref() {
-                Some(c) => app.shown().channel_peer(c).unwrap_or_else(|| c.to_owned()),
+                Some(c) => cx.data.channel_peer(c).unwrap_or_else(|| c.to_owned()),
                 None => "?".into(),
             };
             let fee = if fwd.status == "settled" { amount(fwd.fee_msat) } else { String::new() };
@@ -138,4 +141,70 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("reason", Constraint::Min(1)),
     ];
     list(f, rest, t, title, focused, &cols, rows);
+}
+
+/// Forwards, oldest first (by their last change: rows caught up after an outage go where
+/// they happened, not where they arrived).
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
+    let rows = cx.data.model.forwards.rows();
+    let mut all: Vec<&ForwardRow> = rows.iter().collect();
+    if !all.is_sorted_by(|a, b| a.time <= b.time) {
+        all.sort_by(|a, b| a.time.total_cmp(&b.time));
+    }
+    if !cx.filter.is_active() {
+        return all;
+    }
+    all.into_iter()
+        .filter(|r| {
+            let f = &r.f;
+            let name = |c: &Option<String>| c.as_deref().and_then(|c| cx.data.channel_peer(c)).unwrap_or_default();
+            let reason = failure_words(f.failcode, f.failreason.as_deref()).unwrap_or_default();
+            cx.filter.matches_fields(&[
+                ("status", &f.status),
+                ("in", f.in_channel.as_deref().unwrap_or("")),
+                ("out", f.out_channel.as_deref().unwrap_or("")),
+                ("peer", &name(&f.in_channel)),
+                ("peer", &name(&f.out_channel)),
+                ("reason", &reason),
+                ("payment_hash", f.payment_hash.as_deref().unwrap_or("")),
+                ("topic", "forward_event"),
+            ])
+        })
+        .collect()
+}
+
+pub struct Forwards;
+
+impl View for Forwards {
+    fn pane(&self) -> Pane {
+        Pane::Forwards
+    }
+
+    fn about(&self) -> &'static str {
+        "one row per HTLC routed, its fee or why it failed; session and today totals"
+    }
+
+    fn commands(&self) -> &'static [(&'static str, &'static str)] {
+        &[("Enter", "a forward's detail: both channels and their peers, amounts, the fee, why it failed and a hint")]
+    }
+
+    fn len(&self, cx: &Ctx<'_>) -> usize {
+        rows(cx).len()
+    }
+
+    fn open(&self, cx: &Ctx<'_>, i: usize) -> Option<Subject> {
+        rows(cx).get(i).map(|r| Subject::Forward(Box::new((*r).clone())))
+    }
+
+    fn follows(&self) -> bool {
+        true
+    }
+
+    fn clear(&self, data: &mut Data) {
+        data.model.forwards.clear();
+    }
+
+    fn draw(&self, cx: &Ctx<'_>, f: &mut Frame, area: Rect, t: &Theme) {
+        draw(cx, f, area, t)
+    }
 }

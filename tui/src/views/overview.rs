@@ -8,18 +8,22 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::{Theme, ago, block, clock, col, list, sparkline};
-use crate::app::{App, Pane};
+use super::{Ctx, View};
+use crate::clock::{ago, clock};
+use crate::keymap::Pane;
+use crate::model::Problem;
 use crate::model::payments::PayResult;
 use crate::model::rates::{BUCKET, BUCKETS};
+use crate::state::Data;
 use crate::summary::{sat, sats, short_id};
+use crate::widgets::{Theme, block, col, list, sparkline};
 
 /// Topics with a sparkline of their own.
 const RATE_ROWS: usize = 4;
 
-fn node_lines(app: &App, width: usize) -> Vec<Line<'static>> {
-    let m = &app.shown().model;
-    let hello = app.link.hello.as_ref();
+fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
+    let m = &cx.data.model;
+    let hello = cx.link.hello.as_ref();
     let id = hello.and_then(|h| h.node_id.as_deref()).map(short_id).unwrap_or_else(|| "?".into());
     let alias = hello.and_then(|h| h.alias.as_deref()).filter(|a| lnwatch_shared::sanitize::visible(a)).unwrap_or("");
     let network = hello.and_then(|h| h.network.as_deref()).unwrap_or("?");
@@ -29,7 +33,7 @@ fn node_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let normal = open.iter().filter(|c| c.is_normal()).count();
     let ours: u64 = open.iter().filter_map(|c| c.local_msat).sum();
     let capacity: u64 = open.iter().filter_map(|c| c.capacity_msat).sum();
-    let peers = app.shown_peers();
+    let peers = &cx.data.peers;
     let fw = &m.forwards.session;
     let pays = &m.payments;
     let lines = [
@@ -53,29 +57,29 @@ fn node_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         format!(
             "invoices {} paid · {} events since {} UTC · {} missed",
             m.invoices_paid,
-            app.link.events_total,
-            clock(app.link.started),
-            app.link.missed
+            cx.link.events_total,
+            clock(cx.link.started),
+            cx.link.missed
         ),
     ];
     lines.into_iter().map(|l| Line::from(one_line(&l, width))).collect()
 }
 
-pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
+pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let [node, rates, problems] =
         Layout::vertical([Constraint::Length(6), Constraint::Length(RATE_ROWS as u16 + 2), Constraint::Min(3)])
             .areas(area);
     let b = block("Node".into(), false, t);
     let inner = b.inner(node);
     f.render_widget(b, node);
-    f.render_widget(Paragraph::new(node_lines(app, inner.width as usize)), inner);
+    f.render_widget(Paragraph::new(node_lines(cx, inner.width as usize)), inner);
 
     let window = (BUCKET * BUCKETS as f64 / 60.0) as u32;
     let b = block(format!("Busiest topics · events per {BUCKET:.0} s, last {window} min"), false, t);
     let inner = b.inner(rates);
     f.render_widget(b, rates);
-    let mut busiest = app.shown().model.rates.busiest(usize::MAX, app.shown_now());
-    busiest.retain(|(topic, _)| app.shown().store.is_enabled(topic));
+    let mut busiest = cx.data.model.rates.busiest(usize::MAX, cx.now);
+    busiest.retain(|(topic, _)| cx.data.store.is_enabled(topic));
     busiest.truncate(RATE_ROWS);
     if busiest.is_empty() {
         f.render_widget(Paragraph::new("no events in the last minutes").style(t.dim()), inner);
@@ -90,22 +94,22 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             Layout::horizontal([Constraint::Length(name_w), Constraint::Length(7), Constraint::Min(0)]).areas(row);
         f.render_widget(Paragraph::new(one_line(topic, name_w as usize)), name);
         f.render_widget(Paragraph::new(format!("{total:>6}")).style(t.dim()), count);
-        let series = app.shown().model.rates.series(topic, app.shown_now());
+        let series = cx.data.model.rates.series(topic, cx.now);
         sparkline(f, bars, &series, t.fg(ratatui::style::Color::Cyan));
     }
 
-    let all = app.problem_rows();
-    let hidden = app.shown().model.problems.len() - all.len();
+    let all = rows(cx);
+    let hidden = cx.data.model.problems.len() - all.len();
     let height = problems.height.saturating_sub(2) as usize;
     let text_w = (problems.width as usize).saturating_sub(2 + 9 + 17 + 6).max(1);
     let rows = all
         .iter()
         .take(height)
         .map(|p| {
-            let who = p.peer.as_deref().map(|id| app.shown().name(id)).unwrap_or_default();
+            let who = p.peer.as_deref().map(|id| cx.data.name(id)).unwrap_or_default();
             let cells = vec![
                 Cell::from(clock(p.time)),
-                Cell::from(ago(app.shown_now() - p.time)).style(t.dim()),
+                Cell::from(ago(cx.now - p.time)).style(t.dim()),
                 Cell::from(one_line(&who, 16)),
                 Cell::from(Line::from(Span::styled(one_line(&sanitize(&p.text), text_w), t.bad()))),
             ];
@@ -125,5 +129,51 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("peer", Constraint::Length(16)),
         col("what", Constraint::Min(1)),
     ];
-    list(f, problems, t, title, app.focus == Pane::Overview, &cols, rows);
+    list(f, problems, t, title, cx.focused, &cols, rows);
+}
+
+/// The overview's problems, newest first: those of topics switched on, after the filter.
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Problem> {
+    let store = &cx.data.store;
+    cx.data
+        .model
+        .problems
+        .iter()
+        .rev()
+        .filter(|p| store.is_enabled(&p.topic))
+        .filter(|p| {
+            !cx.filter.is_active() || {
+                let peer = p.peer.as_deref().map(|id| cx.data.name(id)).unwrap_or_default();
+                cx.filter.matches_fields(&[("peer", &peer), ("what", &p.text), ("topic", &p.topic)])
+            }
+        })
+        .collect()
+}
+
+pub struct Overview;
+
+impl View for Overview {
+    fn pane(&self) -> Pane {
+        Pane::Overview
+    }
+
+    fn about(&self) -> &'static str {
+        "the node, its counters since start, event rates and the latest problems"
+    }
+
+    fn commands(&self) -> &'static [(&'static str, &'static str)] {
+        &[("/", "narrows the problems and the rates by topic and text, as the topic toggles do")]
+    }
+
+    fn len(&self, cx: &Ctx<'_>) -> usize {
+        rows(cx).len()
+    }
+
+    fn clear(&self, data: &mut Data) {
+        data.model.problems.clear();
+    }
+
+    fn draw(&self, cx: &Ctx<'_>, f: &mut Frame, area: Rect, t: &Theme) {
+        draw(cx, f, area, t)
+    }
 }

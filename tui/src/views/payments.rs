@@ -7,10 +7,14 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
-use super::{Theme, caught_up, clock, col, list, outcome_style, visible};
-use crate::app::{App, Pane};
+use super::{Ctx, View};
+use crate::clock::clock;
+use crate::detail::Subject;
+use crate::keymap::Pane;
 use crate::model::payments::{PayResult, Payment};
+use crate::state::Data;
 use crate::summary::{Outcome, sat};
+use crate::widgets::{Theme, caught_up, col, list, outcome_style, visible};
 
 fn outcome(r: PayResult) -> Outcome {
     match r {
@@ -21,11 +25,11 @@ fn outcome(r: PayResult) -> Outcome {
 }
 
 /// Why it failed and where: `incorrect or unknown payment details at carol (103x2x0)`.
-fn failure(app: &App, p: &Payment) -> String {
+fn failure(cx: &Ctx, p: &Payment) -> String {
     let Some(e) = p.error() else { return String::new() };
     let mut out = crate::detail::error_words(e);
     if let Some(n) = &e.node {
-        out.push_str(&format!(" at {}", app.shown().name(n)));
+        out.push_str(&format!(" at {}", cx.data.name(n)));
     }
     if let Some(c) = &e.channel {
         out.push_str(&format!(" ({c})"));
@@ -33,9 +37,9 @@ fn failure(app: &App, p: &Payment) -> String {
     out
 }
 
-pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
-    let pays = &app.shown().model.payments;
-    let rows_all = app.payment_rows();
+pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
+    let pays = &cx.data.model.payments;
+    let rows_all = rows(cx);
     let mut title = format!(
         "Payments out {} · {} paid · {} failed · {} pending",
         pays.len(),
@@ -48,7 +52,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
     title.push_str(" · incoming: the invoices pane (1)");
-    let cursor = app.payments.cursor;
+    let cursor = cx.cursor;
     let selected = cursor.selected(rows_all.len());
     let range = visible(area, rows_all.len(), selected, cursor.follow);
     let shown = &rows_all[range.clone()];
@@ -64,13 +68,13 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     let with_parts = inner_w >= 100;
     let fixed = if with_time { 9 } else { 0 } + 9 + 17 + amount_w + 1 + fee_w + 1 + if with_parts { 14 + 7 } else { 0 };
     let why_w = inner_w.saturating_sub(fixed).max(1);
-    let focused = app.focus == Pane::Payments;
+    let focused = cx.focused;
     let rows = shown
         .iter()
         .zip(range)
         .map(|(p, i)| {
             let result = p.result();
-            let dest = p.destination.as_deref().map(|d| app.shown().name(d)).unwrap_or_else(|| "?".into());
+            let dest = p.destination.as_deref().map(|d| cx.data.name(d)).unwrap_or_else(|| "?".into());
             let parts = match (p.parts.len(), p.attempts()) {
                 (1, _) => "1".to_string(),
                 (n, 1) => format!("{n}"),
@@ -84,7 +88,7 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(format!("{:>fee_w$}", fee(p))),
                 Cell::from(parts),
                 Cell::from(format!("{:>5.1}s", p.duration())),
-                Cell::from(one_line(&failure(app, p), why_w)),
+                Cell::from(one_line(&failure(cx, p), why_w)),
             ];
             (
                 cells,
@@ -103,4 +107,65 @@ pub(super) fn draw(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         col("why", Constraint::Min(1)),
     ];
     list(f, area, t, title, focused, &cols, rows);
+}
+
+/// Payments, oldest first (by their first part).
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
+    let mut all: Vec<&Payment> = cx.data.model.payments.iter().collect();
+    if !all.is_sorted_by(|a, b| a.first <= b.first) {
+        all.sort_by(|a, b| a.first.total_cmp(&b.first));
+    }
+    if !cx.filter.is_active() {
+        return all;
+    }
+    all.into_iter()
+        .filter(|p| {
+            let dest = p.destination.as_deref().map(|d| cx.data.name(d)).unwrap_or_default();
+            let error = p.error().map(|e| e.message.as_str()).unwrap_or("");
+            cx.filter.matches_fields(&[
+                ("status", p.result().word()),
+                ("peer", &dest),
+                ("destination", p.destination.as_deref().unwrap_or("")),
+                ("payment_hash", &p.payment_hash),
+                ("error", error),
+                ("topic", "sendpay_success sendpay_failure pay_part_start pay_part_end pay_success pay_failure"),
+            ])
+        })
+        .collect()
+}
+
+pub struct Payments;
+
+impl View for Payments {
+    fn pane(&self) -> Pane {
+        Pane::Payments
+    }
+
+    fn about(&self) -> &'static str {
+        "one row per payment sent, its parts and attempts gathered, why it failed and where"
+    }
+
+    fn commands(&self) -> &'static [(&'static str, &'static str)] {
+        &[("Enter", "a payment's detail: every part and attempt, the error and the node where it happened")]
+    }
+
+    fn len(&self, cx: &Ctx<'_>) -> usize {
+        rows(cx).len()
+    }
+
+    fn open(&self, cx: &Ctx<'_>, i: usize) -> Option<Subject> {
+        rows(cx).get(i).map(|p| Subject::Payment(Box::new((*p).clone())))
+    }
+
+    fn follows(&self) -> bool {
+        true
+    }
+
+    fn clear(&self, data: &mut Data) {
+        data.model.payments.clear();
+    }
+
+    fn draw(&self, cx: &Ctx<'_>, f: &mut Frame, area: Rect, t: &Theme) {
+        draw(cx, f, area, t)
+    }
 }

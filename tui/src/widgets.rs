@@ -1,0 +1,204 @@
+//! What every list-shaped view draws with: the colour theme (or none, with `NO_COLOR`), a
+//! bordered block, a list of columns that narrow panes drop, the window that keeps the
+//! selection visible, a sparkline, and colours by outcome.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+use crate::keymap::Action;
+use crate::summary::Outcome;
+
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn fg(&self, c: Color) -> Style {
+        if self.color { Style::default().fg(c) } else { Style::default() }
+    }
+    pub fn good(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    pub fn bad(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+    pub fn dim(&self) -> Style {
+        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
+    }
+    pub fn selected(&self, focused: bool) -> Style {
+        if focused {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        }
+    }
+    pub fn border(&self, focused: bool) -> Style {
+        match (focused, self.color) {
+            (true, true) => Style::default().fg(Color::Cyan),
+            (true, false) => Style::default().add_modifier(Modifier::BOLD),
+            _ => Style::default(),
+        }
+    }
+}
+
+pub fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
+    Block::default().borders(Borders::ALL).border_style(t.border(focused)).title(title)
+}
+
+/// A column of a list pane; narrow panes drop the ones not `shown`.
+pub struct Col {
+    pub title: &'static str,
+    pub width: Constraint,
+    pub shown: bool,
+}
+
+pub fn col(title: &'static str, width: Constraint) -> Col {
+    Col { title, width, shown: true }
+}
+
+impl Col {
+    pub fn when(self, shown: bool) -> Col {
+        Col { shown, ..self }
+    }
+}
+
+/// The rows of a `len`-row list that fit in `area` (bordered, with a header line), chosen so
+/// that `selected` stays visible (the last page when following).
+pub fn visible(area: Rect, len: usize, selected: Option<usize>, follow: bool) -> std::ops::Range<usize> {
+    let height = area.height.saturating_sub(3) as usize;
+    let start = window_start(len, height, selected, follow);
+    start..(start + height).min(len)
+}
+
+/// Draws a bordered list pane: each row's cells for every column (those of hidden columns are
+/// dropped) and its style.
+pub fn list(
+    f: &mut Frame,
+    area: Rect,
+    t: &Theme,
+    title: String,
+    focused: bool,
+    cols: &[Col],
+    rows: Vec<(Vec<Cell<'static>>, Style)>,
+) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|(cells, style)| {
+            Row::new(cells.into_iter().zip(cols).filter(|(_, c)| c.shown).map(|(cell, _)| cell)).style(style)
+        })
+        .collect();
+    let shown: Vec<&Col> = cols.iter().filter(|c| c.shown).collect();
+    let table = Table::new(rows, shown.iter().map(|c| c.width))
+        .header(Row::new(shown.iter().map(|c| c.title)).style(t.dim()))
+        .block(block(title, focused, t));
+    f.render_widget(table, area);
+}
+
+/// A sparkline of `data` (oldest first) in `area`, the newest value at the right edge: as
+/// many of the latest values as fit.
+pub fn sparkline(f: &mut Frame, area: Rect, data: &[u64], style: Style) {
+    let n = (area.width as usize).min(data.len());
+    let at = Rect { x: area.x + area.width - n as u16, width: n as u16, ..area };
+    let data = &data[data.len() - n..];
+    let peak = data.iter().max().copied().unwrap_or(0).max(1);
+    f.render_widget(ratatui::widgets::Sparkline::default().data(data).max(peak).style(style), at);
+}
+
+/// First row to show so that `selected` stays in a window of `height` rows.
+pub fn window_start(len: usize, height: usize, selected: Option<usize>, follow: bool) -> usize {
+    let last_page = len.saturating_sub(height);
+    match selected {
+        _ if follow => last_page,
+        Some(s) => s.saturating_sub(height / 2).min(last_page),
+        None => 0,
+    }
+}
+
+/// Colour by outcome, never by topic. Neutral rows keep the terminal's own colour, which
+/// reads on dark and light backgrounds alike.
+pub fn outcome_style(outcome: Outcome, t: &Theme) -> Style {
+    match outcome {
+        Outcome::Neutral => Style::default(),
+        Outcome::Good => t.fg(Color::Green),
+        Outcome::Pending => t.fg(Color::Yellow),
+        // Orange where the terminal has 256 colours; they all do that lnwatch targets.
+        Outcome::Local => t.fg(Color::Indexed(208)),
+        Outcome::Bad => t.fg(Color::Red),
+        Outcome::Down => t.fg(Color::Magenta),
+    }
+}
+
+/// The mark of a row learnt by catching up from the node's records, after its status word.
+pub fn caught_up(word: &str, caught_up: bool) -> String {
+    if caught_up { format!("{word} ↺") } else { word.to_owned() }
+}
+
+/// Rows a page key moves.
+pub const PAGE: usize = 10;
+
+/// A list cursor: `follow` keeps it on the newest row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cursor {
+    pub index: usize,
+    pub follow: bool,
+}
+
+impl Cursor {
+    pub fn following() -> Cursor {
+        Cursor { index: 0, follow: true }
+    }
+
+    /// The selected row of a list of `len` rows.
+    pub fn selected(&self, len: usize) -> Option<usize> {
+        (len > 0).then(|| if self.follow { len - 1 } else { self.index.min(len - 1) })
+    }
+
+    fn to(index: usize) -> Cursor {
+        Cursor { index, follow: false }
+    }
+
+    /// The cursor after a movement `action` in a list of `len` rows. `Last` follows new rows
+    /// where the list grows at the end (`follows`), else it stays on the last row.
+    pub fn moved(self, action: Action, len: usize, follows: bool) -> Cursor {
+        let step = |delta: isize| {
+            let cur = self.selected(len).unwrap_or(0);
+            Cursor::to(cur.saturating_add_signed(delta).min(len.saturating_sub(1)))
+        };
+        match action {
+            Action::Down => step(1),
+            Action::Up => step(-1),
+            Action::PageDown => step(PAGE as isize),
+            Action::PageUp => step(-(PAGE as isize)),
+            Action::First => Cursor::to(0),
+            Action::Last if follows => Cursor::following(),
+            Action::Last => Cursor::to(len.saturating_sub(1)),
+            _ => self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_moves() {
+        let c = Cursor { index: 7, follow: false };
+        assert_eq!(c.selected(5), Some(4));
+        assert_eq!(c.selected(0), None);
+        let f = Cursor::following();
+        assert_eq!(f.moved(Action::Up, 10, true), Cursor::to(8));
+        assert_eq!(f.moved(Action::First, 10, true), Cursor::to(0));
+        assert_eq!(Cursor::to(3).moved(Action::Last, 10, true), Cursor::following());
+        assert_eq!(Cursor::to(3).moved(Action::Last, 10, false), Cursor::to(9));
+        assert_eq!(Cursor::to(3).moved(Action::PageDown, 10, false), Cursor::to(9));
+    }
+}
