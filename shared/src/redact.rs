@@ -151,6 +151,27 @@ fn value_end(b: &[u8], i: usize) -> usize {
     }
 }
 
+/// Replaces the value of every secret key, at any depth, in an already parsed value (the
+/// structured twin of [`redact_raw`], which the tests hold it to). Returns how many.
+pub fn redact_value(value: &mut serde_json::Value, replacement: &str) -> usize {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => map
+            .iter_mut()
+            .map(|(k, v)| {
+                if is_secret_key(k) {
+                    *v = Value::String(replacement.to_owned());
+                    1
+                } else {
+                    redact_value(v, replacement)
+                }
+            })
+            .sum(),
+        Value::Array(items) => items.iter_mut().map(|v| redact_value(v, replacement)).sum(),
+        _ => 0,
+    }
+}
+
 /// Cheap pre-check on raw JSON: false means the text cannot contain a secret key, so it can be
 /// relayed without parsing. A `\u` escape could spell a key in disguise, so it also answers true.
 pub fn may_contain_secret(raw: &[u8]) -> bool {
@@ -164,29 +185,8 @@ mod tests {
     use super::*;
     use serde_json::{Value, json};
 
-    // The structured redaction: the reference `redact_raw` is checked against.
-    /// Replaces the value of every secret key, at any depth, with [`REDACTED`]. Returns how many
-    /// values were replaced.
     fn redact(value: &mut Value) -> usize {
-        redact_with(value, REDACTED)
-    }
-
-    fn redact_with(value: &mut Value, replacement: &str) -> usize {
-        match value {
-            Value::Object(map) => map
-                .iter_mut()
-                .map(|(k, v)| {
-                    if is_secret_key(k) {
-                        *v = Value::String(replacement.to_owned());
-                        1
-                    } else {
-                        redact_with(v, replacement)
-                    }
-                })
-                .sum(),
-            Value::Array(items) => items.iter_mut().map(|v| redact_with(v, replacement)).sum(),
-            _ => 0,
-        }
+        redact_value(value, REDACTED)
     }
 
     #[test]

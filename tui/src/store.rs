@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 use lnwatch_shared::activity::{ChannelChange, Forward, Move, PayNote};
 use lnwatch_shared::frame::EventRef;
 use lnwatch_shared::notification::{self, InvoiceNote, PeerChange};
-use lnwatch_shared::redact::{may_contain_secret, redact_raw};
+use lnwatch_shared::redact::{may_contain_secret, redact_raw, redact_value};
 use lnwatch_shared::ring::Ring;
 use serde_json::Value;
 
@@ -133,7 +133,10 @@ impl Ev {
         let (summary, secrets) = match hidden {
             None => (shown, None),
             Some(params_hidden) => {
-                let value: Value = serde_json::from_str(&params_hidden).unwrap_or(Value::Null);
+                // The line with the secrets hidden, from the value already parsed: each event
+                // is parsed once.
+                let mut value = value.clone();
+                redact_value(&mut value, HIDDEN);
                 let hidden = summary::line(&notification::parse(&topic, origin, &value));
                 (hidden, Some(Box::new(Secrets { summary: shown.into(), params_hidden: params_hidden.into() })))
             }
