@@ -1,10 +1,12 @@
-//! Application state and its pure update. Every input (key, socket lines, source state, tick)
-//! is a [`Msg`]; keys become [`Action`]s through the [`keymap`](crate::keymap); [`App::update`]
-//! applies them synchronously and never does I/O; [`crate::ui::render`] only reads.
+//! The update. Every input (key, socket lines, source state, tick, file results) is a [`Msg`];
+//! keys become [`Action`]s through the [`crate::keymap`]; [`App::update`] applies them
+//! synchronously, never does I/O, and queues what the world must do as [`Effect`]s that only
+//! the run loop carries out; [`crate::ui::render`] only reads.
 //!
-//! The state is split by concern: [`Link`] (the connection and its counters), [`Data`] (events,
-//! peers, invoices) with the [`Frozen`] copy a pause shows, and one component per pane
-//! ([`panes`]) owning its cursor.
+//! What the app holds: [`Link`] (the connection and its counters), [`Data`] (everything the
+//! views show) with the [`Frozen`] copy of it a pause shows, the events view's panes
+//! ([`panes`]) and the operator views' cursors (the views themselves are
+//! [`crate::views`]), the questions for the node and catch-up.
 
 mod catch;
 mod lists;

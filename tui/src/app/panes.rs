@@ -1,5 +1,5 @@
-//! The four panes as components: each owns its cursor and answers the pane-level actions
-//! (moving, Enter, clearing) for the part of the state it shows.
+//! The events view's four panes: the topics pane (the topic it picks), the events pane (its
+//! selection, held still as events come and go) and the peers and invoices lists.
 
 use std::sync::Arc;
 

@@ -109,7 +109,7 @@ pub enum Loaded {
 const MAX_FILE: u64 = 64 * 1024;
 
 /// Reads a cursor file. It never blocks or follows a link: a FIFO, a device, a symbolic link or
-/// anything over [`MAX_FILE`] at the path is unreadable, set aside like a corrupt file.
+/// anything over 64 KiB at the path is unreadable, set aside like a corrupt file.
 pub fn load(path: &Path) -> Loaded {
     let text = match read_small(path) {
         Ok(t) => t,

@@ -1,6 +1,6 @@
 //! The operator's picture of the node, kept from the events: channels, forwards, payments,
 //! counters since start, event rates and recent problems. Pure state; the views in
-//! [`crate::ui`] read it and the app feeds it each event's [`Note`] once, on arrival.
+//! [`crate::views`] read it and the app feeds it each event's [`Note`] once, on arrival.
 
 pub mod channels;
 pub mod forwards;
