@@ -53,6 +53,11 @@ impl Forward {
         self.status == "local_failed"
     }
 
+    /// What it moved: the amount sent on, else (refused here, nothing sent on) what came in.
+    pub fn amount_msat(&self) -> Option<u64> {
+        self.out_msat.or(self.in_msat)
+    }
+
     pub fn is_failure(&self) -> bool {
         matches!(self.status.as_str(), "failed" | "local_failed")
     }

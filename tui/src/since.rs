@@ -293,7 +293,7 @@ impl Report<'_> {
                 one(&f.status),
                 one(f.in_channel.as_deref().unwrap_or("?")),
                 one(f.out_channel.as_deref().unwrap_or("?")),
-                f.out_msat.map_or_else(|| "?".into(), sat),
+                f.amount_msat().map_or_else(|| "?".into(), sat),
             ));
         }
         for p in self.payments() {

@@ -305,7 +305,8 @@ fn forward_fields(b: &Value) -> [String; 6] {
         status.to_owned(),
         s(b, "in_channel").to_owned(),
         b.get("out_channel").and_then(Value::as_str).unwrap_or("?").to_owned(),
-        amount(b, "out_msat"),
+        // Refused here, nothing was sent on: what came in.
+        if b.get("out_msat").is_some() { amount(b, "out_msat") } else { amount(b, "in_msat") },
         if status == "settled" { amount(b, "fee_msat") } else { String::new() },
         reason,
     ]
@@ -379,6 +380,12 @@ mod tests {
                 "forward_event",
                 r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","out_msat":100000000,"fee_msat":1001,"status":"local_failed","failreason":"WIRE_PERMANENT_CHANNEL_FAILURE"}}"#,
                 "local_failed permanent channel failure · 100,000 sat 103x2x1 → 110x1x0",
+            ),
+            (
+                // Refused before anything was sent on: the amount that came in.
+                "forward_event",
+                r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","in_msat":100001001,"status":"local_failed","failreason":"WIRE_TEMPORARY_CHANNEL_FAILURE"}}"#,
+                "local_failed temporary channel failure · 100,001.001 sat 103x2x1 → 110x1x0",
             ),
             ("invoice_creation", r#"{"invoice_creation":{"label":"inv-any","preimage":"00"}}"#, "any amount inv-any"),
             ("invoice_payment", r#"{"invoice_payment":{"label":"old","msat":"5000msat"}}"#, "5 sat old"),

@@ -344,3 +344,22 @@ fn operator_views() {
         check(&format!("view_{name}"), || (routing_app(), vec![key(k)]));
     }
 }
+
+/// A forward refused here before anything was sent on carries only what came in: the
+/// forwards view shows that amount, never `?`.
+#[test]
+fn a_refused_forward_shows_the_amount_that_came_in() {
+    let mut app = App::new("s".into(), 100, None, T0);
+    app.update(connected());
+    let refused = forward(
+        1,
+        "local_failed",
+        "103x1x0",
+        "105x1x1",
+        json!({"out_msat": null, "fee_msat": null, "failcode": 4103, "resolved_time": T0 + 1.0}),
+    );
+    let msgs = vec![batch(vec![hello("r", true), refused]), key('4')];
+    let s = screen(app, msgs, 120, 30);
+    let row = s.lines().find(|l| l.contains("local_failed")).unwrap_or_else(|| panic!("no row: {s}"));
+    assert!(row.contains("100,001.001") && !row.contains(" ? "), "{row}");
+}

@@ -97,7 +97,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let shown = &rows_all[range.clone()];
     let inner_w = rest.width.saturating_sub(2) as usize;
     let amount = |m: Option<u64>| m.map_or_else(|| "?".into(), sat);
-    let amount_w = shown.iter().map(|r| amount(r.f.out_msat).chars().count()).max().unwrap_or(0).max(6);
+    let amount_w = shown.iter().map(|r| amount(r.f.amount_msat()).chars().count()).max().unwrap_or(0).max(6);
     let fee_w = shown.iter().map(|r| amount(r.f.fee_msat).chars().count()).max().unwrap_or(0).max(3);
     let with_time = inner_w >= 70;
     let peer_w = if inner_w >= 110 { 16 } else { 12 };
@@ -120,7 +120,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(one_line(&name(&fwd.in_channel), peer_w)),
                 Cell::from("→"),
                 Cell::from(one_line(&name(&fwd.out_channel), peer_w)),
-                Cell::from(format!("{:>amount_w$}", amount(fwd.out_msat))),
+                Cell::from(format!("{:>amount_w$}", amount(fwd.amount_msat()))),
                 Cell::from(format!("{fee:>fee_w$}")),
                 Cell::from(one_line(&reason(r), reason_w)),
             ];
