@@ -143,6 +143,7 @@ const DETAILED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
 /// Lists the text filter narrows.
 const FILTERED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments, Overview];
 
+const FOLLOW_HELP: &str = "last row; the events pane, forwards and payments follow new rows again";
 const PAUSE_HELP: &str =
     "pause / resume: every view freezes at the same moment; events are still collected and counted";
 
@@ -179,7 +180,7 @@ pub const BINDINGS: &[Binding] = &[
         keys_text: "G, End",
         hint: Some("G follow"),
         hint_in: &[Events],
-        help: "last row; the events pane follows new events again",
+        help: FOLLOW_HELP,
     },
     Binding {
         mode: Main,
@@ -306,6 +307,15 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("q quit"),
         hint_in: LISTS,
         help: "quit (q/Esc close an overlay first); Ctrl-Z suspends (fg resumes)",
+    },
+    // Forwards and payments follow too; their footers say so after help and quit.
+    Binding {
+        mode: Main,
+        keys: &[(C('G'), A::Last), (Code(KeyCode::End), A::Last)],
+        keys_text: "G, End",
+        hint: Some("G follow"),
+        hint_in: &[Forwards, Payments],
+        help: FOLLOW_HELP,
     },
     // The other views pause too; their footers say so after help and quit, which matter more.
     Binding {

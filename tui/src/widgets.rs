@@ -136,6 +136,16 @@ pub fn outcome_style(outcome: Outcome, t: &Theme) -> Style {
     }
 }
 
+/// Whether a list that grows at the end is following its newest row, or held where the cursor
+/// was left and how many newer rows are below it: a list never stops following without a word.
+pub fn following(cursor: Cursor, len: usize) -> String {
+    match cursor.selected(len) {
+        _ if cursor.follow => "following".into(),
+        Some(i) => format!("held ({} newer · G follows)", len - 1 - i),
+        None => "held".into(),
+    }
+}
+
 /// The mark of a row learnt by catching up from the node's records, after its status word.
 pub fn caught_up(word: &str, caught_up: bool) -> String {
     if caught_up { format!("{word} ↺") } else { word.to_owned() }
@@ -188,6 +198,14 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_says_whether_it_follows() {
+        assert_eq!(following(Cursor::following(), 5), "following");
+        assert_eq!(following(Cursor { index: 1, follow: false }, 5), "held (3 newer · G follows)");
+        assert_eq!(following(Cursor { index: 4, follow: false }, 5), "held (0 newer · G follows)");
+        assert_eq!(following(Cursor { index: 0, follow: false }, 0), "held");
+    }
 
     #[test]
     fn cursor_moves() {

@@ -363,3 +363,22 @@ fn a_refused_forward_shows_the_amount_that_came_in() {
     let row = s.lines().find(|l| l.contains("local_failed")).unwrap_or_else(|| panic!("no row: {s}"));
     assert!(row.contains("100,001.001") && !row.contains(" ? "), "{row}");
 }
+
+/// A list that stops following says so, with how many newer rows are below, and `G` follows
+/// again.
+#[test]
+fn a_held_list_says_so_and_g_follows_again() {
+    let held = {
+        let mut app = App::new("s".into(), 100, None, T0);
+        routing_node(&mut app);
+        screen(app, vec![key('4'), key('k')], 120, 30)
+    };
+    let title = held.lines().find(|l| l.contains("Forwards 3")).unwrap_or_else(|| panic!("{held}"));
+    assert!(title.contains("held (1 newer · G follows)"), "{title}");
+    let again = {
+        let mut app = App::new("s".into(), 100, None, T0);
+        routing_node(&mut app);
+        screen(app, vec![key('4'), key('k'), key('G')], 120, 30)
+    };
+    assert!(again.lines().any(|l| l.contains("Forwards 3") && l.contains("following")), "{again}");
+}

@@ -16,7 +16,7 @@ use crate::keymap::Pane;
 use crate::model::forwards::{ForwardRow, MINUTES, Totals};
 use crate::state::Data;
 use crate::summary::{Outcome, sat};
-use crate::widgets::{Theme, block, caught_up, col, list, outcome_style, sparkline, visible};
+use crate::widgets::{Theme, block, caught_up, col, following, list, outcome_style, sparkline, visible};
 
 fn outcome(status: &str) -> Outcome {
     match status {
@@ -92,6 +92,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
     let cursor = cx.cursor;
+    title.push_str(&format!(" · {}", following(cursor, rows_all.len())));
     let selected = cursor.selected(rows_all.len());
     let range = visible(rest, rows_all.len(), selected, cursor.follow);
     let shown = &rows_all[range.clone()];

@@ -14,7 +14,7 @@ use crate::keymap::Pane;
 use crate::model::payments::{PayResult, Payment};
 use crate::state::Data;
 use crate::summary::{Outcome, sat};
-use crate::widgets::{Theme, caught_up, col, list, outcome_style, visible};
+use crate::widgets::{Theme, caught_up, col, following, list, outcome_style, visible};
 
 fn outcome(r: PayResult) -> Outcome {
     match r {
@@ -51,8 +51,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     if hidden > 0 {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
-    title.push_str(" · incoming: the invoices pane (1)");
     let cursor = cx.cursor;
+    title.push_str(&format!(" · {}", following(cursor, rows_all.len())));
+    title.push_str(" · incoming: the invoices pane (1)");
     let selected = cursor.selected(rows_all.len());
     let range = visible(area, rows_all.len(), selected, cursor.follow);
     let shown = &rows_all[range.clone()];
