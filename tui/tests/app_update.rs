@@ -1013,3 +1013,55 @@ fn the_views_agree_on_a_peer_link_and_on_paid_invoices() {
     a.update(batch(vec![hello("run-2", true), invoice_paid(1, "once", 1_000)]));
     assert_eq!(paid(&a), 1);
 }
+
+/// Problems do not flood: a peer that keeps dropping is one row counting its drops, marked
+/// resolved while it is back; a channel's refused forwards are one row, resolved by a forward
+/// that goes through it; a payment that failed and then went is resolved.
+#[test]
+fn problems_are_one_per_subject_counted_and_resolved() {
+    let mut a = app();
+    routing_node(&mut a);
+    let peer_rows = |a: &lnwatch::app::App| {
+        a.problem_rows()
+            .iter()
+            .filter(|p| p.subject == format!("peer:{PEER_A}"))
+            .map(|p| (p.count, p.resolved.is_some()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(peer_rows(&a), [(1, false)]);
+    a.update(batch(vec![connect(20, PEER_A)]));
+    assert_eq!(peer_rows(&a), [(1, true)], "back: resolved, not gone");
+    let mut flaps = Vec::new();
+    for i in 0..10 {
+        flaps.push(disconnect(21 + 2 * i, PEER_A));
+        flaps.push(connect(22 + 2 * i, PEER_A));
+    }
+    flaps.push(disconnect(41, PEER_A));
+    a.update(batch(flaps));
+    assert_eq!(peer_rows(&a), [(12, false)], "twelve drops, one row, open");
+
+    // Refused forwards out of 103x1x0, then one that goes: resolved.
+    let refused: Vec<_> = (0..5)
+        .map(|i| {
+            forward(
+                50 + i,
+                "local_failed",
+                "105x1x1",
+                "103x1x0",
+                json!({"failreason": "WIRE_TEMPORARY_CHANNEL_FAILURE"}),
+            )
+        })
+        .collect();
+    a.update(batch(refused));
+    let forwards = |a: &lnwatch::app::App| {
+        a.problem_rows()
+            .iter()
+            .filter(|p| p.subject.starts_with("forwards:103x1x0"))
+            .map(|p| (p.count, p.resolved.is_some()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(forwards(&a), [(6, false)], "with the one the routing node refused before");
+    a.update(batch(vec![forward(60, "settled", "105x1x1", "103x1x0", json!({}))]));
+    assert_eq!(forwards(&a), [(6, true)]);
+    assert!(a.problem_rows().len() < 10, "{:?}", a.problem_rows());
+}

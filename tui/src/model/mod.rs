@@ -6,31 +6,19 @@ pub mod channels;
 pub mod forwards;
 pub mod ledger;
 pub mod payments;
+pub mod problems;
 pub mod rates;
 
 use lnwatch_shared::activity::failure_words;
 use lnwatch_shared::peers::PeerTable;
-use lnwatch_shared::ring::Ring;
 
 use self::channels::{Channels, NORMAL};
 use self::forwards::Forwards;
 use self::payments::{PayResult, Payments};
+pub use self::problems::Problem;
+use self::problems::Problems;
 use self::rates::Rates;
 use crate::store::Note;
-
-/// Problems kept for the overview.
-const MAX_PROBLEMS: usize = 200;
-
-/// Something an operator should look at.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    pub time: f64,
-    /// The topic of the event that showed it: the topic toggles hide it with its events.
-    pub topic: std::sync::Arc<str>,
-    /// The peer it concerns, shown by alias.
-    pub peer: Option<String>,
-    pub text: String,
-}
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -38,7 +26,7 @@ pub struct Model {
     pub forwards: Forwards,
     pub payments: Payments,
     pub rates: Rates,
-    pub problems: Ring<Problem>,
+    pub problems: Problems,
     pub invoices_paid: u64,
     /// The chain height the node last told.
     pub height: Option<u64>,
@@ -51,7 +39,7 @@ impl Model {
             forwards: Forwards::new(history),
             payments: Payments::new(history),
             rates: Rates::default(),
-            problems: Ring::new(MAX_PROBLEMS),
+            problems: Problems::default(),
             invoices_paid: 0,
             height: None,
         }
@@ -69,10 +57,12 @@ impl Model {
                 let (open, _) = self.channels.with_peer(id);
                 if open > 0 && peers.get(id).is_none_or(|p| p.connected) {
                     let text = format!("peer down with {}", crate::summary::count(open as u64, "channel"));
-                    self.problem(topic, time, Some(id), text);
+                    self.problem(format!("peer:{id}"), topic, time, Some(id), text);
                 }
             }
-            Note::Peer(_) => {}
+            Note::Peer(lnwatch_shared::notification::PeerChange::Connect { id, .. }) => {
+                self.problems.resolve(&format!("peer:{id}"), time);
+            }
             Note::Channel(c) => {
                 let before = self.channels.apply_change(c, time);
                 let new = c.new_state.as_deref().unwrap_or("");
@@ -80,11 +70,16 @@ impl Model {
                     let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
                     let cause = c.cause.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
                     let text = format!("channel {scid} left normal: {}{cause}", new.to_lowercase());
-                    self.problem(topic, time, c.peer_id.as_deref(), text);
+                    self.problem(format!("channel:{scid}"), topic, time, c.peer_id.as_deref(), text);
+                }
+                if new == NORMAL {
+                    let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
+                    self.problems.resolve(&format!("channel:{scid}"), time);
                 }
             }
             Note::ChannelOpenFailed(id) => {
-                self.problem(topic, time, None, format!("channel open failed {}", crate::summary::short_id(id)))
+                let text = format!("channel open failed {}", crate::summary::short_id(id));
+                self.problem(format!("open:{id}"), topic, time, None, text)
             }
             Note::Move(m) => {
                 self.channels.apply_move(m, time);
@@ -103,7 +98,13 @@ impl Model {
                         (false, Some(r)) => format!("forward failed downstream of {out}: {r}"),
                         (false, None) => format!("forward failed downstream of {out}"),
                     };
-                    self.problem(topic, time, peer.as_deref(), text);
+                    let how = if f.is_local_failure() { "refused" } else { "downstream" };
+                    self.problem(format!("forwards:{out}:{how}"), topic, time, peer.as_deref(), text);
+                } else if f.status == "settled" {
+                    // A forward through the channel went: the failures there are behind us.
+                    let out = f.out_channel.as_deref().unwrap_or("?");
+                    self.problems.resolve(&format!("forwards:{out}:refused"), time);
+                    self.problems.resolve(&format!("forwards:{out}:downstream"), time);
                 }
             }
             Note::Pay(p) => {
@@ -117,14 +118,20 @@ impl Model {
                     // The part that failed may not say where it was going; the payment does.
                     let dest = pay.and_then(|x| x.destination.clone());
                     let hash = crate::summary::short_id(&p.payment_hash);
-                    self.problem(topic, time, dest.as_deref(), format!("payment {hash} failed: {why}"));
+                    let subject = format!("payment:{}", p.payment_hash);
+                    self.problem(subject, topic, time, dest.as_deref(), format!("payment {hash} failed: {why}"));
+                }
+                if after == PayResult::Succeeded {
+                    self.problems.resolve(&format!("payment:{}", p.payment_hash), time);
                 }
             }
-            Note::Warning(text) => self.problem(topic, time, None, format!("warning: {text}")),
+            Note::Warning(text) => {
+                self.problem(format!("warning:{text}"), topic, time, None, format!("warning: {text}"))
+            }
         }
     }
 
-    fn problem(&mut self, topic: &std::sync::Arc<str>, time: f64, peer: Option<&str>, text: String) {
-        self.problems.push(Problem { time, topic: topic.clone(), peer: peer.map(str::to_owned), text });
+    fn problem(&mut self, subject: String, topic: &std::sync::Arc<str>, time: f64, peer: Option<&str>, text: String) {
+        self.problems.seen(subject, topic, time, peer, text);
     }
 }

@@ -107,18 +107,32 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
         .take(height)
         .map(|p| {
             let who = p.peer.as_deref().map(|id| cx.data.name(id)).unwrap_or_default();
+            // Repeats count on one row; a subject put right is said so and dimmed.
+            let mut what = sanitize(&p.text).into_owned();
+            if p.count > 1 {
+                what = format!("×{} {what} (since {})", p.count, clock(p.first));
+            }
+            let style = match p.resolved {
+                Some(at) => {
+                    what = format!("resolved {} · {what}", clock(at));
+                    t.dim()
+                }
+                None => t.bad(),
+            };
             let cells = vec![
                 Cell::from(clock(p.time)),
                 Cell::from(ago(cx.now - p.time)).style(t.dim()),
                 Cell::from(one_line(&who, 16)),
-                Cell::from(Line::from(Span::styled(one_line(&sanitize(&p.text), text_w), t.bad()))),
+                Cell::from(Line::from(Span::styled(one_line(&what, text_w), style))),
             ];
-            (cells, Style::default())
+            (cells, if p.resolved.is_some() { t.dim() } else { Style::default() })
         })
         .collect();
+    let open = all.iter().filter(|p| p.resolved.is_none()).count();
     let mut title = match all.len() {
         0 if hidden == 0 => "Problems · none since lnwatch started".to_string(),
-        n => format!("Problems {n} · newest first"),
+        n if open == n => format!("Problems {n} · newest first"),
+        n => format!("Problems {open} open of {n} · newest first"),
     };
     if hidden > 0 {
         title.push_str(&format!(" · {hidden} hidden by topics or filter"));

@@ -1,0 +1,113 @@
+//! What an operator should look at, one entry per subject (a peer, a channel, a payment, the
+//! forwards through one channel, a warning's text): a repeat counts on the same entry and
+//! moves it up, and what puts the subject right again (the peer back, a forward settled through
+//! the channel, the payment made) marks it resolved rather than leaving it to look current.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Subjects kept; past it the one least recently seen goes.
+const MAX_PROBLEMS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// What it is about: one entry per subject.
+    pub subject: String,
+    /// When it was last seen.
+    pub time: f64,
+    /// When it was first seen.
+    pub first: f64,
+    /// How many times it was seen.
+    pub count: u64,
+    /// When something put it right, if anything has since it was last seen.
+    pub resolved: Option<f64>,
+    /// The topic of the event that last showed it: the topic toggles hide it with its events.
+    pub topic: Arc<str>,
+    /// The peer it concerns, shown by alias.
+    pub peer: Option<String>,
+    pub text: String,
+}
+
+/// The problems, least recently seen first.
+#[derive(Debug, Clone, Default)]
+pub struct Problems {
+    list: VecDeque<Problem>,
+}
+
+impl Problems {
+    /// `subject` seen again (or for the first time), as `text`.
+    pub fn seen(&mut self, subject: String, topic: &Arc<str>, time: f64, peer: Option<&str>, text: String) {
+        let old = self.list.iter().position(|p| p.subject == subject).and_then(|i| self.list.remove(i));
+        let (first, count) = old.map_or((time, 0), |p| (p.first, p.count));
+        if self.list.len() >= MAX_PROBLEMS {
+            self.list.pop_front();
+        }
+        let peer = peer.map(str::to_owned);
+        self.list.push_back(Problem {
+            subject,
+            time,
+            first,
+            count: count + 1,
+            resolved: None,
+            topic: topic.clone(),
+            peer,
+            text,
+        });
+    }
+
+    /// Something put `subject` right at `time`.
+    pub fn resolve(&mut self, subject: &str, time: f64) {
+        if let Some(p) = self.list.iter_mut().find(|p| p.subject == subject && p.resolved.is_none()) {
+            p.resolved = Some(time);
+        }
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Problem> {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Open ones (not resolved).
+    pub fn open(&self) -> usize {
+        self.list.iter().filter(|p| p.resolved.is_none()).count()
+    }
+
+    pub fn clear(&mut self) {
+        self.list.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_entry_per_subject_counted_and_resolved() {
+        let topic: Arc<str> = "disconnect".into();
+        let mut p = Problems::default();
+        for i in 0..188 {
+            p.seen("peer:02aa".into(), &topic, i as f64, Some("02aa"), "peer down with 1 channel".into());
+        }
+        p.seen("payment:77".into(), &topic, 200.0, None, "payment failed".into());
+        assert_eq!(p.len(), 2, "188 repeats are one entry");
+        let peer = p.iter().find(|x| x.subject == "peer:02aa").unwrap();
+        assert_eq!((peer.count, peer.first, peer.time, peer.resolved), (188, 0.0, 187.0, None));
+        p.resolve("peer:02aa", 300.0);
+        assert_eq!(p.open(), 1);
+        assert_eq!(p.iter().find(|x| x.subject == "peer:02aa").unwrap().resolved, Some(300.0));
+        // Seen again: open again, and the newest.
+        p.seen("peer:02aa".into(), &topic, 400.0, Some("02aa"), "peer down with 1 channel".into());
+        assert_eq!(p.iter().last().map(|x| (x.count, x.resolved)), Some((189, None)));
+        for i in 0..(MAX_PROBLEMS * 2) {
+            p.seen(format!("warning:{i}"), &topic, 500.0, None, "w".into());
+        }
+        assert_eq!(p.len(), MAX_PROBLEMS);
+    }
+}
