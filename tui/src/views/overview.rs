@@ -113,8 +113,8 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 what = format!("×{} {what} (since {})", p.count, clock(p.first));
             }
             let style = match p.resolved {
-                Some(at) => {
-                    what = format!("resolved {} · {what}", clock(at));
+                Some(_) => {
+                    what = format!("resolved · {what}");
                     t.dim()
                 }
                 None => t.bad(),
