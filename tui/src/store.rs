@@ -335,11 +335,6 @@ impl Store {
         self.topics.values_mut().for_each(|t| t.count = 0);
     }
 
-    /// Every stored event, oldest first: what a pause freezes.
-    pub fn all(&self) -> Vec<Arc<Ev>> {
-        merge(self.topics.values().map(|t| &t.events))
-    }
-
     /// A separator row before the next event to arrive ("— 2,054 events missed —").
     pub fn mark(&mut self, text: &str) {
         self.markers.push((self.arrivals + 1, text.into()));
