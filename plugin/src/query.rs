@@ -60,7 +60,7 @@ impl Queries {
             rpc::request(&self.rpc_file, call.method, &params, self.timeout, MAX_RESULT_BYTES, Some(&mut room)).await;
         let line = match reply {
             Ok(Reply::Result(raw)) => {
-                let quoted = format!("{REDACTED:?}");
+                let quoted = serde_json::to_string(REDACTED).unwrap_or_default();
                 let text = replace_raw(raw.get(), |key| match key {
                     // Peer logs hold raw wire messages; no level is asked for, and none relayed.
                     "log" => Some("[]"),

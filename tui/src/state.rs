@@ -100,20 +100,23 @@ impl Data {
         Frozen { data: self.clone(), at: now, pending: 0 }
     }
 
-    /// A live `invoice_creation` or `invoice_payment`; true if it newly marks an invoice paid
-    /// (a replay of a payment already shown is not).
-    pub fn invoice(&mut self, note: InvoiceNote, time: f64) -> bool {
+    /// A live `invoice_creation` or `invoice_payment`. Every way the feed learns of a payment
+    /// (this, catch-up, the expiry answer) counts it here, once per invoice: a replay of a
+    /// payment already shown is not counted again.
+    pub fn invoice(&mut self, note: InvoiceNote, time: f64) {
         if note.paid {
             // Mark the newest invoice with that label; a payment for one created before we
             // connected gets a row of its own.
-            if let Some(row) = self.invoices.iter_mut().rev().find(|r| r.label == note.label) {
+            let row = self.invoices.iter_mut().rev().find(|r| r.label == note.label);
+            if let Some(row) = row {
                 let newly = row.paid.is_none();
                 row.paid = Some(time);
                 row.msat = note.msat.or(row.msat);
-                return newly;
+                self.count_paid(newly);
+                return;
             }
         }
-        let paid = note.paid;
+        self.count_paid(note.paid);
         self.invoices.push(Invoice {
             label: note.label,
             msat: note.msat,
@@ -123,7 +126,12 @@ impl Data {
             expires_at: None,
             caught_up: false,
         });
-        paid
+    }
+
+    /// Counts an invoice newly paid (the overview's "invoices paid"); returns whether it was.
+    fn count_paid(&mut self, newly: bool) -> bool {
+        self.model.invoices_paid += u64::from(newly);
+        newly
     }
 
     /// Merges a `listinvoices` entry met while catching up: a row for an invoice not seen,
@@ -142,20 +150,18 @@ impl Data {
             expires_at: inv.expires_at,
             caught_up: true,
         });
-        paid_at.is_some()
+        self.count_paid(paid_at.is_some())
     }
 
     /// Merges a `listinvoices` answer (asked for an invoice's expiry) into the rows with the
-    /// same labels, read as catch-up reads them. Returns how many it newly marked paid.
-    pub fn invoice_details(&mut self, result: &Value) -> u64 {
+    /// same labels, read as catch-up reads them.
+    pub fn invoice_details(&mut self, result: &Value) {
         let list = result.get("invoices").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        list.iter()
-            .filter_map(|inv| match Item::of(Subsystem::Invoices, inv) {
-                Some(Item::Invoice(row)) => self.merge_record(&row),
-                _ => None,
-            })
-            .map(u64::from)
-            .sum()
+        for inv in list {
+            if let Some(Item::Invoice(row)) = Item::of(Subsystem::Invoices, inv) {
+                self.merge_record(&row);
+            }
+        }
     }
 
     /// What the node's records say of an invoice, merged into the feed's row for it: `None` if
@@ -167,7 +173,7 @@ impl Data {
         row.msat = row.msat.or(inv.msat);
         let newly_paid = row.paid.is_none() && paid_at.is_some();
         row.paid = row.paid.or(paid_at);
-        Some(newly_paid)
+        Some(self.count_paid(newly_paid))
     }
 
     /// Merges a `listnodes` answer: each node's alias, when it has announced one.

@@ -180,7 +180,6 @@ impl App {
             Item::Invoice(row) => {
                 if self.data.invoice_caught_up(&row) {
                     tally.new.invoices_paid += 1;
-                    self.data.model.invoices_paid += 1;
                 }
                 let paid = tally.invoices.entry(row.label).or_default();
                 *paid |= row.paid;

@@ -341,7 +341,7 @@ impl App {
                 self.catch_up_after_gap();
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
-                Some(Ask::Invoice(_)) => self.data.model.invoices_paid += self.data.invoice_details(&r.result),
+                Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
                 Some(Ask::Node(_)) => self.data.node_details(&r.result),
                 Some(Ask::Channels) => {
                     self.data.model.channels.refresh(&r.result);
@@ -421,10 +421,7 @@ impl App {
                 nodes.into_iter().flatten().for_each(|id| self.ask_alias(id));
             }
             Some(Note::Invoice(inv)) => {
-                // Counted where the feed learns it, live or caught up, once per invoice.
-                if self.data.invoice(inv.clone(), ev.time) {
-                    self.data.model.invoices_paid += 1;
-                }
+                self.data.invoice(inv.clone(), ev.time);
                 if !inv.paid {
                     self.queries.ask(Ask::Invoice(inv.label.clone()));
                 }
