@@ -106,10 +106,7 @@ pub fn invoice(inv: &Invoice, show_secrets: bool, now: f64) -> Vec<String> {
 
 pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
     let since = c.since.map_or_else(|| "-".into(), |s| format!("{} UTC ({} ago)", clock_on(s, now), ago(now - s)));
-    // The live peer table answers first, as in the peers pane and the channels list; the
-    // node's last `listpeerchannels` only when the peer is not in it.
-    let live = c.peer_id.as_deref().and_then(|p| data.peers.get(p)).map(|p| p.connected);
-    let connected = match live.or(c.peer_connected) {
+    let connected = match data.peer_link(c) {
         Some(true) => "connected",
         Some(false) => "not connected",
         None => "-",

@@ -201,6 +201,13 @@ impl Data {
         }
     }
 
+    /// Whether a channel's peer is connected: the live peer table's word first (it hears of a
+    /// disconnect before the next `listpeerchannels`), else what that last said.
+    pub fn peer_link(&self, c: &crate::model::channels::Channel) -> Option<bool> {
+        let live = c.peer_id.as_deref().and_then(|p| self.peers.get(p)).map(|p| p.connected);
+        live.or(c.peer_connected)
+    }
+
     /// The peer at the other end of a channel (by short channel id or channel id), by name.
     pub fn channel_peer(&self, channel: &str) -> Option<String> {
         self.model.channels.find(channel).and_then(|c| c.peer_id.as_deref()).map(|p| self.name(p))

@@ -83,11 +83,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let bar_w = if spare >= 8 { (spare / 2).clamp(8, 20) } else { 0 };
     let with_bar = bar_w >= 6;
     let note_w = spare.saturating_sub(if with_bar { bar_w + 1 } else { 0 });
-    // The live peer table first: it hears of a disconnect before the next refresh does.
-    let peer_down = |c: &Channel| {
-        let live = c.peer_id.as_deref().and_then(|p| cx.data.peers.get(p)).map(|p| !p.connected);
-        live.or(c.peer_connected.map(|up| !up)).unwrap_or(false)
-    };
+    let peer_down = |c: &Channel| cx.data.peer_link(c) == Some(false);
     let rows = shown
         .iter()
         .zip(range)
