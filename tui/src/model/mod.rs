@@ -61,20 +61,19 @@ impl Model {
                 }
             }
             Note::Peer(lnwatch_shared::notification::PeerChange::Connect { id, .. }) => {
-                self.problems.resolve(&format!("peer:{id}"), time);
+                self.problems.resolve(|| format!("peer:{id}"), time);
             }
             Note::Channel(c) => {
                 let before = self.channels.apply_change(c, time);
                 let new = c.new_state.as_deref().unwrap_or("");
+                let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
                 if before.as_deref() == Some(NORMAL) && new != NORMAL {
-                    let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
                     let cause = c.cause.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
                     let text = format!("channel {scid} left normal: {}{cause}", new.to_lowercase());
                     self.problem(format!("channel:{scid}"), topic, time, c.peer_id.as_deref(), text);
                 }
                 if new == NORMAL {
-                    let scid = c.short_channel_id.as_deref().or(c.channel_id.as_deref()).unwrap_or("?");
-                    self.problems.resolve(&format!("channel:{scid}"), time);
+                    self.problems.resolve(|| format!("channel:{scid}"), time);
                 }
             }
             Note::ChannelOpenFailed(id) => {
@@ -103,8 +102,8 @@ impl Model {
                 } else if f.status == "settled" {
                     // A forward through the channel went: the failures there are behind us.
                     let out = f.out_channel.as_deref().unwrap_or("?");
-                    self.problems.resolve(&format!("forwards:{out}:refused"), time);
-                    self.problems.resolve(&format!("forwards:{out}:downstream"), time);
+                    self.problems.resolve(|| format!("forwards:{out}:refused"), time);
+                    self.problems.resolve(|| format!("forwards:{out}:downstream"), time);
                 }
             }
             Note::Pay(p) => {
@@ -122,7 +121,7 @@ impl Model {
                     self.problem(subject, topic, time, dest.as_deref(), format!("payment {hash} failed: {why}"));
                 }
                 if after == PayResult::Succeeded {
-                    self.problems.resolve(&format!("payment:{}", p.payment_hash), time);
+                    self.problems.resolve(|| format!("payment:{}", p.payment_hash), time);
                 }
             }
             Note::Warning(text) => {

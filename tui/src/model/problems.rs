@@ -32,15 +32,20 @@ pub struct Problem {
 #[derive(Debug, Clone, Default)]
 pub struct Problems {
     list: VecDeque<Problem>,
+    /// How many are not resolved: with none, what could resolve one costs nothing per event.
+    open: usize,
 }
 
 impl Problems {
     /// `subject` seen again (or for the first time), as `text`.
     pub fn seen(&mut self, subject: String, topic: &Arc<str>, time: f64, peer: Option<&str>, text: String) {
         let old = self.list.iter().position(|p| p.subject == subject).and_then(|i| self.list.remove(i));
+        if old.as_ref().is_none_or(|p| p.resolved.is_some()) {
+            self.open += 1;
+        }
         let (first, count) = old.map_or((time, 0), |p| (p.first, p.count));
-        if self.list.len() >= MAX_PROBLEMS {
-            self.list.pop_front();
+        if self.list.len() >= MAX_PROBLEMS && self.list.pop_front().is_some_and(|p| p.resolved.is_none()) {
+            self.open -= 1;
         }
         let peer = peer.map(str::to_owned);
         self.list.push_back(Problem {
@@ -55,10 +60,16 @@ impl Problems {
         });
     }
 
-    /// Something put `subject` right at `time`.
-    pub fn resolve(&mut self, subject: &str, time: f64) {
+    /// Something put right at `time` the subject `subject()` names; the name is only made
+    /// when some problem is open.
+    pub fn resolve(&mut self, subject: impl FnOnce() -> String, time: f64) {
+        if self.open == 0 {
+            return;
+        }
+        let subject = subject();
         if let Some(p) = self.list.iter_mut().find(|p| p.subject == subject && p.resolved.is_none()) {
             p.resolved = Some(time);
+            self.open -= 1;
         }
     }
 
@@ -76,11 +87,12 @@ impl Problems {
 
     /// Open ones (not resolved).
     pub fn open(&self) -> usize {
-        self.list.iter().filter(|p| p.resolved.is_none()).count()
+        self.open
     }
 
     pub fn clear(&mut self) {
         self.list.clear();
+        self.open = 0;
     }
 }
 
@@ -99,15 +111,19 @@ mod tests {
         assert_eq!(p.len(), 2, "188 repeats are one entry");
         let peer = p.iter().find(|x| x.subject == "peer:02aa").unwrap();
         assert_eq!((peer.count, peer.first, peer.time, peer.resolved), (188, 0.0, 187.0, None));
-        p.resolve("peer:02aa", 300.0);
+        p.resolve(|| "peer:02aa".into(), 300.0);
         assert_eq!(p.open(), 1);
         assert_eq!(p.iter().find(|x| x.subject == "peer:02aa").unwrap().resolved, Some(300.0));
         // Seen again: open again, and the newest.
         p.seen("peer:02aa".into(), &topic, 400.0, Some("02aa"), "peer down with 1 channel".into());
         assert_eq!(p.iter().last().map(|x| (x.count, x.resolved)), Some((189, None)));
+        assert_eq!(p.open(), 2);
         for i in 0..(MAX_PROBLEMS * 2) {
             p.seen(format!("warning:{i}"), &topic, 500.0, None, "w".into());
         }
         assert_eq!(p.len(), MAX_PROBLEMS);
+        assert_eq!(p.open(), p.iter().filter(|x| x.resolved.is_none()).count(), "the count follows evictions");
+        p.clear();
+        assert_eq!(p.open(), 0);
     }
 }
