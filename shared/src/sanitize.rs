@@ -71,7 +71,16 @@ pub fn visible(s: &str) -> bool {
 /// Terminal columns `s` takes (wide characters such as `☕` take two), counted per grapheme
 /// cluster as the terminal draws it.
 pub fn columns(s: &str) -> usize {
+    if plain(s) {
+        return s.len();
+    }
     s.graphemes(true).map(UnicodeWidthStr::width).sum()
+}
+
+/// Printable ASCII: one column a byte, each byte its own grapheme, so measuring and cutting
+/// need no segmenting. Most cells are.
+fn plain(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// The longest run of whole grapheme clusters from `graphemes` that fits in `max` columns.
@@ -91,7 +100,8 @@ pub fn one_line(s: &str, max_cols: usize) -> String {
     if columns(&clean) <= max_cols {
         return clean.into_owned();
     }
-    let mut out = fit(clean.graphemes(true), max_cols.saturating_sub(1)).concat();
+    let keep = max_cols.saturating_sub(1);
+    let mut out = if plain(&clean) { clean[..keep].to_owned() } else { fit(clean.graphemes(true), keep).concat() };
     out.push('…');
     out
 }
