@@ -19,7 +19,7 @@ or add `plugin=/path/to/lnwatch-plugin` to the node's config. It listens on
 Keys:
 {}
 Set NO_COLOR to disable colours.",
-        crate::keymap::cli_help()
+        crate::views::cli_help()
     )
 }
 

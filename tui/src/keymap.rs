@@ -1,6 +1,7 @@
 //! The one key map: every key the monitor understands, in each mode, with the action it asks
 //! for, its footer hint and its help line. Key handling ([`action`]), the footer ([`hints`]),
-//! the help overlay ([`help`]) and `--help` ([`cli_help`]) all read [`BINDINGS`], so they
+//! the help overlay ([`help`]) and `--help` (`crate::views::cli_help`) all read [`BINDINGS`] and the
+//! focused view's own commands (bindings too, declared by each [`crate::views`] view), so they
 //! cannot disagree.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -40,7 +41,7 @@ pub enum Action {
     Secrets,
     Clear,
     Enter,
-    /// View `n` (0-based) of [`VIEWS`].
+    /// View `n` (0-based): the events view, then the registered views in order.
     View(usize),
     NextView,
     PrevView,
@@ -56,17 +57,15 @@ pub enum Mode {
     Filter,
 }
 
-/// Where keys go in the main mode: a pane of the events view, or one of the other views.
+/// Where keys go in the main mode: a pane of the events view, or one of the registered views
+/// ([`crate::views::REGISTRY`]), by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
     Topics,
     Events,
     Peers,
     Invoices,
-    Overview,
-    Channels,
-    Forwards,
-    Payments,
+    View(&'static str),
 }
 
 impl Pane {
@@ -77,45 +76,59 @@ impl Pane {
     pub fn view(self) -> Pane {
         if Pane::ORDER.contains(&self) { Pane::Events } else { self }
     }
-
-    /// The view's name, as the header and help say it.
-    pub fn name(self) -> &'static str {
-        match self.view() {
-            Pane::Overview => "overview",
-            Pane::Channels => "channels",
-            Pane::Forwards => "forwards",
-            Pane::Payments => "payments",
-            _ => "events",
-        }
-    }
 }
 
-/// The views, in the order of their keys (`1`–`5`); the events view (the one lnwatch starts
-/// in) is `Pane::Events`.
-pub const VIEWS: [Pane; 5] = [Pane::Events, Pane::Overview, Pane::Channels, Pane::Forwards, Pane::Payments];
-
 #[derive(Debug, Clone, Copy)]
-enum Key {
+pub enum Key {
     Char(char),
     Code(KeyCode),
     Ctrl(char),
     /// `1`–`9`: [`Action::ToggleTopic`] of that number in the picker, [`Action::View`] in the
-    /// main panes.
+    /// main panes (the app ignores a number with no view).
     Digits,
 }
 
 /// One line of the key map.
 pub struct Binding {
     pub mode: Mode,
-    keys: &'static [(Key, Action)],
+    pub keys: &'static [(Key, Action)],
     /// How the keys are written in the help.
     pub keys_text: &'static str,
     /// The footer's words for it.
-    hint: Option<&'static str>,
-    /// In [`Mode::Main`], the panes whose footer shows the hint (empty: all). The keys work in
-    /// every pane; what they do there is the pane's business.
-    hint_in: &'static [Pane],
+    pub hint: Option<&'static str>,
+    /// In [`Mode::Main`], the events view's panes whose footer shows the hint (empty: every
+    /// pane and view). The keys work everywhere; what they do there is the pane's business.
+    pub hint_in: &'static [Pane],
     pub help: &'static str,
+}
+
+impl Binding {
+    /// A view's own command in the main mode, shown in its footer and help.
+    pub const fn command(
+        keys: &'static [(Key, Action)],
+        keys_text: &'static str,
+        hint: &'static str,
+        help: &'static str,
+    ) -> Binding {
+        Binding { mode: Main, keys, keys_text, hint: Some(hint), hint_in: ALL, help }
+    }
+}
+
+/// The commands a list view shares, each with the view's own words for the help.
+pub const fn moves(help: &'static str) -> Binding {
+    Binding::command(UP_DOWN, "j k ↑ ↓", "j/k move", help)
+}
+pub const fn detail(help: &'static str) -> Binding {
+    Binding::command(ENTER, "Enter", "Enter detail", help)
+}
+pub const fn clears(help: &'static str) -> Binding {
+    Binding::command(CLEAR, "c", "c clear", help)
+}
+pub const fn follows(help: &'static str) -> Binding {
+    Binding::command(LAST, "G, End", "G follow", help)
+}
+pub const fn filters(help: &'static str) -> Binding {
+    Binding::command(FILTER, "/", "/ filter", help)
 }
 
 use Action as A;
@@ -137,21 +150,27 @@ const SCROLL: &[(Key, Action)] = &[
     (C('g'), A::First),
     (Code(KeyCode::Home), A::First),
 ];
-const LISTS: &[Pane] = &[Events, Peers, Invoices, Channels, Forwards, Payments];
-/// Lists whose rows open a detail.
-const DETAILED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments];
-/// Lists the text filter narrows.
-const FILTERED: &[Pane] = &[Events, Invoices, Channels, Forwards, Payments, Overview];
+const ENTER: &[(Key, Action)] = &[(Code(KeyCode::Enter), A::Enter)];
+const CLEAR: &[(Key, Action)] = &[(C('c'), A::Clear)];
+const LAST: &[(Key, Action)] = &[(C('G'), A::Last), (Code(KeyCode::End), A::Last)];
+const FILTER: &[(Key, Action)] = &[(C('/'), A::Filter)];
 
-const FOLLOW_HELP: &str = "last row; the events pane, forwards and payments follow new rows again";
-const PAUSE_HELP: &str =
-    "pause / resume: every view freezes at the same moment; events are still collected and counted";
+/// The events view's panes that list rows.
+const EVENT_LISTS: &[Pane] = &[Events, Peers, Invoices];
+const EVENT_PANES: &[Pane] = &Pane::ORDER;
 
-/// Every binding, in the order the footer and the help list them.
+/// Every binding, in the order the footer and the help list them: in the main mode, the
+/// events view's panes' own keys, then the keys every view shares (a registered view's own
+/// commands come before these).
 pub const BINDINGS: &[Binding] = &[
-    // Main panes.
+    // The events view's panes.
     Binding {
-        mode: Main, keys: UP_DOWN, keys_text: "j k ↑ ↓", hint: Some("j/k move"), hint_in: LISTS, help: "move"
+        mode: Main,
+        keys: UP_DOWN,
+        keys_text: "j k ↑ ↓",
+        hint: Some("j/k move"),
+        hint_in: EVENT_LISTS,
+        help: "move in the events, peers and invoices panes",
     },
     Binding {
         mode: Main,
@@ -161,6 +180,79 @@ pub const BINDINGS: &[Binding] = &[
         hint_in: &[Topics],
         help: "in the topics pane: pick the topic the events pane shows",
     },
+    Binding {
+        mode: Main,
+        keys: LAST,
+        keys_text: "G, End",
+        hint: Some("G follow"),
+        hint_in: &[Events],
+        help: "last row; the events pane follows new events again",
+    },
+    Binding {
+        mode: Main,
+        keys: ENTER,
+        keys_text: "Enter",
+        hint: Some("Enter detail"),
+        hint_in: &[Events, Invoices],
+        help: "detail of the selected event or invoice",
+    },
+    Binding {
+        mode: Main,
+        keys: ENTER,
+        keys_text: "Enter",
+        hint: Some("Enter on/off"),
+        hint_in: &[Topics],
+        help: "in the topics pane: the topic on/off",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('s'), A::Secrets)],
+        keys_text: "s",
+        hint: Some("s secrets"),
+        hint_in: &[Invoices],
+        help: "show / hide preimages (when the plugin does not redact them)",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('t'), A::Picker)],
+        keys_text: "t",
+        hint: Some("t topics"),
+        hint_in: &[Events, Topics],
+        help: "topic picker: toggle topics on/off",
+    },
+    Binding {
+        mode: Main,
+        keys: CLEAR,
+        keys_text: "c",
+        hint: Some("c clear"),
+        hint_in: &[Events, Invoices],
+        help: "clear the events or invoices pane",
+    },
+    Binding {
+        mode: Main,
+        keys: CLEAR,
+        keys_text: "c",
+        hint: Some("c reset counts"),
+        hint_in: &[Topics],
+        help: "in the topics pane: reset the counts",
+    },
+    Binding {
+        mode: Main,
+        keys: CLEAR,
+        keys_text: "c",
+        hint: Some("c forget disconnected"),
+        hint_in: &[Peers],
+        help: "in the peers pane: forget disconnected peers",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(Code(KeyCode::Tab), A::NextPane), (Code(KeyCode::BackTab), A::PrevPane)],
+        keys_text: "Tab / Shift-Tab",
+        hint: Some("Tab pane"),
+        hint_in: EVENT_PANES,
+        help: "in the events view: next / previous pane",
+    },
+    // Every view.
     Binding {
         mode: Main,
         keys: &[
@@ -176,30 +268,6 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Main,
-        keys: &[(C('G'), A::Last), (Code(KeyCode::End), A::Last)],
-        keys_text: "G, End",
-        hint: Some("G follow"),
-        hint_in: &[Events],
-        help: FOLLOW_HELP,
-    },
-    Binding {
-        mode: Main,
-        keys: &[(Code(KeyCode::Enter), A::Enter)],
-        keys_text: "Enter",
-        hint: Some("Enter detail"),
-        hint_in: DETAILED,
-        help: "detail of the selected row: event, invoice, channel, forward, payment",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(Code(KeyCode::Enter), A::Enter)],
-        keys_text: "Enter",
-        hint: Some("Enter on/off"),
-        hint_in: &[Topics],
-        help: "in the topics pane: the topic on/off",
-    },
-    Binding {
-        mode: Main,
         keys: &[
             (Key::Digits, A::View(0)),
             (Code(KeyCode::Right), A::NextView),
@@ -207,49 +275,17 @@ pub const BINDINGS: &[Binding] = &[
             (Code(KeyCode::Left), A::PrevView),
             (C('h'), A::PrevView),
         ],
-        keys_text: "1 – 5, ← →",
-        hint: Some("1-5 views"),
+        keys_text: "1 – 9, ← →",
+        hint: Some(VIEWS_HINT),
         hint_in: ALL,
-        help: "views: 1 events, 2 overview, 3 channels, 4 forwards, 5 payments; ← → (h l) the previous / next",
+        help: "views by number (below); ← → (h l) the previous / next",
     },
     Binding {
         mode: Main,
-        keys: &[(C(' '), A::Pause)],
-        keys_text: "Space",
-        hint: Some("Space pause"),
-        hint_in: &[Events, Peers],
-        help: PAUSE_HELP,
-    },
-    Binding {
-        mode: Main,
-        keys: &[(C('s'), A::Secrets)],
-        keys_text: "s",
-        hint: Some("s secrets"),
-        hint_in: &[Invoices],
-        help: "show / hide preimages (when the plugin does not redact them)",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(C('t'), A::Picker)],
-        keys_text: "t",
-        hint: Some("t topics"),
-        hint_in: &[Events],
-        help: "topic picker: toggle topics on/off",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(C('t'), A::Picker)],
-        keys_text: "t",
-        hint: Some("t picker"),
-        hint_in: &[Topics],
-        help: "topic picker: toggle topics on/off",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(C('/'), A::Filter)],
+        keys: FILTER,
         keys_text: "/",
         hint: Some("/ filter"),
-        hint_in: FILTERED,
+        hint_in: ALL,
         help: "filter every list: words, field:VALUE (status:failed, peer:NAME, topic:NAME); ! inverts a term",
     },
     Binding {
@@ -262,41 +298,17 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         mode: Main,
-        keys: &[(C('c'), A::Clear)],
-        keys_text: "c",
-        hint: Some("c clear"),
-        hint_in: &[Events, Invoices, Forwards, Payments, Overview],
-        help: "clear the current list (forwards and payments keep their totals; the overview its counters)",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(C('c'), A::Clear)],
-        keys_text: "c",
-        hint: Some("c reset counts"),
-        hint_in: &[Topics],
-        help: "in the topics pane: reset the counts",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(C('c'), A::Clear)],
-        keys_text: "c",
-        hint: Some("c forget disconnected"),
-        hint_in: &[Peers],
-        help: "in the peers pane: forget disconnected peers",
-    },
-    Binding {
-        mode: Main,
-        keys: &[(Code(KeyCode::Tab), A::NextPane), (Code(KeyCode::BackTab), A::PrevPane)],
-        keys_text: "Tab / Shift-Tab",
-        hint: Some("Tab pane"),
-        hint_in: &[Topics, Events, Peers, Invoices],
-        help: "in the events view: next / previous pane",
+        keys: &[(C(' '), A::Pause)],
+        keys_text: "Space",
+        hint: Some("Space pause"),
+        hint_in: ALL,
+        help: "pause / resume: every view freezes at the same moment; events are still collected and counted",
     },
     Binding {
         mode: Main,
         keys: &[(C('?'), A::Help)],
         keys_text: "?",
-        hint: Some("? help"),
+        hint: Some(HELP_HINT),
         hint_in: ALL,
         help: "this help",
     },
@@ -305,26 +317,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(C('q'), A::Quit)],
         keys_text: "q, Ctrl-C",
         hint: Some("q quit"),
-        hint_in: LISTS,
+        hint_in: ALL,
         help: "quit (q/Esc close an overlay first); Ctrl-Z suspends (fg resumes)",
-    },
-    // Forwards and payments follow too; their footers say so after help and quit.
-    Binding {
-        mode: Main,
-        keys: &[(C('G'), A::Last), (Code(KeyCode::End), A::Last)],
-        keys_text: "G, End",
-        hint: Some("G follow"),
-        hint_in: &[Forwards, Payments],
-        help: FOLLOW_HELP,
-    },
-    // The other views pause too; their footers say so after help and quit, which matter more.
-    Binding {
-        mode: Main,
-        keys: &[(C(' '), A::Pause)],
-        keys_text: "Space",
-        hint: Some("Space pause"),
-        hint_in: &[Topics, Invoices, Overview, Channels, Forwards, Payments],
-        help: PAUSE_HELP,
     },
     // The help overlay.
     Binding {
@@ -469,16 +463,23 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action for a key in `mode`.
-pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
+/// The footer's words for the number keys, with the number of views filled in by [`hints`].
+const VIEWS_HINT: &str = "1-N views";
+/// The footer keeps this hint when it must drop others.
+pub const HELP_HINT: &str = "? help";
+
+/// The action for a key in `mode`; in the main mode the focused view's own commands (`own`)
+/// come first, so a view may give a key its own meaning.
+pub fn action(mode: Mode, k: &KeyEvent, own: &[Binding]) -> Option<Action> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     match (ctrl, k.code) {
         (true, KeyCode::Char('c')) => return Some(Action::Quit),
         (true, KeyCode::Char('z')) => return Some(Action::Suspend),
         _ => {}
     }
+    let own = own.iter().filter(|_| mode == Main);
     let found =
-        BINDINGS.iter().filter(|b| b.mode == mode).flat_map(|b| b.keys.iter()).find_map(|(key, action)| {
+        own.chain(BINDINGS.iter().filter(|b| b.mode == mode)).flat_map(|b| b.keys.iter()).find_map(|(key, action)| {
             match (key, k.code) {
                 (Key::Ctrl(c), KeyCode::Char(got)) if ctrl && *c == got => Some(*action),
                 (Key::Char(c), KeyCode::Char(got)) if !ctrl && *c == got => Some(*action),
@@ -486,7 +487,7 @@ pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
                 (Key::Digits, KeyCode::Char(d @ '1'..='9')) if !ctrl => {
                     let n = d as usize - '1' as usize;
                     match action {
-                        Action::View(_) => (n < VIEWS.len()).then_some(Action::View(n)),
+                        Action::View(_) => Some(Action::View(n)),
                         _ => Some(Action::ToggleTopic(n)),
                     }
                 }
@@ -499,26 +500,46 @@ pub fn action(mode: Mode, k: &KeyEvent) -> Option<Action> {
     }
 }
 
-/// The footer's hints for `mode` (and the focused `pane` in the main panes).
-pub fn hints(mode: Mode, pane: Pane) -> String {
-    let words = BINDINGS
+/// The footer's hints for `mode`, most particular first: the focused pane's or view's own
+/// (`own`, a view's commands), then those every view shares. `views` is how many views the
+/// number keys reach.
+pub fn hints(mode: Mode, pane: Pane, own: &[Binding], views: usize) -> Vec<String> {
+    let shared = BINDINGS
         .iter()
-        .filter(|b| b.mode == mode && (mode != Main || b.hint_in.is_empty() || b.hint_in.contains(&pane)))
-        .filter_map(|b| b.hint);
-    let mut out: Vec<&str> = Vec::new();
+        .filter(|b| b.mode == mode && (mode != Main || b.hint_in.is_empty() || b.hint_in.contains(&pane)));
+    let own = own.iter().filter(|_| mode == Main);
+    let mut out: Vec<String> = Vec::new();
     if mode == Filter {
-        out.push("type to filter (! inverts)");
+        out.push("type to filter (! inverts)".into());
     }
-    for w in words {
+    for w in own.chain(shared).filter_map(|b| b.hint) {
+        let w = if w == VIEWS_HINT { format!("1-{views} views") } else { w.to_owned() };
         if !out.contains(&w) {
             out.push(w);
         }
     }
-    out.join(" · ")
+    out
+}
+
+/// The hints joined into a footer of at most `width` columns: hints that do not fit are left
+/// out whole, from the end, but the help's hint stays so that every key can be found.
+pub fn footer(hints: &[String], width: usize) -> String {
+    let mut kept: Vec<&str> = hints.iter().map(String::as_str).collect();
+    let len = |k: &[&str]| k.iter().map(|h| h.chars().count()).sum::<usize>() + 3 * k.len().saturating_sub(1);
+    while len(&kept) > width {
+        match kept.iter().rposition(|h| *h != HELP_HINT) {
+            Some(i) if kept.len() > 1 => {
+                kept.remove(i);
+            }
+            _ => break,
+        }
+    }
+    kept.join(" · ")
 }
 
 /// The help overlay's rows: each main key once (what it does in each pane joined), then one
-/// row per overlay and the filter line with its keys.
+/// row per overlay and the filter line with its keys. The views' own commands are listed by
+/// [`crate::views::help`].
 pub fn help() -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = Vec::new();
     for b in BINDINGS.iter().filter(|b| b.mode == Main) {
@@ -531,16 +552,9 @@ pub fn help() -> Vec<(String, String)> {
     for (mode, name) in
         [(Picker, "in the picker"), (Detail, "in a detail"), (Filter, "typing a filter"), (Help, "in this help")]
     {
-        rows.push((name.to_owned(), hints(mode, Pane::Events)));
+        rows.push((name.to_owned(), hints(mode, Pane::Events, &[], 0).join(" · ")));
     }
     rows
-}
-
-/// The key table for `--help`.
-pub fn cli_help() -> String {
-    let rows = help();
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0) + 2;
-    rows.iter().map(|(k, h)| format!("  {k:width$}{h}\n")).collect()
 }
 
 #[cfg(test)]
@@ -553,23 +567,28 @@ mod tests {
 
     #[test]
     fn keys_map_to_actions_by_mode_and_pane() {
-        assert_eq!(action(Main, &key(KeyCode::Char('j'))), Some(Action::Down));
-        assert_eq!(action(Main, &key(KeyCode::Char('3'))), Some(Action::View(2)));
-        assert_eq!(action(Main, &key(KeyCode::Char('9'))), None);
-        assert_eq!(action(Picker, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
-        assert_eq!(action(Main, &key(KeyCode::Right)), Some(Action::NextView));
-        assert_eq!(action(Picker, &key(KeyCode::Char('a'))), Some(Action::AllTopics));
-        assert_eq!(action(Main, &key(KeyCode::Char('a'))), None);
-        assert_eq!(action(Filter, &key(KeyCode::Char('q'))), Some(Action::Edit(Edit::Insert('q'))));
+        let act = |mode, k: &KeyEvent| action(mode, k, &[]);
+        assert_eq!(act(Main, &key(KeyCode::Char('j'))), Some(Action::Down));
+        assert_eq!(act(Main, &key(KeyCode::Char('3'))), Some(Action::View(2)));
+        assert_eq!(act(Picker, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
+        assert_eq!(act(Main, &key(KeyCode::Right)), Some(Action::NextView));
+        assert_eq!(act(Picker, &key(KeyCode::Char('a'))), Some(Action::AllTopics));
+        assert_eq!(act(Main, &key(KeyCode::Char('a'))), None);
+        assert_eq!(act(Filter, &key(KeyCode::Char('q'))), Some(Action::Edit(Edit::Insert('q'))));
         let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
-        assert_eq!(action(Filter, &ctrl('w')), Some(Action::Edit(Edit::DeleteWord)));
-        assert_eq!(action(Filter, &ctrl('u')), Some(Action::Edit(Edit::DeleteToStart)));
-        assert_eq!(action(Main, &ctrl('u')), None);
-        assert_eq!(action(Filter, &key(KeyCode::Esc)), Some(Action::ClearFilter));
+        assert_eq!(act(Filter, &ctrl('w')), Some(Action::Edit(Edit::DeleteWord)));
+        assert_eq!(act(Filter, &ctrl('u')), Some(Action::Edit(Edit::DeleteToStart)));
+        assert_eq!(act(Main, &ctrl('u')), None);
+        assert_eq!(act(Filter, &key(KeyCode::Esc)), Some(Action::ClearFilter));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for mode in [Main, Help, Detail, Picker, Filter] {
-            assert_eq!(action(mode, &ctrl_c), Some(Action::Quit));
+            assert_eq!(act(mode, &ctrl_c), Some(Action::Quit));
         }
+        // A view's own command wins over the shared meaning of its key, in the main mode only.
+        const OWN: &[Binding] = &[Binding::command(&[(C('s'), A::Last)], "s", "s sort", "sort")];
+        assert_eq!(action(Main, &key(KeyCode::Char('s')), OWN), Some(Action::Last));
+        assert_eq!(action(Main, &key(KeyCode::Char('s')), &[]), Some(Action::Secrets));
+        assert_eq!(action(Detail, &key(KeyCode::Char('s')), OWN), Some(Action::Secrets));
     }
 
     #[test]
@@ -585,12 +604,36 @@ mod tests {
             assert!(listed, "{} ({}) is not in the help", b.keys_text, b.help);
         }
         // The picker's a/n are in the help, as everything else.
-        assert!(cli_help().contains("a all · n none"));
-        assert_eq!(hints(Help, Events), "j/k scroll · q/Esc/? close");
+        assert!(help.iter().any(|(_, h)| h.contains("a all · n none")));
+        assert_eq!(hints(Help, Events, &[], 5).join(" · "), "j/k scroll · q/Esc/? close");
         assert_eq!(
-            hints(Main, Events),
-            "j/k move · G follow · Enter detail · 1-5 views · Space pause · t topics · / filter · c clear · Tab pane · ? help · q quit"
+            hints(Main, Events, &[], 5).join(" · "),
+            "j/k move · G follow · Enter detail · t topics · c clear · Tab pane · 1-5 views · / filter · Space pause · ? help · q quit"
         );
-        assert_eq!(hints(Filter, Events), "type to filter (! inverts) · Enter keep · Esc clear · ^W/^U delete");
+        assert_eq!(
+            hints(Filter, Events, &[], 5).join(" · "),
+            "type to filter (! inverts) · Enter keep · Esc clear · ^W/^U delete"
+        );
+        // A view's commands come first, then what every view shares; no events-pane keys.
+        const OWN: &[Binding] = &[moves("move"), detail("open")];
+        assert_eq!(
+            hints(Main, Pane::View("x"), OWN, 6).join(" · "),
+            "j/k move · Enter detail · 1-6 views · / filter · Space pause · ? help · q quit"
+        );
+    }
+
+    #[test]
+    fn a_narrow_footer_drops_whole_hints_and_keeps_the_help() {
+        let hints = hints(Main, Events, &[], 5);
+        let full = footer(&hints, 500);
+        assert_eq!(full, hints.join(" · "));
+        for width in 0..full.chars().count() {
+            let cut = footer(&hints, width);
+            assert!(cut.contains(HELP_HINT), "{width}: {cut}");
+            assert!(cut.chars().count() <= width.max(HELP_HINT.len()), "{width}: {cut}");
+            for part in cut.split(" · ") {
+                assert!(hints.iter().any(|h| h == part), "{width}: {part} is not a whole hint");
+            }
+        }
     }
 }

@@ -36,7 +36,7 @@ pub fn shown(area: Rect, pane: Pane) -> bool {
         Pane::Events => a.events,
         Pane::Peers => a.peers,
         Pane::Invoices => a.invoices,
-        Pane::Overview | Pane::Channels | Pane::Forwards | Pane::Payments => a.body,
+        Pane::View(_) => a.body,
     };
     r.width > 0 && r.height > 0
 }

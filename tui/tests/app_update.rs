@@ -503,7 +503,7 @@ fn the_views_show_channels_forwards_payments_and_problems() {
 
     // Channels: the node's numbers, moved live by the forward's balance moves; closing last.
     a.update(key('3'));
-    assert_eq!(a.focus, Pane::Channels);
+    assert_eq!(a.focus, Pane::View("channels"));
     let rows = a.channel_rows();
     assert_eq!(rows.iter().map(|c| c.short_channel_id.as_deref().unwrap()).collect::<Vec<_>>(), ["103x1x0", "105x1x1"]);
     assert_eq!(rows[1].state, "CHANNELD_SHUTTING_DOWN");
@@ -555,7 +555,7 @@ fn the_views_show_channels_forwards_payments_and_problems() {
 
     // Overview: the problems, newest first.
     a.update(key('2'));
-    assert_eq!(a.focus, Pane::Overview);
+    assert_eq!(a.focus, Pane::View("overview"));
     let problems: Vec<_> = a.data.model.problems.iter().rev().map(|p| p.text.as_str()).collect();
     assert_eq!(
         problems,
@@ -999,7 +999,7 @@ fn the_views_agree_on_a_peer_link_and_on_paid_invoices() {
     assert!(!a.shown_peers().get(PEER_A).unwrap().connected);
     a.update(key('3'));
     let i = a.channel_rows().iter().position(|c| c.peer_id.as_deref() == Some(PEER_A)).unwrap();
-    a.view_cursors.insert(lnwatch::app::Pane::Channels, lnwatch::app::Cursor { index: i, follow: false });
+    a.view_cursors.insert(lnwatch::app::Pane::View("channels"), lnwatch::app::Cursor { index: i, follow: false });
     a.update(code(KeyCode::Enter));
     let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
     assert!(lines.iter().any(|l| l == "peer link   not connected"), "{lines:?}");

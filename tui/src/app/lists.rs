@@ -11,18 +11,18 @@ use crate::views;
 
 impl App {
     pub fn channel_rows(&self) -> Vec<&Channel> {
-        views::channels::rows(&self.ctx(Pane::Channels))
+        views::channels::rows(&self.ctx(Pane::View("channels")))
     }
 
     pub fn forward_rows(&self) -> Vec<&ForwardRow> {
-        views::forwards::rows(&self.ctx(Pane::Forwards))
+        views::forwards::rows(&self.ctx(Pane::View("forwards")))
     }
 
     pub fn payment_rows(&self) -> Vec<&Payment> {
-        views::payments::rows(&self.ctx(Pane::Payments))
+        views::payments::rows(&self.ctx(Pane::View("payments")))
     }
 
     pub fn problem_rows(&self) -> Vec<&Problem> {
-        views::overview::rows(&self.ctx(Pane::Overview))
+        views::overview::rows(&self.ctx(Pane::View("overview")))
     }
 }

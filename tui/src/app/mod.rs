@@ -266,9 +266,9 @@ impl App {
         }
     }
 
-    /// Keys that do something now, for the footer.
-    pub fn hints(&self) -> String {
-        keymap::hints(self.mode(), self.focus)
+    /// Keys that do something now, for the footer, most particular first.
+    pub fn hints(&self) -> Vec<String> {
+        keymap::hints(self.mode(), self.focus, crate::views::commands(self.focus), crate::views::count())
     }
 
     /// A warning for the footer, kept longer than a notice.
@@ -442,7 +442,7 @@ impl App {
             return;
         }
         let mode = self.mode();
-        if let Some(action) = keymap::action(mode, &k) {
+        if let Some(action) = keymap::action(mode, &k, crate::views::commands(self.focus)) {
             // Ctrl-C and Ctrl-Z mean the same in every mode.
             match action {
                 Action::Quit => return self.quit = true,
@@ -463,12 +463,16 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::View(i) => self.show_view(keymap::VIEWS[i.min(keymap::VIEWS.len() - 1)]),
+            Action::View(i) => {
+                if let Some(view) = crate::views::pane_at(i) {
+                    self.show_view(view)
+                }
+            }
             Action::NextView | Action::PrevView => {
-                let n = keymap::VIEWS.len();
-                let i = keymap::VIEWS.iter().position(|v| *v == self.focus.view()).unwrap_or(0);
+                let n = crate::views::count();
+                let i = crate::views::index_of(self.focus);
                 let next = if action == Action::NextView { (i + 1) % n } else { (i + n - 1) % n };
-                self.show_view(keymap::VIEWS[next]);
+                self.show_view(crate::views::pane_at(next).unwrap_or(Pane::Events));
             }
             Action::NextPane | Action::PrevPane if self.focus.view() == Pane::Events => {
                 // The next pane that is drawn; the events pane always is.

@@ -21,10 +21,10 @@ pub fn render(app: &App, f: &mut Frame) {
     let area = f.area();
     let crate::layout::Areas { header, footer, body, topics, events, peers, invoices } = crate::layout::areas(area);
     f.render_widget(Paragraph::new(header_line(app, &theme)), header);
-    f.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
+    f.render_widget(Paragraph::new(footer_line(app, footer.width, &theme)), footer);
 
     match crate::views::of(app.focus.view()) {
-        Some(view) => view.draw(&app.ctx(view.pane()), f, body, &theme),
+        Some(view) => view.draw(&app.ctx(app.focus), f, body, &theme),
         None => {
             topics_pane(app, f, topics, &theme);
             events_pane(app, f, events, &theme);
@@ -48,7 +48,7 @@ pub fn render(app: &App, f: &mut Frame) {
 fn header_line(app: &App, t: &Theme) -> Line<'static> {
     let mut spans = vec![
         Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD)),
-        Span::styled(format!("{} ", app.focus.name()), t.warn()),
+        Span::styled(format!("{} ", crate::views::name(app.focus)), t.warn()),
     ];
     match &app.link.conn {
         Conn::Up { .. } if app.link.silent => spans.push(Span::styled(
@@ -121,13 +121,16 @@ fn lnwatch_socket_hint(socket: &str) -> String {
     }
 }
 
-fn footer_line(app: &App, t: &Theme) -> Line<'static> {
+fn footer_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
+    let hints = |used: usize| keymap::footer(&app.hints(), (width as usize).saturating_sub(used));
     if let Some(input) = &app.filter_input {
         let (before, after) = input.split();
+        let typed = format!("{}▏{}", sanitize(&before), sanitize(&after));
+        let used = 4 + typed.chars().count();
         return Line::from(vec![
             Span::styled("/", t.warn()),
-            Span::raw(format!("{}▏{}", sanitize(&before), sanitize(&after))),
-            Span::styled(format!("   {}", app.hints()), t.dim()),
+            Span::raw(typed),
+            Span::styled(format!("   {}", hints(used)), t.dim()),
         ]);
     }
     let mut spans = Vec::new();
@@ -137,7 +140,8 @@ fn footer_line(app: &App, t: &Theme) -> Line<'static> {
     if app.filter.is_active() {
         spans.push(Span::styled(format!("filter: {}  ", sanitize(app.filter.text())), t.warn()));
     }
-    spans.push(Span::styled(app.hints(), t.dim()));
+    let used = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.push(Span::styled(hints(used), t.dim()));
     Line::from(spans)
 }
 
@@ -486,21 +490,28 @@ const LEGEND: &[(&str, &str)] = &[
 ];
 
 fn help(f: &mut Frame, area: Rect, scroll: u16, t: &Theme) {
-    let width = 16;
-    let line =
-        |k: &str, v: &str| Line::from(vec![Span::styled(format!("{k:width$}"), t.warn()), Span::raw(v.to_owned())]);
-    let mut lines: Vec<Line> = keymap::help().iter().map(|(k, v)| line(k, v)).collect();
+    let key_w = 16;
+    let box_w = area.width.min(90);
+    // Each text wraps under itself, not under its key.
+    let text_w = (box_w as usize).saturating_sub(2 + key_w).max(12);
+    let entry = |k: &str, v: &str| {
+        let mut out = Vec::new();
+        for (i, part) in textwrap::wrap(v, text_w).into_iter().enumerate() {
+            let key = if i == 0 { k } else { "" };
+            out.push(Line::from(vec![Span::styled(format!("{key:key_w$}"), t.warn()), Span::raw(part.into_owned())]));
+        }
+        out
+    };
+    let section = |rows: &[(String, String)]| rows.iter().flat_map(|(k, v)| entry(k, v)).collect::<Vec<_>>();
+    let mut lines = section(&keymap::help());
     lines.push(Line::raw(""));
-    lines.extend(crate::views::help().iter().map(|(k, v)| line(k, v)));
+    lines.extend(section(&crate::views::help()));
     lines.push(Line::raw(""));
-    lines.extend(LEGEND.iter().map(|(k, v)| line(k, v)));
-    let r = centered(area, 90, lines.len() as u16 + 2);
+    lines.extend(LEGEND.iter().flat_map(|(k, v)| entry(k, v)));
+    let r = centered(area, box_w, lines.len() as u16 + 2);
     f.render_widget(Clear, r);
     let title = "Keys (q/Esc closes, j/k scroll)".to_string();
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block(title, true, t)),
-        r,
-    );
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block(title, true, t)), r);
 }
 
 fn picker(app: &App, f: &mut Frame, area: Rect, cursor: usize, t: &Theme) {

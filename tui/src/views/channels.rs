@@ -9,7 +9,7 @@ use ratatui::widgets::Cell;
 use super::{Ctx, View};
 use crate::clock::ago;
 use crate::detail::Subject;
-use crate::keymap::Pane;
+use crate::keymap::{self, Binding};
 use crate::model::channels::Channel;
 use crate::state::Data;
 use crate::summary::sats;
@@ -154,19 +154,25 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
         .collect()
 }
 
+/// Its keys, most useful first.
+const COMMANDS: &[Binding] = &[
+    keymap::moves("move over the channels"),
+    keymap::detail("a channel's detail: the peer and its link, ids, balances, HTLCs, who closed it and why"),
+];
+
 pub struct Channels;
 
 impl View for Channels {
-    fn pane(&self) -> Pane {
-        Pane::Channels
+    fn name(&self) -> &'static str {
+        "channels"
     }
 
     fn about(&self) -> &'static str {
         "one row per channel, trouble first: state and time in it, capacity, our and their side"
     }
 
-    fn commands(&self) -> &'static [(&'static str, &'static str)] {
-        &[("Enter", "a channel's detail: the peer and its link, ids, balances, HTLCs, who closed it and why")]
+    fn commands(&self) -> &'static [Binding] {
+        COMMANDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

@@ -12,7 +12,7 @@ use ratatui::widgets::{Cell, Paragraph};
 use super::{Ctx, View};
 use crate::clock::clock;
 use crate::detail::Subject;
-use crate::keymap::Pane;
+use crate::keymap::{self, Binding};
 use crate::model::forwards::{ForwardRow, MINUTES, Totals};
 use crate::state::Data;
 use crate::summary::{Outcome, sat};
@@ -174,19 +174,27 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
         .collect()
 }
 
+/// Its keys, most useful first.
+const COMMANDS: &[Binding] = &[
+    keymap::moves("move over the forwards"),
+    keymap::detail("a forward's detail: both channels and their peers, amounts, the fee, why it failed and a hint"),
+    keymap::follows("last row, following new forwards again (the title says following or held)"),
+    keymap::clears("clear the list; the totals stay"),
+];
+
 pub struct Forwards;
 
 impl View for Forwards {
-    fn pane(&self) -> Pane {
-        Pane::Forwards
+    fn name(&self) -> &'static str {
+        "forwards"
     }
 
     fn about(&self) -> &'static str {
         "one row per HTLC routed, its fee or why it failed; session and today totals"
     }
 
-    fn commands(&self) -> &'static [(&'static str, &'static str)] {
-        &[("Enter", "a forward's detail: both channels and their peers, amounts, the fee, why it failed and a hint")]
+    fn commands(&self) -> &'static [Binding] {
+        COMMANDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

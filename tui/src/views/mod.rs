@@ -1,8 +1,10 @@
 //! The operator views as components: each is one file here, implementing [`View`], and one
-//! line in [`REGISTRY`]. A view reads a [`Ctx`] (the state shown, its moment, the text filter,
-//! its cursor) and says how many rows the keys move over, what `Enter` opens on one, what `c`
-//! clears, and how it is drawn; the app moves its cursor, opens details and clears through it,
-//! and `ui::render` draws it. (The events view, with its four panes, is the app's own.)
+//! line in [`REGISTRY`] (its number key follows from its place there). A view reads a [`Ctx`]
+//! (the state shown, its moment, the text filter, its cursor), declares its commands (keys,
+//! action, footer words, help) and says how many rows the keys move over, what `Enter` opens
+//! on one, what `c` clears, and how it is drawn; the app moves its cursor, opens details and
+//! clears through it, and `ui::render` draws it. (The events view, with its four panes, is
+//! the app's own.)
 
 pub mod channels;
 pub mod forwards;
@@ -14,7 +16,7 @@ use ratatui::layout::Rect;
 
 use crate::detail::Subject;
 use crate::filter::TextFilter;
-use crate::keymap::Pane;
+use crate::keymap::{Binding, Pane};
 use crate::link::Link;
 use crate::state::Data;
 use crate::widgets::{Cursor, Theme};
@@ -33,10 +35,13 @@ pub struct Ctx<'a> {
 }
 
 pub trait View: Sync {
-    /// Which view it is: its key (`1`–`5`) and name come from [`crate::keymap::VIEWS`].
-    fn pane(&self) -> Pane;
+    /// Its name, as the header and help say it; it is also its [`Pane::View`].
+    fn name(&self) -> &'static str;
     /// What its rows are, for the help.
     fn about(&self) -> &'static str;
+    /// Its keys, what they do here and their footer words, most useful first: the footer and
+    /// the help list them, and the key lookup tries them before the keys every view shares.
+    fn commands(&self) -> &'static [Binding];
     /// Rows the keys move over and `Enter` opens, in the order shown.
     fn len(&self, cx: &Ctx<'_>) -> usize;
     /// What `Enter` opens on row `i`, if anything.
@@ -47,64 +52,100 @@ pub trait View: Sync {
     fn follows(&self) -> bool {
         false
     }
-    /// Its own keys and what they do here, for the help (the keys every list shares are in
-    /// the key table).
-    fn commands(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
-    }
     /// What `c` clears.
     fn clear(&self, data: &mut Data);
     fn draw(&self, cx: &Ctx<'_>, f: &mut Frame, area: Rect, t: &Theme);
 }
 
-/// Every operator view; adding one is a file here and a line in this list.
-pub static REGISTRY: [&dyn View; 4] =
-    [&overview::Overview, &channels::Channels, &forwards::Forwards, &payments::Payments];
+/// Every operator view after the events view, in the order of their number keys (the events
+/// view is `1`); adding one is a file here and a line in this list.
+pub static REGISTRY: &[&dyn View] =
+    &[&overview::Overview, &channels::Channels, &forwards::Forwards, &payments::Payments];
 
 /// What the events view (the app's own, with its four panes) shows, for the help.
 const EVENTS_ABOUT: &str = "every notification as it arrives, by topic, with live peers and the invoice feed";
 
+/// How many views the number keys reach.
+pub fn count() -> usize {
+    REGISTRY.len() + 1
+}
+
+/// The view of number key `n` (0-based): the events view, then the registry's.
+pub fn pane_at(n: usize) -> Option<Pane> {
+    match n {
+        0 => Some(Pane::Events),
+        n => REGISTRY.get(n - 1).map(|v| Pane::View(v.name())),
+    }
+}
+
+/// The number key (0-based) of the view `pane` is in.
+pub fn index_of(pane: Pane) -> usize {
+    (0..count()).find(|n| pane_at(*n) == Some(pane.view())).unwrap_or(0)
+}
+
+/// The name of the view `pane` is in.
+pub fn name(pane: Pane) -> &'static str {
+    of(pane).map_or("events", |v| v.name())
+}
+
+/// The focused pane's own commands: a view's, or none for the events view's panes (theirs are
+/// in the key table).
+pub fn commands(pane: Pane) -> &'static [Binding] {
+    of(pane).map_or(&[], |v| v.commands())
+}
+
 /// The help's section on the views, made from the registry: each view's key and name, what its
 /// rows are, and its own commands.
 pub fn help() -> Vec<(String, String)> {
-    let mut rows = Vec::new();
-    for (i, pane) in crate::keymap::VIEWS.iter().enumerate() {
-        let (about, commands) = match of(*pane) {
-            Some(v) => (v.about(), v.commands()),
-            None => (EVENTS_ABOUT, &[][..]),
-        };
-        rows.push((format!("{} {}", i + 1, pane.name()), about.to_owned()));
-        rows.extend(commands.iter().map(|(keys, what)| (format!("  {keys}"), (*what).to_owned())));
+    let mut rows = vec![(format!("1 {}", name(Pane::Events)), EVENTS_ABOUT.to_owned())];
+    for (i, view) in REGISTRY.iter().enumerate() {
+        rows.push((format!("{} {}", i + 2, view.name()), view.about().to_owned()));
+        rows.extend(view.commands().iter().map(|b| (format!("  {}", b.keys_text), b.help.to_owned())));
     }
     rows
 }
 
+/// The key table for `--help`: the shared keys, then each view with its own.
+pub fn cli_help() -> String {
+    let mut rows = crate::keymap::help();
+    rows.extend(help());
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0) + 2;
+    rows.iter().map(|(k, h)| format!("  {k:width$}{h}\n")).collect()
+}
+
 /// The view shown for `pane`, if it is one of these.
 pub fn of(pane: Pane) -> Option<&'static dyn View> {
-    REGISTRY.iter().copied().find(|v| v.pane() == pane)
+    let Pane::View(name) = pane else { return None };
+    REGISTRY.iter().copied().find(|v| v.name() == name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keymap::VIEWS;
+    use crate::keymap::{Mode, hints};
 
-    /// Every view key leads to a view: the events view, or one in the registry; and the help's
-    /// section on views is made from what each registered view says of itself.
+    /// Every registered view has a number key, a name no other has, and the help and the
+    /// footer are made from what it says of itself.
     #[test]
-    fn the_registry_covers_every_view_and_makes_the_help() {
-        for pane in VIEWS.iter().skip(1) {
-            assert!(of(*pane).is_some(), "{pane:?} has a key but no view");
-        }
-        assert_eq!(REGISTRY.len(), VIEWS.len() - 1, "a registered view without a key");
+    fn the_registry_makes_the_keys_the_help_and_the_footers() {
         let help = help();
         for (i, view) in REGISTRY.iter().enumerate() {
-            let key = VIEWS.iter().position(|p| *p == view.pane()).unwrap() + 1;
-            let row = help.iter().position(|(k, v)| *k == format!("{key} {}", view.pane().name()) && v == view.about());
+            let pane = Pane::View(view.name());
+            assert_eq!(pane_at(i + 1), Some(pane));
+            assert_eq!(index_of(pane), i + 1);
+            assert!(std::ptr::eq(of(pane).unwrap(), *view), "two views named {}", view.name());
+            let row = help.iter().position(|(k, v)| *k == format!("{} {}", i + 2, view.name()) && v == view.about());
             let row = row.unwrap_or_else(|| panic!("view {i} is not in the help: {help:?}"));
-            for (n, (keys, what)) in view.commands().iter().enumerate() {
-                assert_eq!(help[row + 1 + n], (format!("  {keys}"), (*what).to_owned()));
+            for (n, b) in view.commands().iter().enumerate() {
+                assert_eq!(help[row + 1 + n], (format!("  {}", b.keys_text), b.help.to_owned()));
             }
+            let footer = hints(Mode::Main, pane, view.commands(), count());
+            let own: Vec<&str> = view.commands().iter().filter_map(|b| b.hint).collect();
+            assert_eq!(footer[..own.len()], own[..], "{}'s footer", view.name());
+            assert!(footer.contains(&format!("1-{} views", count())));
         }
+        assert_eq!(pane_at(0), Some(Pane::Events));
+        assert_eq!(pane_at(count()), None);
+        assert!(cli_help().contains(&format!("{} {}", count(), REGISTRY[REGISTRY.len() - 1].name())));
     }
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph};
 
 use super::{Ctx, View};
 use crate::clock::{ago, clock};
-use crate::keymap::Pane;
+use crate::keymap::{self, Binding};
 use crate::model::Problem;
 use crate::model::payments::PayResult;
 use crate::model::rates::{BUCKET, BUCKETS};
@@ -164,19 +164,26 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Problem> {
         .collect()
 }
 
+/// Its keys, most useful first.
+const COMMANDS: &[Binding] = &[
+    keymap::moves("move over the problems"),
+    keymap::clears("forget the problems; the counters stay"),
+    keymap::filters("narrows the problems and the rates by topic and text, as the topic toggles do"),
+];
+
 pub struct Overview;
 
 impl View for Overview {
-    fn pane(&self) -> Pane {
-        Pane::Overview
+    fn name(&self) -> &'static str {
+        "overview"
     }
 
     fn about(&self) -> &'static str {
         "the node, its counters since start, event rates and the latest problems"
     }
 
-    fn commands(&self) -> &'static [(&'static str, &'static str)] {
-        &[("/", "narrows the problems and the rates by topic and text, as the topic toggles do")]
+    fn commands(&self) -> &'static [Binding] {
+        COMMANDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

@@ -10,7 +10,7 @@ use ratatui::widgets::Cell;
 use super::{Ctx, View};
 use crate::clock::clock;
 use crate::detail::Subject;
-use crate::keymap::Pane;
+use crate::keymap::{self, Binding};
 use crate::model::payments::{PayResult, Payment};
 use crate::state::Data;
 use crate::summary::{Outcome, sat};
@@ -135,19 +135,27 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
         .collect()
 }
 
+/// Its keys, most useful first.
+const COMMANDS: &[Binding] = &[
+    keymap::moves("move over the payments"),
+    keymap::detail("a payment's detail: every part and attempt, the error and the node where it happened"),
+    keymap::follows("last row, following new payments again (the title says following or held)"),
+    keymap::clears("clear the list; the totals stay"),
+];
+
 pub struct Payments;
 
 impl View for Payments {
-    fn pane(&self) -> Pane {
-        Pane::Payments
+    fn name(&self) -> &'static str {
+        "payments"
     }
 
     fn about(&self) -> &'static str {
         "one row per payment sent, its parts and attempts gathered, why it failed and where"
     }
 
-    fn commands(&self) -> &'static [(&'static str, &'static str)] {
-        &[("Enter", "a payment's detail: every part and attempt, the error and the node where it happened")]
+    fn commands(&self) -> &'static [Binding] {
+        COMMANDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {
