@@ -83,7 +83,8 @@ impl Records {
         });
     }
 
-    /// A forward, already resolved (`settled`, `failed` or `local_failed`).
+    /// A forward, already resolved (`settled`, `failed` or `local_failed`), as its events
+    /// would record it (`in_htlc_id` counts the forwards).
     pub fn forward(
         &mut self,
         in_channel: &str,
@@ -93,26 +94,69 @@ impl Records {
         status: &str,
         at: f64,
     ) {
-        let htlc = self.forwards.created;
-        let mut f = json!({"in_channel": in_channel, "in_htlc_id": htlc, "out_channel": out_channel,
+        let mut f = json!({"in_channel": in_channel, "in_htlc_id": self.forwards.created, "out_channel": out_channel,
             "in_msat": out_msat + fee_msat, "out_msat": out_msat, "fee_msat": fee_msat, "status": "offered",
             "style": "tlv", "received_time": at - 0.5});
+        if status != "local_failed" {
+            self.forward_event(&mut f.clone());
+        }
+        f["status"] = json!(status);
+        f["resolved_time"] = json!(at);
         if status == "local_failed" {
             f["failcode"] = json!(4103);
             f["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
         }
-        let created = self.forwards.add(f);
-        self.forwards.update(created, |e| {
-            e["status"] = json!(status);
-            e["resolved_time"] = json!(at);
-        });
+        self.forward_event(&mut f);
+    }
+
+    /// Records a `forward_event` body as lightningd does, and gives the event the index it
+    /// carries: an offer (or a refusal never offered on) adds an entry and carries its
+    /// `created_index`; a resolution updates the entry of its incoming HTLC and carries the
+    /// `updated_index` instead. The preimage is not kept.
+    pub fn forward_event(&mut self, event: &mut Value) {
+        let htlc = (event.get("in_channel").cloned(), event.get("in_htlc_id").cloned());
+        let of_htlc = |e: &Value| (e.get("in_channel").cloned(), e.get("in_htlc_id").cloned()) == htlc;
+        let known = self.forwards.entries.iter().rposition(of_htlc).map(|i| i as u64 + 1);
+        let mut entry = event.clone();
+        if let Some(e) = entry.as_object_mut() {
+            for k in ["preimage", "created_index", "updated_index"] {
+                e.remove(k);
+            }
+        }
+        match known.filter(|_| event["status"] != "offered") {
+            Some(created) => {
+                self.forwards.update(created, |e| {
+                    for (k, v) in entry.as_object().into_iter().flatten() {
+                        e[k] = v.clone();
+                    }
+                });
+                event["updated_index"] = json!(self.forwards.updated);
+                if let Some(e) = event.as_object_mut() {
+                    e.remove("created_index");
+                }
+            }
+            None => event["created_index"] = json!(self.forwards.add(entry)),
+        }
     }
 
     /// A one-part payment, completed or failed.
     pub fn sendpay(&mut self, hash: &str, destination: &str, msat: u64, ok: bool, at: u64) {
-        let created = self.sendpays.add(json!({"id": self.sendpays.created + 1, "groupid": 1, "partid": 1,
-            "payment_hash": hash, "status": "pending", "amount_msat": msat, "amount_sent_msat": msat + 1,
-            "destination": destination, "created_at": at}));
+        let id = self.sendpays.created + 1;
+        let part = json!({"id": id, "groupid": 1, "partid": 1, "payment_hash": hash, "amount_msat": msat,
+            "amount_sent_msat": msat + 1, "destination": destination});
+        self.sendpay_part(&part, ok, at);
+    }
+
+    /// One part of a payment, from its `sendpay_success` body or `sendpay_failure` data: the
+    /// entry lightningd adds when the part is sent (`pending`), then completes or fails.
+    pub fn sendpay_part(&mut self, part: &Value, ok: bool, at: u64) {
+        let mut entry = json!({"status": "pending", "created_at": at});
+        for k in ["id", "groupid", "partid", "payment_hash", "amount_msat", "amount_sent_msat", "destination"] {
+            if let Some(v) = part.get(k) {
+                entry[k] = v.clone();
+            }
+        }
+        let created = self.sendpays.add(entry);
         self.sendpays.update(created, |e| {
             e["status"] = json!(if ok { "complete" } else { "failed" });
             e["completed_at"] = json!(at + 1);

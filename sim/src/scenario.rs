@@ -278,7 +278,7 @@ impl Scenario {
             return (Duration::from_millis(wait), self.force_close(now));
         }
         let roll = self.rng.below(100);
-        let msgs: Vec<Value> = match roll {
+        let mut msgs: Vec<Value> = match roll {
             0..8 => self.flap(),
             8..25 => self.invoice(now),
             25..60 => self.forward(now),
@@ -287,28 +287,24 @@ impl Scenario {
             82..84 => self.warning(now),
             _ => self.forward(now),
         };
-        self.record(&msgs, now);
+        self.record(&mut msgs, now);
         (Duration::from_millis(wait), msgs)
     }
 
-    /// Forwards and payments into the indexed records, as lightningd keeps them.
-    fn record(&mut self, msgs: &[Value], now: f64) {
+    /// Forwards and payments into the indexed records, as lightningd keeps them; forward
+    /// events get the index the records gave them, as lightningd's carry theirs.
+    fn record(&mut self, msgs: &mut [Value], now: f64) {
         for m in msgs {
-            let p = &m["params"];
-            if let Some(f) = p.get("forward_event").filter(|f| f["status"] != "offered") {
-                let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
-                let status = text("status");
-                let (out, fee) = (f["out_msat"].as_u64().unwrap_or(0), f["fee_msat"].as_u64().unwrap_or(0));
-                self.records.forward(&text("in_channel"), &text("out_channel"), out, fee, &status, now);
+            let p = &mut m["params"];
+            if let Some(f) = p.get_mut("forward_event") {
+                self.records.forward_event(f);
             }
             let sendpay = p
                 .get("sendpay_success")
                 .map(|b| (b, true))
                 .or_else(|| p.get("sendpay_failure").map(|b| (&b["data"], false)));
             if let Some((b, ok)) = sendpay {
-                let (hash, dest) =
-                    (b["payment_hash"].as_str().unwrap_or_default(), b["destination"].as_str().unwrap_or_default());
-                self.records.sendpay(hash, dest, b["amount_msat"].as_u64().unwrap_or(0), ok, now as u64);
+                self.records.sendpay_part(b, ok, now as u64);
             }
         }
     }
@@ -389,7 +385,7 @@ impl Scenario {
         let hash = self.rng.hex(32);
         let mut body = json!({"payment_hash": hash, "in_channel": inc.scid, "out_channel": out.scid,
             "in_msat": out_msat + fee, "out_msat": out_msat, "fee_msat": fee, "received_time": now - 0.4,
-            "style": "tlv", "created_index": self.forward_no});
+            "style": "tlv", "in_htlc_id": self.forward_no});
         let (in_id, out_id) = (inc.channel_id.clone(), out.channel_id.clone());
         if !self.connected[out.peer] {
             body["status"] = json!("local_failed");
@@ -405,11 +401,14 @@ impl Scenario {
             body["resolved_time"] = json!(now);
             return vec![note("forward_event", body)];
         }
+        // Sent on: lightningd says so before the outcome.
+        body["status"] = json!("offered");
+        let offered = note("forward_event", body.clone());
         if self.rng.below(6) == 0 {
             // Somewhere past the next hop: the reason is in an onion only the payer can read.
             body["status"] = json!("failed");
             body["resolved_time"] = json!(now);
-            return vec![note("forward_event", body)];
+            return vec![offered, note("forward_event", body)];
         }
         self.channels[a].to_us_msat += out_msat + fee;
         self.channels[b].to_us_msat -= out_msat;
@@ -424,7 +423,12 @@ impl Scenario {
                 "extra_tags":[],"timestamp": now as u64}),
             )
         };
-        vec![note("forward_event", body), movement(&in_id, out_msat + fee, 0, fee), movement(&out_id, 0, out_msat, 0)]
+        vec![
+            offered,
+            note("forward_event", body),
+            movement(&in_id, out_msat + fee, 0, fee),
+            movement(&out_id, 0, out_msat, 0),
+        ]
     }
 
     fn block(&mut self, now: f64) -> Vec<Value> {
@@ -706,9 +710,40 @@ mod tests {
         assert_eq!(answer["invoices"].as_array().unwrap().len(), 1);
         assert!(s.answer("listpeerchannels", &json!({}), NOW).unwrap()["channels"].as_array().unwrap().len() == 5);
         assert!(s.answer("pay", &json!({}), NOW).is_none());
-        // The node's indexes know every resolved forward, for catching up.
-        let wait = json!({"subsystem": "forwards", "indexname": "created", "nextvalue": 0});
-        assert_eq!(s.answer("wait", &wait, NOW).unwrap()["created"], forwards.len() as u64);
+        // The records match the events, as lightningd's do: each event carries one index (an
+        // offer or a refusal its `created_index`, a resolution its `updated_index`), and the
+        // forward listed under it ends as the last event for its incoming HTLC said.
+        let wait = |index: &str| {
+            let q = json!({"subsystem": "forwards", "indexname": index, "nextvalue": 0});
+            s.answer("wait", &q, NOW).unwrap()[index].as_u64().unwrap()
+        };
+        let created = forwards.iter().filter(|f| f.get("created_index").is_some()).count() as u64;
+        let updated = forwards.iter().filter(|f| f.get("updated_index").is_some()).count() as u64;
+        assert_eq!((created + updated, wait("created"), wait("updated")), (forwards.len() as u64, created, updated));
+        let listed = s.answer("listforwards", &json!({"index": "created", "start": 0}), NOW).unwrap();
+        let listed = listed["forwards"].as_array().unwrap();
+        assert_eq!(listed.len() as u64, created);
+        let htlc = |f: &Value| (f["in_channel"].clone(), f["in_htlc_id"].clone());
+        for row in listed {
+            let last = forwards.iter().rev().find(|f| htlc(f) == htlc(row)).unwrap();
+            assert_eq!(
+                (&row["status"], &row["out_msat"], &row["fee_msat"]),
+                (&last["status"], &last["out_msat"], &last["fee_msat"])
+            );
+        }
+        // Payments: one listed part per part sent, with the amounts its event gave.
+        let parts: Vec<&Value> = all
+            .iter()
+            .filter_map(|m| m["params"].get("sendpay_success").or_else(|| m["params"]["sendpay_failure"].get("data")))
+            .collect();
+        let sendpays = s.answer("listsendpays", &json!({"index": "created", "start": 0}), NOW).unwrap();
+        let sendpays = sendpays["payments"].as_array().unwrap();
+        assert_eq!(sendpays.len(), parts.len());
+        for (row, part) in sendpays.iter().zip(&parts) {
+            for k in ["id", "groupid", "partid", "payment_hash", "amount_msat", "amount_sent_msat"] {
+                assert_eq!(row[k], part[k], "{k}");
+            }
+        }
     }
 
     #[test]
