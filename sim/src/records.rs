@@ -101,10 +101,12 @@ impl Records {
             self.forward_event(&mut f.clone());
         }
         f["status"] = json!(status);
-        f["resolved_time"] = json!(at);
         if status == "local_failed" {
+            // lightningd records a refusal with no resolution time.
             f["failcode"] = json!(4103);
             f["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
+        } else {
+            f["resolved_time"] = json!(at);
         }
         self.forward_event(&mut f);
     }

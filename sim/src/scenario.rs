@@ -391,14 +391,12 @@ impl Scenario {
             body["status"] = json!("local_failed");
             body["failcode"] = json!(4103);
             body["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
-            body["resolved_time"] = json!(now);
             return vec![note("forward_event", body)];
         }
         if out.to_us_msat < out_msat || self.channels[a].to_us_msat + out_msat + fee > self.channels[a].capacity_msat {
             body["status"] = json!("local_failed");
             body["failcode"] = json!(4103);
             body["failreason"] = json!("WIRE_TEMPORARY_CHANNEL_FAILURE");
-            body["resolved_time"] = json!(now);
             return vec![note("forward_event", body)];
         }
         // Sent on: lightningd says so before the outcome.

@@ -363,6 +363,25 @@ fn operator_views(net: &Network, scid12: &str, scid23: &str) {
             && s.contains(&format!("session  settled {} · failed 1", fees.len()))
     });
     assert!(!s.lines().filter(|l| l.contains("settled ")).any(|l| l.contains('…')), "{s}");
+    // Today is l2's UTC day from its records (the monitor started after most of them).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let today = |t: f64| (t / 86_400.0).floor() as i64 == (now / 86_400.0).floor() as i64;
+    let all = l2.call("listforwards", json!({}));
+    let (mut settled, mut failed, mut fees_today) = (0, 0, 0);
+    for f in all["forwards"].as_array().unwrap() {
+        let t = f["resolved_time"].as_f64().or(f["received_time"].as_f64()).unwrap();
+        match f["status"].as_str().unwrap() {
+            "settled" if today(t) => {
+                settled += 1;
+                fees_today += f["fee_msat"].as_u64().unwrap();
+            }
+            "failed" | "local_failed" if today(t) => failed += 1,
+            _ => {}
+        }
+    }
+    let line = format!("today    settled {settled} · failed {failed} · ");
+    let s = tmux.wait_for("today from the node's records", |s| s.contains(&line));
+    assert!(has_line(&s, &[&line, &format!("fees {}", sat_text(fees_today))]), "{s}");
 
     // Peers by name, in the events view.
     tmux.keys(&["1"]);

@@ -22,16 +22,23 @@ pub enum Ask {
     Info,
     /// One step of a catch-up round.
     CatchUp(crate::catchup::Step),
+    /// One step of the walk back through the forwards for the days before the monitor.
+    Walk(crate::catchup::Step),
 }
 
 impl Ask {
+    /// Pages of the node's records: sent after the rest.
+    fn is_bulk(&self) -> bool {
+        matches!(self, Ask::CatchUp(_) | Ask::Walk(_))
+    }
+
     fn query(&self, id: u64) -> Query {
         let (method, params) = match self {
             Ask::Invoice(label) => ("listinvoices", json!({ "label": label })),
             Ask::Node(id) => ("listnodes", json!({ "id": id })),
             Ask::Channels => ("listpeerchannels", json!({})),
             Ask::Info => ("getinfo", json!({})),
-            Ask::CatchUp(step) => step.query(),
+            Ask::CatchUp(step) | Ask::Walk(step) => step.query(),
         };
         Query { id: json!(id), method: method.into(), params }
     }
@@ -74,7 +81,7 @@ impl Queries {
             return;
         }
         self.pending.insert(ask.clone());
-        if matches!(ask, Ask::CatchUp(_)) {
+        if ask.is_bulk() {
             // A round has at most one step per lane waiting: nothing to bound here.
             self.bulk.push_back(ask);
             return;
@@ -91,7 +98,7 @@ impl Queries {
     pub fn take_lines(&mut self) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
         loop {
-            let bulk_out = self.in_flight.values().filter(|(a, _)| matches!(a, Ask::CatchUp(_))).count();
+            let bulk_out = self.in_flight.values().filter(|(a, _)| a.is_bulk()).count();
             let next = if self.in_flight.len() >= MAX_QUERIES_IN_FLIGHT {
                 None
             } else if let Some(ask) = self.queue.pop_front() {

@@ -1065,3 +1065,52 @@ fn problems_are_one_per_subject_counted_and_resolved() {
     assert_eq!(forwards(&a), [(6, true)]);
     assert!(a.problem_rows().len() < 10, "{:?}", a.problem_rows());
 }
+
+/// Today is the node's UTC day, not what this monitor saw: a monitor opened after forwards
+/// earlier in the day reads them from `listforwards` (yesterday's stay yesterday's); a forward
+/// after that counts once, and one the records already had is not counted again.
+#[test]
+fn today_is_the_utc_day_of_the_node_records() {
+    use lnwatch_sim::records::Records;
+    let mut node = Records::default();
+    // T0 is 00:40 UTC: one forward yesterday, three today before the monitor starts.
+    node.forward("103x1x0", "105x1x1", 7_000_000, 7_000, "settled", T0 - 3_600.0);
+    node.forward("103x1x0", "105x1x1", 1_000_000, 1_000, "settled", T0 - 1_800.0);
+    node.forward("105x1x1", "103x1x0", 2_000_000, 0, "local_failed", T0 - 1_700.0);
+    node.forward("103x1x0", "105x1x1", 3_000_000, 3_000, "settled", T0 - 1_600.0);
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("run-1", true)]));
+    let days = &a.data.model.forwards.days;
+    assert!(matches!(days.coverage, lnwatch::model::days::Coverage::Walking { .. }));
+    answer_queries_from(&mut a, &node);
+    let days = &a.data.model.forwards.days;
+    assert_eq!(days.coverage, lnwatch::model::days::Coverage::Exact);
+    let today = days.today(T0);
+    assert_eq!((today.settled, today.local_failed, today.fees_msat, today.forwarded_msat), (2, 1, 4_000, 4_000_000));
+    let yesterday = days.last(2, T0)[0].1.clone();
+    assert_eq!((yesterday.settled, yesterday.fees_msat), (1, 7_000));
+    assert_eq!(today.channels["105x1x1"].fees_msat, 4_000);
+    // The same screen line the operator reads.
+    a.update(key('4'));
+    let screen = render_text(&mut a, 120, 40);
+    assert!(
+        screen.contains("today    settled 2 · failed 1 (1 here) · 67% ok · fees 4 sat · moved 4,000 sat"),
+        "{screen}"
+    );
+
+    // Live: a forward resolved after the walk counts; the records' last one replayed does not.
+    a.update(batch(vec![
+        forward(1, "offered", "103x1x0", "105x1x1", json!({"in_htlc_id": 9, "created_index": 5})),
+        forward(2, "settled", "103x1x0", "105x1x1", json!({"in_htlc_id": 9, "updated_index": 4, "resolved_time": T0})),
+        forward(
+            3,
+            "settled",
+            "103x1x0",
+            "105x1x1",
+            json!({"in_htlc_id": 3, "updated_index": 3, "resolved_time": T0 - 1_600.0, "fee_msat": 3_000}),
+        ),
+    ]));
+    let today = a.data.model.forwards.days.today(T0);
+    assert_eq!((today.settled, today.fees_msat), (3, 5_001));
+}

@@ -29,32 +29,6 @@ fn screen(mut app: App, msgs: Vec<Msg>, w: u16, h: u16) -> String {
     text(terminal.backend().buffer())
 }
 
-fn text(buf: &ratatui::buffer::Buffer) -> String {
-    let area = buf.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width(sym).saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn unicode_width(s: &str) -> usize {
-    use ratatui::text::Span;
-    Span::raw(s).width()
-}
-
 fn check(name: &str, build: impl Fn() -> (App, Vec<Msg>)) {
     for (w, h) in SIZES {
         let (app, msgs) = build();

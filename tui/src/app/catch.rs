@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::catchup::cursor::{self, Loaded};
 use lnwatch_shared::activity::PartStatus;
 
+use crate::catchup::walk::Walk;
 use crate::catchup::{Away, Cursor, Index, Item, Round, Step};
 
 use super::Effect;
@@ -61,6 +62,8 @@ pub struct CatchUp {
     unanswered: bool,
     /// What the latest finished round brought, for tests and the header.
     pub last: Option<Away>,
+    /// The walk back through the forwards for the days before this connection.
+    walk: Option<Walk>,
 }
 
 impl App {
@@ -80,6 +83,35 @@ impl App {
             return;
         }
         self.start_round(Why::Away);
+    }
+
+    /// A hello: the days of the last month are read again from the node's forwards (what was
+    /// counted is forgotten; events from now on wait for the walk's boundary).
+    pub(super) fn walk_on_hello(&mut self) {
+        let (walk, step) = Walk::start(&mut self.data.model.forwards.days, crate::model::days::KEPT, self.now);
+        self.catchup.walk = Some(walk);
+        self.queries.ask(Ask::Walk(step));
+    }
+
+    /// The node's answer to a step of the walk.
+    pub(super) fn walked(&mut self, step: &Step, result: &serde_json::Value) {
+        let Some(walk) = self.catchup.walk.as_mut() else { return };
+        if let Some(next) = walk.answer(step, result, &mut self.data.model.forwards.days) {
+            self.queries.ask(Ask::Walk(next));
+        }
+    }
+
+    /// The node refused a step of the walk, or its answer was too large.
+    pub(super) fn walk_failed(&mut self, step: &Step, message: &str, too_large: bool) {
+        let Some(walk) = self.catchup.walk.as_mut() else { return };
+        let days = &mut self.data.model.forwards.days;
+        if too_large {
+            if let Some(next) = walk.too_large(step, days) {
+                self.queries.ask(Ask::Walk(next));
+            }
+        } else {
+            walk.failed(days, message);
+        }
     }
 
     /// The cursor file, read.

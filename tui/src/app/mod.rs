@@ -285,10 +285,12 @@ impl App {
         self.link.tick(now);
         // A question the plugin never answered (a line it dropped, an old plugin) frees its
         // slot; a catch-up step that got no answer ends its lane, said like a refusal.
+        let late = format!("no answer within {:.0} s", crate::queries::ANSWER_WITHIN);
         for ask in self.queries.tick(now) {
-            if let Ask::CatchUp(step) = ask {
-                let within = crate::queries::ANSWER_WITHIN;
-                self.catch_step_failed(&step, &format!("no answer within {within:.0} s"));
+            match ask {
+                Ask::CatchUp(step) => self.catch_step_failed(&step, &late),
+                Ask::Walk(step) => self.walk_failed(&step, &late, false),
+                _ => {}
             }
         }
         // The node confirms what the notifications said about channels, and adds what they do
@@ -326,6 +328,7 @@ impl App {
                 self.data.model.channels.refreshing(self.now);
                 let node = self.link.hello.as_ref().and_then(|h| h.node_id.clone());
                 self.catch_up_on_hello(node.as_deref());
+                self.walk_on_hello();
             }
             Received::Frame(Frame::Peers(p)) => {
                 for peer in &p.peers {
@@ -355,6 +358,7 @@ impl App {
                     }
                 }
                 Some(Ask::CatchUp(step)) => self.caught(&step, &r.result),
+                Some(Ask::Walk(step)) => self.walked(&step, &r.result),
                 None => {}
             },
             Received::Frame(Frame::Error(e)) => {
@@ -372,6 +376,10 @@ impl App {
                         self.catch_step_too_large(&step)
                     }
                     Some(Ask::CatchUp(step)) => self.catch_step_failed(&step, &e.message),
+                    Some(Ask::Walk(step)) => {
+                        let too_large = e.code == lnwatch_shared::frame::query_error::TOO_LARGE;
+                        self.walk_failed(&step, &e.message, too_large)
+                    }
                     _ => {}
                 }
             }

@@ -12,6 +12,7 @@
 //! `limit`. A first run (no cursor) only learns the current indexes: nothing is "missed" yet.
 
 pub mod cursor;
+pub mod walk;
 
 use std::collections::HashMap;
 

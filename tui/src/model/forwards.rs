@@ -1,11 +1,12 @@
 //! Forwards: one row per HTLC routed through the node (its offered and resolved events merged),
-//! totals for the session and for the current UTC day, and forwards per minute for the last
-//! hour.
+//! totals for the session, the UTC days of the last month ([`Days`], exact against the node's
+//! records) and forwards per minute for the last hour.
 
 use std::collections::{HashMap, VecDeque};
 
 use lnwatch_shared::activity::Forward;
 
+use super::days::Days;
 use super::ledger::{Index, Ledger};
 
 /// Minutes the per-minute counts cover.
@@ -82,9 +83,8 @@ pub struct Forwards {
     next_order: u64,
     max_rows: usize,
     pub session: Totals,
-    pub today: Totals,
-    /// The UTC day `today` counts (days since 1970).
-    day: i64,
+    /// By UTC day: the node's records up to a boundary, then what this monitor learns.
+    pub days: Days,
     /// Resolved forwards per minute, newest last: (minute since 1970, settled, failed).
     minutes: VecDeque<(i64, u64, u64)>,
     /// Resolutions counted, by the node's indexes: counted once even after their row is gone.
@@ -99,8 +99,7 @@ impl Forwards {
             next_order: 0,
             max_rows: max_rows.max(1),
             session: Totals::default(),
-            today: Totals::default(),
-            day: 0,
+            days: Days::new(0.0),
             minutes: VecDeque::new(),
             counted: Ledger::default(),
         }
@@ -161,18 +160,8 @@ impl Forwards {
     }
 
     fn count(&mut self, f: &Forward, time: f64) {
-        let day = (time / 86_400.0).floor() as i64;
-        if day != self.day {
-            if day < self.day {
-                // A forward resolved on an earlier day (replayed late): the session counts it.
-                self.session.add(f);
-                return;
-            }
-            self.day = day;
-            self.today = Totals::default();
-        }
         self.session.add(f);
-        self.today.add(f);
+        self.days.changed(f, time);
         let minute = (time / 60.0).floor() as i64;
         let settled = u64::from(f.status == "settled");
         let newest = self.minutes.back().map(|(m, _, _)| *m);
@@ -202,11 +191,6 @@ impl Forwards {
                 self.minutes.iter().find(|(x, _, _)| *x == m).map_or((0, 0), |(_, s, f)| (*s, *f))
             })
             .collect()
-    }
-
-    /// Today's totals as of `now`: empty once the day has turned.
-    pub fn today(&self, now: f64) -> Option<&Totals> {
-        ((now / 86_400.0).floor() as i64 == self.day).then_some(&self.today)
     }
 
     pub fn clear(&mut self) {
@@ -274,17 +258,17 @@ mod tests {
         assert_eq!(f.rows().len(), 3);
         assert_eq!(f.rows()[0].f.status, "settled");
         assert_eq!(f.rows()[0].f.created_index, Some(7), "the offer's fields survive the resolution");
-        let t = f.today(day + 130.0).unwrap();
+        let t = f.days.today(day + 130.0);
         assert_eq!((t.settled, t.local_failed, t.failed, t.fees_msat), (1, 1, 1, 10));
         assert_eq!(t.success_percent().map(|p| p.round()), Some(33.0));
-        assert_eq!(t.busiest_pair(), Some(("103x1x0", "105x1x0", 1)));
+        assert_eq!(f.session.busiest_pair(), Some(("103x1x0", "105x1x0", 1)));
         let pm = f.per_minute(day + 130.0);
         assert_eq!(pm.len(), MINUTES);
         assert_eq!(pm[MINUTES - 2..], [(1, 1), (0, 1)]);
         // The next day starts from zero; the session goes on.
-        assert!(f.today(day + 86_400.0).is_none());
+        assert_eq!(f.days.today(day + 86_400.0).resolved(), 0);
         f.apply(&fwd("settled", 4, 5), day + 86_400.0 + 1.0);
-        assert_eq!(f.today(day + 86_401.0).unwrap().settled, 1);
+        assert_eq!(f.days.today(day + 86_401.0).settled, 1);
         assert_eq!(f.session.settled, 2);
     }
 

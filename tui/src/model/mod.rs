@@ -3,6 +3,7 @@
 //! [`crate::views`] read it and the app feeds it each event's [`Note`] once, on arrival.
 
 pub mod channels;
+pub mod days;
 pub mod forwards;
 pub mod ledger;
 pub mod payments;

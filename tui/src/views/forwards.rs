@@ -13,6 +13,7 @@ use super::{Ctx, View};
 use crate::clock::clock;
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
+use crate::model::days::Coverage;
 use crate::model::forwards::{ForwardRow, MINUTES, Totals};
 use crate::state::Data;
 use crate::summary::{Outcome, sat};
@@ -27,18 +28,39 @@ fn outcome(status: &str) -> Outcome {
     }
 }
 
-/// `settled 12 · failed 3 (2 here) · 80% ok · fees 12.345 sat`
-fn totals_line(name: &str, t: Option<&Totals>) -> String {
-    let Some(t) = t.filter(|t| t.resolved() > 0) else { return format!("{name:8} no forwards yet") };
-    let failed = t.failed + t.local_failed;
-    let here = if t.local_failed > 0 { format!(" ({} here)", t.local_failed) } else { String::new() };
+/// `settled 12 · failed 3 (2 here) · 80% ok · fees 12.345 sat · moved 1,000 sat`, from
+/// (settled, failed downstream, refused here, fees, moved).
+fn totals_line(name: &str, (settled, failed, here, fees, moved): (u64, u64, u64, u64, u64)) -> String {
+    let resolved = settled + failed + here;
+    if resolved == 0 {
+        return format!("{name:8} no forwards");
+    }
+    let here_words = if here > 0 { format!(" ({here} here)") } else { String::new() };
     format!(
-        "{name:8} settled {} · failed {failed}{here} · {:.0}% ok · fees {} · moved {}",
-        t.settled,
-        t.success_percent().unwrap_or(0.0),
-        sat(t.fees_msat),
-        sat(t.volume_msat)
+        "{name:8} settled {settled} · failed {}{here_words} · {:.0}% ok · fees {} · moved {}",
+        failed + here,
+        settled as f64 * 100.0 / resolved as f64,
+        sat(fees),
+        sat(moved)
     )
+}
+
+fn session(t: &Totals) -> (u64, u64, u64, u64, u64) {
+    (t.settled, t.failed, t.local_failed, t.fees_msat, t.volume_msat)
+}
+
+/// Today's line: the UTC day from the node's records, or said to be partial.
+fn today_line(cx: &Ctx) -> String {
+    let days = &cx.data.model.forwards.days;
+    let d = days.today(cx.now);
+    let line = totals_line("today", (d.settled, d.failed, d.local_failed, d.fees_msat, d.forwarded_msat));
+    match &days.coverage {
+        Coverage::Exact => line,
+        Coverage::Walking { rows } => {
+            format!("today    reading the node's forwards… ({} read)", crate::summary::count(*rows, "forward"))
+        }
+        Coverage::Since { since, why } => format!("{line} · since {} UTC only: {why}", clock(*since)),
+    }
 }
 
 /// The failure in words and whose it is, with the hint for refusals here.
@@ -69,7 +91,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
             format!("busiest  {} → {} · {n} settled ({i} → {o})", name(i), name(o))
         },
     );
-    let lines: Vec<Line> = [totals_line("session", Some(&fw.session)), totals_line("today", fw.today(cx.now)), busiest]
+    let lines: Vec<Line> = [totals_line("session", session(&fw.session)), today_line(cx), busiest]
         .into_iter()
         .map(|l| Line::from(one_line(&l, top.width.saturating_sub(2) as usize)))
         .collect();

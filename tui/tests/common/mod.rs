@@ -252,3 +252,34 @@ pub fn routing_node(app: &mut App) {
     ]));
     answer_queries(app);
 }
+
+/// The screen as text, one line per row, wide characters once.
+pub fn text(buf: &ratatui::buffer::Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = ratatui::text::Span::raw(sym).width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Draws the app once on a `w`×`h` screen, as the main loop does, and returns the text.
+pub fn render_text(app: &mut App, w: u16, h: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    app.update(Msg::Resize(w, h));
+    app.prepare();
+    terminal.draw(|f| lnwatch::ui::render(app, f)).unwrap();
+    text(terminal.backend().buffer())
+}
