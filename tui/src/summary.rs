@@ -29,7 +29,7 @@ pub fn sats(msat: u64) -> String {
     group(msat / 1000)
 }
 
-fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -5,6 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use crate::keymap::Action;
@@ -46,24 +47,81 @@ impl Theme {
     }
 }
 
+/// `spans` as one line of at most `width` columns: what does not fit is cut with `…`, never
+/// silently (a number cut at the edge would read as a smaller one).
+pub fn fit_line(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let total: usize = spans.iter().map(Span::width).sum();
+    if total <= width {
+        return Line::from(spans);
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = span.width();
+        if used + w < width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let cut = lnwatch_shared::sanitize::one_line(&span.content, width - used);
+        out.push(Span::styled(cut, span.style));
+        break;
+    }
+    Line::from(out)
+}
+
 pub fn block(title: String, focused: bool, t: &Theme) -> Block<'static> {
     Block::default().borders(Borders::ALL).border_style(t.border(focused)).title(title)
 }
 
-/// A column of a list pane; narrow panes drop the ones not `shown`.
+/// A column of a list pane; narrow panes drop the ones not `shown`, and [`list`] drops
+/// optional ones, highest rank first, until the rest fit whole.
 pub struct Col {
     pub title: &'static str,
     pub width: Constraint,
     pub shown: bool,
+    /// 0: always drawn; otherwise dropped before columns of lower rank when space is short.
+    pub drop_rank: u8,
 }
 
 pub fn col(title: &'static str, width: Constraint) -> Col {
-    Col { title, width, shown: true }
+    Col { title, width, shown: true, drop_rank: 0 }
 }
 
 impl Col {
     pub fn when(self, shown: bool) -> Col {
         Col { shown, ..self }
+    }
+
+    /// Dropped when the columns do not fit, before those of a lower `rank`.
+    pub fn optional(self, rank: u8) -> Col {
+        Col { drop_rank: rank, ..self }
+    }
+
+    fn least(&self) -> u16 {
+        match self.width {
+            Constraint::Length(n) | Constraint::Min(n) => n,
+            _ => 0,
+        }
+    }
+}
+
+/// Which of `cols` are drawn in `width` columns: the shown ones, less the optional ones that
+/// must go (highest rank first) for the others to fit whole, one column apart.
+pub fn fitted(cols: &[Col], width: u16) -> Vec<bool> {
+    let mut shown: Vec<bool> = cols.iter().map(|c| c.shown).collect();
+    loop {
+        let n = shown.iter().filter(|s| **s).count() as u16;
+        let need: u16 = cols.iter().zip(&shown).filter(|(_, s)| **s).map(|(c, _)| c.least()).sum::<u16>();
+        if need + n.saturating_sub(1) <= width {
+            return shown;
+        }
+        let next =
+            cols.iter().enumerate().filter(|(i, c)| shown[*i] && c.drop_rank > 0).max_by_key(|(_, c)| c.drop_rank);
+        match next {
+            Some((i, _)) => shown[i] = false,
+            None => return shown,
+        }
     }
 }
 
@@ -89,13 +147,14 @@ pub fn list(
     if area.width == 0 || area.height == 0 {
         return;
     }
+    let keep = fitted(cols, area.width.saturating_sub(2));
     let rows: Vec<Row> = rows
         .into_iter()
         .map(|(cells, style)| {
-            Row::new(cells.into_iter().zip(cols).filter(|(_, c)| c.shown).map(|(cell, _)| cell)).style(style)
+            Row::new(cells.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(cell, _)| cell)).style(style)
         })
         .collect();
-    let shown: Vec<&Col> = cols.iter().filter(|c| c.shown).collect();
+    let shown: Vec<&Col> = cols.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect();
     let table = Table::new(rows, shown.iter().map(|c| c.width))
         .header(Row::new(shown.iter().map(|c| c.title)).style(t.dim()))
         .block(block(title, focused, t));

@@ -356,3 +356,69 @@ fn a_held_list_says_so_and_g_follows_again() {
     };
     assert!(again.lines().any(|l| l.contains("Forwards 3") && l.contains("following")), "{again}");
 }
+
+/// Numeric tokens of a screen line (digits with separators), each with whether an ellipsis
+/// follows it (a cell cut with a sign).
+fn numbers(line: &str) -> Vec<(String, bool)> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == ',' || chars[j] == '.') {
+            j += 1;
+        }
+        let token: String = chars[i..j].iter().collect();
+        // Digits running into letters are an id (`0357f7…`, `103x1x0`), not a number.
+        if !chars.get(j).is_some_and(|c| c.is_alphanumeric()) {
+            out.push((token, chars.get(j) == Some(&'…')));
+        }
+        i = j;
+    }
+    out
+}
+
+/// Every view at every width from 60 to 120 columns: no number is cut without a sign. A number
+/// drawn whole on a wide screen may be shortened with a unit, its column dropped, or its cell
+/// end in `…`; never shown as a bare prefix of itself (`69,13` for `69,138`).
+#[test]
+fn no_view_cuts_a_number_at_any_width() {
+    let mut app = routing_app();
+    // Amounts of every size, in every view.
+    app.update(batch(vec![
+        invoice_created(30, "big-one", Some(69_138_000)),
+        invoice_created(31, "small", Some(489_930)),
+        forward(
+            32,
+            "settled",
+            "103x1x0",
+            "105x1x1",
+            json!({"in_htlc_id": 32, "out_msat": 1_234_567_891u64,
+            "in_msat": 1_234_580_000u64, "fee_msat": 12_109, "resolved_time": T0 + 32.0}),
+        ),
+    ]));
+    for (view, k) in [("events", '1'), ("overview", '2'), ("channels", '3'), ("forwards", '4'), ("payments", '5')] {
+        app.update(key(k));
+        let wide: std::collections::HashSet<String> =
+            render_text(&mut app, 240, 24).lines().flat_map(numbers).map(|(n, _)| n).collect();
+        for w in 60..=120 {
+            let s = render_text(&mut app, w, 24);
+            for line in s.lines() {
+                for (n, cut_with_sign) in numbers(line) {
+                    let bare_prefix =
+                        !wide.contains(&n) && wide.iter().any(|full| full.len() > n.len() && full.starts_with(&n));
+                    let dangling = n.ends_with(',') || n.ends_with('.');
+                    assert!(
+                        cut_with_sign || !(bare_prefix || dangling),
+                        "{view} at {w} columns cuts a number to {n:?}:\n{line}\n\n{s}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -20,7 +20,7 @@ pub fn render(app: &App, f: &mut Frame) {
     let theme = Theme { color: app.color };
     let area = f.area();
     let crate::layout::Areas { header, footer, body, topics, events, peers, invoices } = crate::layout::areas(area);
-    f.render_widget(Paragraph::new(header_line(app, &theme)), header);
+    f.render_widget(Paragraph::new(header_line(app, header.width, &theme)), header);
     f.render_widget(Paragraph::new(footer_line(app, footer.width, &theme)), footer);
 
     match crate::views::of(app.focus.view()) {
@@ -45,7 +45,7 @@ pub fn render(app: &App, f: &mut Frame) {
     }
 }
 
-fn header_line(app: &App, t: &Theme) -> Line<'static> {
+fn header_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
     let mut spans = vec![
         Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD)),
         Span::styled(format!("{} ", crate::views::name(app.focus)), t.warn()),
@@ -78,7 +78,8 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
     let link = &app.link;
     if link.missed > 0 {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(format!("⚠ {} missed in {} gaps", link.missed, link.gaps), t.bad()));
+        let gaps = crate::summary::count(link.gaps, "gap");
+        spans.push(Span::styled(format!("⚠ {} missed in {gaps}", crate::summary::group(link.missed)), t.bad()));
     }
     if link.bad_lines > 0 {
         spans.push(Span::styled(format!("  {} unreadable lines", link.bad_lines), t.warn()));
@@ -104,7 +105,7 @@ fn header_line(app: &App, t: &Theme) -> Line<'static> {
         spans.push(Span::styled(format!("  outages {}", link.outages), t.dim()));
     }
     spans.push(Span::styled(format!("  {}", sanitize(&link.socket)), t.dim()));
-    Line::from(spans)
+    crate::widgets::fit_line(spans, width as usize)
 }
 
 /// Where lnwatch-plugin listens, said from a socket that is not its: next to a node's

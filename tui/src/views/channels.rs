@@ -64,20 +64,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let cap_w = width_of(&|c| amount(c.capacity_msat), 8);
     let ours_w = width_of(&|c| amount(c.local_msat), 7);
     let theirs_w = width_of(&|c| amount(c.remote_msat()), 7);
-    let with_theirs = inner_w >= 78;
-    let with_htlcs = inner_w >= 86;
-    let with_id = inner_w >= 60;
-    // state 15, peer 16, scid 13, for 6, capacity, ours, theirs, htlcs 5, gaps.
-    let fixed = 15
-        + 16
-        + if with_id { 14 } else { 0 }
-        + 7
-        + cap_w
-        + 1
-        + ours_w
-        + 1
-        + if with_theirs { theirs_w + 1 } else { 0 }
-        + if with_htlcs { 6 } else { 0 };
+    // state 15, peer 16, scid 13, for 6, capacity, ours, theirs, htlcs 5, one apart; the
+    // list drops what does not fit (the bar first, then theirs, for, scid, htlcs).
+    let fixed = 15 + 1 + 16 + 1 + 13 + 1 + 6 + 1 + cap_w + 1 + ours_w + 1 + theirs_w + 1 + 5;
     let spare = inner_w.saturating_sub(fixed + 1);
     // The bar and the note (who closed, peer down) share what is left.
     let bar_w = if spare >= 8 { (spare / 2).clamp(8, 20) } else { 0 };
@@ -119,13 +108,13 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let cols = [
         col("state", Constraint::Length(15)),
         col("peer", Constraint::Length(16)),
-        col("scid", Constraint::Length(13)).when(with_id),
-        col("for", Constraint::Length(6)),
+        col("scid", Constraint::Length(13)).optional(4),
+        col("for", Constraint::Length(6)).optional(5),
         col("capacity", Constraint::Length(cap_w as u16)),
-        col("balance", Constraint::Length(bar_w as u16)).when(with_bar),
+        col("balance", Constraint::Length(bar_w as u16)).when(with_bar).optional(7),
         col("ours", Constraint::Length(ours_w as u16)),
-        col("theirs", Constraint::Length(theirs_w as u16)).when(with_theirs),
-        col("htlcs", Constraint::Length(5)).when(with_htlcs),
+        col("theirs", Constraint::Length(theirs_w as u16)).optional(6),
+        col("htlcs", Constraint::Length(5)).optional(3),
         col("", Constraint::Min(0)).when(note_w > 0),
     ];
     list(f, area, t, title, cx.focused, &cols, rows);

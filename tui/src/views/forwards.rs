@@ -122,9 +122,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let amount = |m: Option<u64>| m.map_or_else(|| "?".into(), sat);
     let amount_w = shown.iter().map(|r| amount(r.f.amount_msat()).chars().count()).max().unwrap_or(0).max(6);
     let fee_w = shown.iter().map(|r| amount(r.f.fee_msat).chars().count()).max().unwrap_or(0).max(3);
-    let with_time = inner_w >= 70;
     let peer_w = if inner_w >= 110 { 16 } else { 12 };
-    let fixed = if with_time { 9 } else { 0 } + 15 + 2 * (peer_w + 1) + 2 + amount_w + 1 + fee_w + 1;
+    // The list drops what does not fit: the reason, then the time, then where it came from.
+    let fixed = 9 + 15 + (peer_w + 1) + (peer_w + 3) + amount_w + 1 + fee_w + 1;
     let reason_w = inner_w.saturating_sub(fixed).max(1);
     let focused = cx.focused;
     let rows = shown
@@ -141,8 +141,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(clock(r.time)),
                 Cell::from(caught_up(&fwd.status, r.caught_up)).style(outcome_style(outcome(&fwd.status), t)),
                 Cell::from(one_line(&name(&fwd.in_channel), peer_w)),
-                Cell::from("→"),
-                Cell::from(one_line(&name(&fwd.out_channel), peer_w)),
+                Cell::from(format!("→ {}", one_line(&name(&fwd.out_channel), peer_w))),
                 Cell::from(format!("{:>amount_w$}", amount(fwd.amount_msat()))),
                 Cell::from(format!("{fee:>fee_w$}")),
                 Cell::from(one_line(&reason(r), reason_w)),
@@ -154,14 +153,13 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
         })
         .collect();
     let cols = [
-        col("UTC", Constraint::Length(8)).when(with_time),
+        col("UTC", Constraint::Length(8)).optional(2),
         col("status", Constraint::Length(14)),
-        col("in", Constraint::Length(peer_w as u16)),
-        col("", Constraint::Length(1)),
-        col("out", Constraint::Length(peer_w as u16)),
+        col("in", Constraint::Length(peer_w as u16)).optional(1),
+        col("  out", Constraint::Length(peer_w as u16 + 2)),
         col("amount", Constraint::Length(amount_w as u16)),
         col("fee", Constraint::Length(fee_w as u16)),
-        col("reason", Constraint::Min(1)),
+        col("reason", Constraint::Min(1)).optional(3),
     ];
     list(f, rest, t, title, focused, &cols, rows);
 }
