@@ -122,8 +122,28 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     w1.wait_event("block_added", |_| true);
     w1.wait_event("balance_snapshot", |_| true);
 
+    // A monitor on l1 from before it has any peer: gossip about l2 comes minutes later.
+    let early = tmux_available().then(|| {
+        let cmd =
+            format!("NO_COLOR=1 {} --lightning-dir {}", workspace_bin("lnwatch").display(), net.node(L1).dir.display());
+        Tmux::start(&cmd, 120, 40)
+    });
+
     // Funds, two channels, and gossip so that l1 can route through l2 to l3.
     let (scid12, scid23) = route_through_l2(&mut net);
+
+    // The monitor names l2 within 30 s of l1's gossip having l2's announcement (it asks again
+    // while the alias is unknown).
+    if let Some(tmux) = early {
+        let alias2 = net.node(L2).call("getinfo", json!({}))["alias"].as_str().unwrap().to_owned();
+        wait_until("l2's node announcement at l1", Duration::from_secs(60), || {
+            net.node(L1).call("listnodes", json!({ "id": id2 }))["nodes"][0]["alias"].as_str().map(|_| ())
+        });
+        tmux.wait_within("l2 named at l1 within 30 s of gossip", Duration::from_secs(30), |s| {
+            has_line(s, &["●", &alias2])
+        });
+        tmux.keys(&["q"]);
+    }
 
     w2.wait_event("connect", |p| p["connect"]["id"] == id1 && p["connect"]["direction"] == "in");
     w2.wait_event("connect", |p| p["connect"]["id"] == id3 && p["connect"]["direction"] == "out");

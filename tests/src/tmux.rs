@@ -68,7 +68,12 @@ impl Tmux {
 
     /// Waits until the screen satisfies `cond`; panics with the screen if it never does.
     pub fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        self.wait_within(what, Duration::from_secs(15), cond)
+    }
+
+    /// [`Tmux::wait_for`], for at most `within`: for what the monitor promises to show by then.
+    pub fn wait_within(&self, what: &str, within: Duration, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
         loop {
             let s = self.screen();
             if cond(&s) {

@@ -16,6 +16,7 @@ use crate::catchup::cursor::{self, Loaded};
 use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round};
 use crate::cli::SinceArgs;
 use crate::clock::clock;
+use crate::model::channels::Channels;
 use crate::model::forwards::Forwards;
 use crate::model::payments::{PayResult, Payments};
 use crate::queries::{Ask, Queries};
@@ -107,6 +108,88 @@ impl Conn {
     fn send(&mut self, lines: Vec<Vec<u8>>) -> Result<(), String> {
         lines.iter().try_for_each(|l| self.writer.write_all(l)).map_err(|e| e.to_string())
     }
+
+    /// Sends what `queries` holds and hands each answer (or refusal) to `answer`, which may ask
+    /// more, until nothing is left; a busy plugin is asked again (after a moment when it holds
+    /// as many unread answers as it allows).
+    fn exchange(
+        &mut self,
+        queries: &mut Queries,
+        mut answer: impl FnMut(Ask, Result<&Value, &lnwatch_shared::frame::QueryError>, &mut Queries),
+    ) -> Result<(), String> {
+        loop {
+            self.send(queries.take_lines())?;
+            if queries.pending() == 0 {
+                return Ok(());
+            }
+            let frame = self.next_frame(Instant::now() + self.timeout)?;
+            let (id, result) = match &frame {
+                Frame::Result(r) => (&r.id, Ok(&r.result)),
+                Frame::Error(e) => (&e.id, Err(e)),
+                _ => continue,
+            };
+            let Some(ask) = queries.answered(id) else { continue };
+            match result {
+                Err(e) if e.code == query_error::BUSY => queries.ask(ask),
+                Err(e) if e.code == query_error::OVERLOADED => {
+                    std::thread::sleep(Duration::from_millis(500));
+                    queries.ask(ask);
+                }
+                result => answer(ask, result, queries),
+            }
+        }
+    }
+
+    /// Names for what a round found: each channel's peer (from `listpeerchannels`) and each
+    /// node by its alias (`listnodes`), where the node's gossip has one.
+    fn names(&mut self, found: &Found, queries: &mut Queries) -> Result<Names, String> {
+        let mut names = Names::default();
+        queries.ask(Ask::Channels);
+        self.exchange(queries, |ask, answer, _| {
+            if let (Ask::Channels, Ok(result)) = (ask, answer) {
+                names.channels.refresh(result);
+            }
+        })?;
+        let forwards = found.forwards.iter().flat_map(|f| f.rows().iter());
+        let channels = forwards.flat_map(|r| [r.f.in_channel.as_deref(), r.f.out_channel.as_deref()]).flatten();
+        let peers = channels.filter_map(|c| names.channels.find(c).and_then(|c| c.peer_id.clone()));
+        let destinations = found.payments.iter().flat_map(|p| p.iter()).filter_map(|p| p.destination.clone());
+        let ids: std::collections::BTreeSet<String> = peers.chain(destinations).collect();
+        for id in &ids {
+            names.nodes.wants(id, 0.0);
+            queries.ask(Ask::Node(id.clone()));
+        }
+        self.exchange(queries, |ask, answer, _| {
+            if let (Ask::Node(id), Ok(result)) = (ask, answer) {
+                names.nodes.answered(&id, result);
+            }
+        })?;
+        Ok(names)
+    }
+}
+
+/// Who is who in the report: channels' peers and nodes' aliases.
+#[derive(Default)]
+struct Names {
+    channels: Channels,
+    nodes: crate::model::names::Names,
+}
+
+impl Names {
+    /// The peer of a channel, by alias when known.
+    fn peer_alias(&self, channel: Option<&str>) -> Option<&str> {
+        let peer = self.channels.find(channel?)?.peer_id.as_deref()?;
+        self.nodes.alias(peer)
+    }
+
+    /// `river-hub (103x1x0)`, or the channel alone.
+    fn channel(&self, channel: Option<&str>) -> String {
+        let scid = channel.unwrap_or("?");
+        match self.peer_alias(channel) {
+            Some(alias) => format!("{alias} ({scid})"),
+            None => scid.to_owned(),
+        }
+    }
 }
 
 /// Runs one round and returns the report to print.
@@ -145,29 +228,13 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
     let mut queries = Queries::new(0.0);
     steps.into_iter().for_each(|s| queries.ask(Ask::CatchUp(s)));
     let started = Instant::now();
-    while !round.done() {
-        conn.send(queries.take_lines())?;
-        if queries.pending() == 0 {
-            break;
-        }
-        let frame = conn.next_frame(Instant::now() + timeout)?;
-        let (id, answer) = match &frame {
-            Frame::Result(r) => (&r.id, Ok(&r.result)),
-            Frame::Error(e) => (&e.id, Err(e)),
-            _ => continue,
-        };
-        let Some(Ask::CatchUp(step)) = queries.answered(id) else { continue };
+    conn.exchange(&mut queries, |ask, answer, queries| {
+        let Ask::CatchUp(step) = ask else { return };
         let next = match answer {
             Ok(result) => {
                 let (items, next) = round.answer(&step, result);
                 items.into_iter().for_each(|i| found.add(i));
                 next
-            }
-            Err(e) if e.code == query_error::BUSY => vec![step],
-            Err(e) if e.code == query_error::OVERLOADED => {
-                // The plugin holds as many unread answers as it allows: a moment, then again.
-                std::thread::sleep(Duration::from_millis(500));
-                vec![step]
             }
             Err(e) if e.code == query_error::TOO_LARGE => round.too_large(&step),
             Err(e) => {
@@ -176,7 +243,8 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
             }
         };
         next.into_iter().for_each(|s| queries.ask(Ask::CatchUp(s)));
-    }
+    })?;
+    let names = conn.names(&found, &mut queries)?;
     let took = started.elapsed();
     let after = round.cursor().clone();
     if !args.keep && round.learnt() {
@@ -190,8 +258,17 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
         let name = s.name();
         warnings.push(format!("capped: {n} older {name} not fetched (list{name} has them)"));
     }
-    let report =
-        Report { node: &node, name: &args.cursor, first_run: round.first_run, before, after, found, warnings, took };
+    let report = Report {
+        node: &node,
+        name: &args.cursor,
+        first_run: round.first_run,
+        before,
+        after,
+        found,
+        names,
+        warnings,
+        took,
+    };
     Ok(if args.json { report.json() } else { report.text() })
 }
 
@@ -202,6 +279,7 @@ struct Report<'a> {
     before: Option<Cursor>,
     after: Cursor,
     found: Found,
+    names: Names,
     warnings: Vec<String>,
     took: Duration,
 }
@@ -220,7 +298,9 @@ impl Report<'_> {
             .forwards()
             .map(|r| {
                 let f = &r.f;
+                let alias = |c: &Option<String>| self.names.peer_alias(c.as_deref());
                 json!({"status": f.status, "in_channel": f.in_channel, "out_channel": f.out_channel,
+                    "in_peer_alias": alias(&f.in_channel), "out_peer_alias": alias(&f.out_channel),
                     "in_htlc_id": f.in_htlc_id, "in_msat": f.in_msat, "out_msat": f.out_msat, "fee_msat": f.fee_msat,
                     "failcode": f.failcode, "failreason": f.failreason, "received_time": f.received_time,
                     "resolved_time": f.resolved_time})
@@ -229,7 +309,9 @@ impl Report<'_> {
         let payments: Vec<Value> = self
             .payments()
             .map(|p| {
-                json!({"payment_hash": p.payment_hash, "destination": p.destination, "result": p.result().word(),
+                let alias = p.destination.as_deref().and_then(|d| self.names.nodes.alias(d));
+                json!({"payment_hash": p.payment_hash, "destination": p.destination, "destination_alias": alias,
+                    "result": p.result().word(),
                     "amount_msat": p.amount_msat(), "sent_msat": p.sent_msat(), "parts": p.parts.len(),
                     "first": p.first, "last": p.last})
             })
@@ -291,8 +373,8 @@ impl Report<'_> {
                 "{} forward {} {} → {} {}{fee}{why}",
                 when(Some(r.time)),
                 one(&f.status),
-                one(f.in_channel.as_deref().unwrap_or("?")),
-                one(f.out_channel.as_deref().unwrap_or("?")),
+                one(&self.names.channel(f.in_channel.as_deref())),
+                one(&self.names.channel(f.out_channel.as_deref())),
                 f.amount_msat().map_or_else(|| "?".into(), sat),
             ));
         }
@@ -302,7 +384,7 @@ impl Report<'_> {
                 when(Some(p.first)),
                 p.result().word(),
                 p.amount_msat().map_or_else(|| "?".into(), sat),
-                one(&p.destination.as_deref().map(short_id).unwrap_or_else(|| "?".into())),
+                one(&p.destination.as_deref().map(|d| self.names.nodes.name(d)).unwrap_or_else(|| "?".into())),
             ));
         }
         lines(out)

@@ -12,9 +12,6 @@ use crate::catchup::{InvoiceRow, Item, Subsystem};
 use crate::model::Model;
 use crate::store::Store;
 
-/// Aliases kept at most: one per peer ever seen is far below this.
-const MAX_ALIASES: usize = 10_000;
-
 /// An invoice as the feed shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
@@ -64,11 +61,8 @@ pub struct Data {
     pub store: Store,
     pub peers: PeerTable,
     pub invoices: Ring<Invoice>,
-    /// Node aliases from gossip (`listnodes`), by id; bounded by the peers asked about.
-    pub aliases: std::collections::HashMap<String, String>,
-    /// When each alias was last asked for: a peer that reconnects later is asked again, so a
-    /// changed alias shows up.
-    pub aliases_asked: std::collections::HashMap<String, f64>,
+    /// Node aliases from gossip (`listnodes`), and when to ask again.
+    pub names: crate::model::names::Names,
     /// Channels, forwards, payments, counters and problems.
     pub model: Model,
 }
@@ -89,8 +83,7 @@ impl Data {
             store: Store::new(history, topics),
             peers: PeerTable::new(),
             invoices: Ring::new(history),
-            aliases: Default::default(),
-            aliases_asked: Default::default(),
+            names: Default::default(),
             model: Model::new(history),
         }
     }
@@ -176,29 +169,31 @@ impl Data {
         Some(self.count_paid(newly_paid))
     }
 
-    /// Merges a `listnodes` answer: each node's alias, when it has announced one.
-    pub fn node_details(&mut self, result: &Value) {
-        for node in result.get("nodes").and_then(Value::as_array).into_iter().flatten() {
-            let (Some(id), Some(alias)) =
-                (node.get("nodeid").and_then(Value::as_str), node.get("alias").and_then(Value::as_str))
-            else {
-                continue;
-            };
-            // An empty alias is kept too: the node has gossip for it, and it is not asked again.
-            // One that shows nothing once sanitized counts as empty: the id stands in for it.
-            let alias = if lnwatch_shared::sanitize::visible(alias) { alias } else { "" };
-            if self.aliases.len() < MAX_ALIASES {
-                self.aliases.insert(id.to_owned(), alias.to_owned());
-            }
-        }
-    }
-
     /// What the views call a node: its alias, else its id cut short. Not yet sanitized.
     pub fn name(&self, id: &str) -> String {
-        match self.aliases.get(id).filter(|a| !a.is_empty()) {
-            Some(a) => a.clone(),
-            None => crate::summary::short_id(id),
+        self.names.name(id)
+    }
+
+    /// An event's summary with the nodes it names by alias where gossip has told one since it
+    /// was written (summaries are made once, on arrival, with ids cut short).
+    pub fn named<'a>(&self, ev: &crate::store::Ev, summary: &'a str) -> std::borrow::Cow<'a, str> {
+        use crate::store::Note;
+        let ids: [Option<&str>; 2] = match ev.note.as_ref() {
+            Some(Note::Peer(change)) => [Some(change.id()), None],
+            Some(Note::Channel(c)) => [c.peer_id.as_deref(), None],
+            Some(Note::Pay(p)) => [p.destination.as_deref(), p.error.as_ref().and_then(|e| e.node.as_deref())],
+            _ => [None, None],
+        };
+        let mut out = std::borrow::Cow::Borrowed(summary);
+        for id in ids.into_iter().flatten() {
+            if let Some(alias) = self.names.alias(id) {
+                let short = crate::summary::short_id(id);
+                if out.contains(&short) {
+                    out = std::borrow::Cow::Owned(out.replace(&short, alias));
+                }
+            }
         }
+        out
     }
 
     /// Whether a channel's peer is connected: the live peer table's word first (it hears of a

@@ -476,7 +476,7 @@ fn peers_are_asked_about_once_and_named_by_their_alias() {
         asked[0].id.clone(),
         json!({"nodes":[{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J"}]}),
     )]));
-    assert_eq!(a.data.aliases.get(PEER_A).map(String::as_str), Some("river-hub\u{1b}[2J"));
+    assert_eq!(a.data.names.alias(PEER_A), Some("river-hub\u{1b}[2J"));
     // The rest answered (empty), so slots are free.
     let rest = all.iter().filter(|q| q.id != asked[0].id).map(|q| result(q.id.clone(), json!({}))).collect();
     a.update(batch(rest));
@@ -486,8 +486,48 @@ fn peers_are_asked_about_once_and_named_by_their_alias() {
     assert!(sent_queries(&mut a).iter().all(|q| q.method != "listnodes"));
     a.update(Msg::Tick(T0 + 601.0));
     a.update(batch(vec![disconnect(4, PEER_A), connect(5, PEER_A)]));
-    let again: Vec<_> = sent_queries(&mut a).into_iter().filter(|q| q.method == "listnodes").collect();
+    let again: Vec<_> =
+        sent_queries(&mut a).into_iter().filter(|q| q.method == "listnodes" && q.params["id"] == PEER_A).collect();
     assert_eq!(again.len(), 1, "gossip may have changed the alias: asked again");
+}
+
+/// A fresh node learns its peers' announcements after they connect: an alias gossip does not
+/// have yet is asked again on a schedule (5 s, 15 s, …), and once known, the events already
+/// listed name the peer by it.
+#[test]
+fn an_alias_not_known_yet_is_asked_again_and_then_named_everywhere() {
+    use lnwatch_tests::tmux::has_line;
+    let mut a = app();
+    a.update(Msg::Source(SourceEvent::Connected));
+    a.update(batch(vec![hello("r", true), connect(1, PEER_B)]));
+    // The other questions (catch-up, channels) answered empty, so slots stay free.
+    let listnodes = |a: &mut lnwatch::app::App| -> Vec<_> {
+        let (names, rest): (Vec<_>, Vec<_>) = sent_queries(a).into_iter().partition(|q| q.method == "listnodes");
+        a.update(batch(rest.into_iter().map(|q| result(q.id, json!({}))).collect()));
+        names
+    };
+    let first = listnodes(&mut a);
+    assert_eq!(first.len(), 1);
+    a.update(batch(vec![result(first[0].id.clone(), json!({"nodes": []}))]));
+    let screen = render_text(&mut a, 120, 30);
+    assert!(has_line(&screen, &["connect", "022d2236…"]), "{screen}");
+    a.update(Msg::Tick(T0 + 3.0));
+    assert!(listnodes(&mut a).is_empty(), "not yet");
+    a.update(Msg::Tick(T0 + 5.5));
+    let second = listnodes(&mut a);
+    assert_eq!(second.len(), 1, "asked again after 5 s");
+    a.update(batch(vec![result(second[0].id.clone(), json!({"nodes": []}))]));
+    a.update(Msg::Tick(T0 + 15.0));
+    assert!(listnodes(&mut a).is_empty(), "then 15 s later, not 10");
+    a.update(Msg::Tick(T0 + 21.0));
+    let third = listnodes(&mut a);
+    assert_eq!(third.len(), 1);
+    a.update(batch(vec![result(third[0].id.clone(), json!({"nodes": [{"nodeid": PEER_B, "alias": "corner-café"}]}))]));
+    let screen = render_text(&mut a, 120, 30);
+    assert!(has_line(&screen, &["connect", "corner-café"]), "the event line names the peer: {screen}");
+    assert!(has_line(&screen, &["●", "corner-café"]), "and the peers pane: {screen}");
+    a.update(Msg::Tick(T0 + 2_000.0));
+    assert!(listnodes(&mut a).is_empty(), "known: no more asking");
 }
 
 /// The operator views, through keys: each view one key away, rows from the events and the

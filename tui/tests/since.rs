@@ -8,10 +8,26 @@ use std::sync::{Arc, Mutex};
 use lnwatch_sim::records::Records;
 use lnwatch_sim::rpc_server::{Answerer, RpcAnswers};
 use lnwatch_sim::{Lightningd, SimOptions};
-use serde_json::Value;
+use serde_json::{Value, json};
 
+const PEER_A: &str = "0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0";
+const PEER_B: &str = "022d223620a359a47ff7f7ac447c85c46c923da53389221a0054c11c1e3ca31d59";
+const PAYEE: &str = "035d2b1192dfba134e10e540875d366ebc8bc353d5aa766b80c090b39c3a5d885d";
+
+/// The node's answers: its records, its channels (103x1x0 and 105x1x1) and its
+/// gossip (an alias for the first peer and for the payee, none for the second peer).
 fn node(dir: &std::path::Path, records: Arc<Mutex<Records>>) -> Lightningd {
-    let answer = move |method: &str, params: &Value| records.lock().unwrap().answer(method, params);
+    let answer = move |method: &str, params: &Value| match method {
+        "listpeerchannels" => Some(serde_json::json!({"channels": [
+            {"short_channel_id": "103x1x0", "peer_id": PEER_A, "channel_id": "c1", "state": "CHANNELD_NORMAL"},
+            {"short_channel_id": "105x1x1", "peer_id": PEER_B, "channel_id": "c2", "state": "CHANNELD_NORMAL"}]})),
+        "listnodes" => Some(match params["id"].as_str() {
+            Some(PEER_A) => serde_json::json!({"nodes": [{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J"}]}),
+            Some(PAYEE) => serde_json::json!({"nodes": [{"nodeid": PAYEE, "alias": "carol"}]}),
+            _ => serde_json::json!({"nodes": []}),
+        }),
+        _ => records.lock().unwrap().answer(method, params),
+    };
     let rpc = RpcAnswers { other: Some(Answerer(Arc::new(answer))), ..RpcAnswers::default() };
     let opts = SimOptions { rpc, lightning_dir: Some(dir.to_path_buf()), ..SimOptions::default() };
     let mut ln = Lightningd::in_process(opts).expect("plugin");
@@ -57,7 +73,7 @@ fn since_reports_what_happened_after_its_cursor() {
                 1_763_772_000.0 + i as f64,
             );
         }
-        r.sendpay("77", "03cc", 20_000, false, 1_763_772_020);
+        r.sendpay("77", PAYEE, 20_000, false, 1_763_772_020);
     }
     let (ok, out, err) = since(dir.path(), state.path(), &["--cursor", "daily", "--json", "--keep"]);
     assert!(ok, "{err}");
@@ -72,6 +88,12 @@ fn since_reports_what_happened_after_its_cursor() {
     assert_eq!(v["forwards"].as_array().unwrap().len(), 2_500, "each forward once, across pages and both lanes");
     assert_eq!(v["first_run"], false);
     assert_eq!(v["to"]["forwards"]["created"], 2_500);
+    // Names from the node's gossip, null where it has none.
+    assert_eq!(
+        (&v["forwards"][1]["in_peer_alias"], &v["forwards"][1]["out_peer_alias"]),
+        (&json!("river-hub\u{1b}[2J"), &Value::Null)
+    );
+    assert_eq!(v["payments"][0]["destination_alias"], "carol");
 
     // --keep left the cursor: the same again, as text, then moved.
     let (ok, out, _) = since(dir.path(), state.path(), &["--cursor", "daily"]);
@@ -81,6 +103,8 @@ fn since_reports_what_happened_after_its_cursor() {
         "{out}"
     );
     assert!(out.contains("invoice paid 5,000 sat coffee\n") && !out.contains('\u{1b}'), "labels sanitized: {out}");
+    assert!(out.contains("forward settled river-hub (103x1x0) → 105x1x1 1,000 sat fee 1 sat"), "peers by name: {out}");
+    assert!(out.contains("payment failed 20 sat to carol"), "{out}");
     let (_, out, _) = since(dir.path(), state.path(), &["--cursor", "daily"]);
     assert!(out.contains("nothing new"), "{out}");
     // Another reader has its own cursor.

@@ -30,9 +30,6 @@ use crate::queries::{Ask, Queries};
 pub use crate::state::{Data, Frozen, Invoice, InvoiceState};
 use crate::store::{Ev, Note, TextFilter, View};
 
-/// Seconds after which a node's alias is asked for again when it shows up.
-const ALIAS_MAX_AGE: f64 = 600.0;
-
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -302,6 +299,11 @@ impl App {
         }
         if greeted {
             self.catch_up_tick();
+            // Aliases gossip had not brought yet, asked again on their schedule.
+            let channels = &self.data.model.channels;
+            for id in self.data.names.due(now, |id| channels.public_with(id)) {
+                self.queries.ask(Ask::Node(id));
+            }
         }
         if self.notice.as_ref().is_some_and(|(_, until)| *until <= now) {
             self.notice = None;
@@ -345,7 +347,12 @@ impl App {
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
                 Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
-                Some(Ask::Node(_)) => self.data.node_details(&r.result),
+                Some(Ask::Node(id)) => {
+                    self.data.names.answered(&id, &r.result);
+                    if self.frozen.is_none() {
+                        self.events.stale = true;
+                    }
+                }
                 Some(Ask::Channels) => {
                     self.data.model.channels.refresh(&r.result);
                     let peers: Vec<String> =
@@ -388,12 +395,10 @@ impl App {
         }
     }
 
-    /// Asks the node for a node's alias: once, and again when it is old (gossip may have
-    /// changed it) and the node shows up again.
+    /// Asks the node for a node's alias when it shows up, if unknown or old
+    /// ([`crate::model::names`] says when).
     fn ask_alias(&mut self, id: &str) {
-        let stale = self.data.aliases_asked.get(id).is_none_or(|at| self.now - at >= ALIAS_MAX_AGE);
-        if stale && self.data.aliases_asked.len() < 10_000 {
-            self.data.aliases_asked.insert(id.to_owned(), self.now);
+        if self.data.names.wants(id, self.now) {
             self.queries.ask(Ask::Node(id.to_owned()));
         }
     }

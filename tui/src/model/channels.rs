@@ -34,6 +34,8 @@ pub struct Channel {
     pub message: Option<String>,
     /// `local` or `remote`, once the channel is closing.
     pub closer: Option<String>,
+    /// Not announced: its peer need not announce itself either.
+    pub private: Option<bool>,
 }
 
 impl Channel {
@@ -125,6 +127,11 @@ impl Channels {
     }
 
     /// Channels with this peer that are open (not closing) and how many are in normal state.
+    /// Whether we have an announced channel with `peer` (which then announces itself).
+    pub fn public_with(&self, peer: &str) -> bool {
+        self.list.iter().any(|c| c.peer_id.as_deref() == Some(peer) && c.private == Some(false))
+    }
+
     pub fn with_peer(&self, peer: &str) -> (usize, usize) {
         let open = self.list.iter().filter(|c| c.peer_id.as_deref() == Some(peer) && !c.is_closing());
         open.fold((0, 0), |(n, ok), c| (n + 1, ok + usize::from(c.is_normal())))
@@ -254,6 +261,7 @@ impl Channels {
             ch.htlcs = c.get("htlcs").and_then(Value::as_array).map_or(0, Vec::len);
             ch.peer_connected = c.get("peer_connected").and_then(Value::as_bool);
             ch.closer = text("closer").or(ch.closer.take());
+            ch.private = c.get("private").and_then(Value::as_bool).or(ch.private);
             self.index_row(i);
         }
     }

@@ -6,6 +6,7 @@ pub mod channels;
 pub mod days;
 pub mod forwards;
 pub mod ledger;
+pub mod names;
 pub mod payments;
 pub mod problems;
 pub mod rates;

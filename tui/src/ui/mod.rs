@@ -228,11 +228,12 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             })),
             (None, Some(c)) => {
                 cells.extend((1..c.names.len()).map(|_| Cell::from("")));
-                cells.push(Cell::from(one_line(ev.summary(app.show_secrets), sep.1)));
+                cells.push(Cell::from(one_line(&app.shown().named(ev, ev.summary(app.show_secrets)), sep.1)));
             }
             (_, None) => {
                 cells.push(Cell::from(one_line(&ev.topic, topic_w as usize)).style(style));
-                cells.push(Cell::from(one_line(ev.summary(app.show_secrets), rest_w)).style(style));
+                let summary = app.shown().named(ev, ev.summary(app.show_secrets));
+                cells.push(Cell::from(one_line(&summary, rest_w)).style(style));
             }
         }
         let marked = Some(i) == selected && (focused || !follow);
@@ -343,13 +344,7 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
             let cells = vec![
                 Cell::from(dot).style(style),
                 // The alias from gossip when the node knows it: what operators call their peers.
-                Cell::from(
-                    app.data
-                        .aliases
-                        .get(&p.id)
-                        .filter(|a| !a.is_empty())
-                        .map_or_else(|| short_id(&p.id), |a| one_line(a, 14)),
-                ),
+                Cell::from(app.data.names.alias(&p.id).map_or_else(|| short_id(&p.id), |a| one_line(a, 14))),
                 Cell::from(p.direction.map_or("-", |d| d.as_str())),
                 Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), addr_w)),
                 Cell::from(since),
