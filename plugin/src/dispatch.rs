@@ -21,6 +21,7 @@ use crate::query::Queries;
 use crate::socket::{self, SocketFile};
 use crate::stdio::{self, Incoming};
 use crate::{manifest, rpc};
+use lnwatch_shared::frame;
 
 /// What the plugin knows of its surroundings: lightningd sets both (cwd = network dir,
 /// `LIGHTNINGD_VERSION`); tests and the demo pass their own.
@@ -190,14 +191,17 @@ impl Plugin {
     }
 
     /// Stops accepting, lets clients drain briefly, removes the socket, flushes stdout.
-    pub async fn stop(self) {
+    /// Ends the relay for `exit`: clients are told why (see [`bye`]), get a moment to read what
+    /// they have left, and the socket goes.
+    pub async fn stop(self, exit: &Exit) {
         if self.dropped_before_init > 0 {
             self.log
                 .unusual(format!("{} notifications arrived before init and were dropped", self.dropped_before_init));
         }
         if let Some(mut running) = self.running {
             running.tasks.abort_all();
-            running.hub.close();
+            let bye = bye(exit, &running.config.rpc_file).await;
+            running.hub.close(bye);
             let mut clients = running.clients.lock().await;
             let drained =
                 tokio::time::timeout(DRAIN_GRACE, async { while clients.join_next().await.is_some() {} }).await;
@@ -208,6 +212,30 @@ impl Plugin {
         }
         self.outbox.close().await;
     }
+}
+
+/// How long lightningd gets to show it still answers after `shutdown`.
+const ALIVE_WITHIN: Duration = Duration::from_secs(1);
+
+/// Why the plugin stops, for its clients. lightningd sends `shutdown` both for `plugin stop` and
+/// when it is itself stopping, and then no longer answers RPC: a `getinfo` answered tells the
+/// two apart. Input that ends without `shutdown` means lightningd exited or crashed.
+async fn bye(exit: &Exit, rpc_file: &std::path::Path) -> Option<frame::Bye> {
+    let (reason, message) = match exit {
+        Exit::Eof => {
+            (frame::bye::NODE_GONE, "lightningd closed the plugin's input without shutdown: it exited or crashed")
+        }
+        Exit::Shutdown => {
+            let alive = tokio::time::timeout(ALIVE_WITHIN, rpc::call(rpc_file, "getinfo", json!({})));
+            if matches!(alive.await, Ok(Ok(_))) {
+                (frame::bye::PLUGIN_STOPPED, "lnwatch-plugin was stopped (plugin stop); lightningd is still running")
+            } else {
+                (frame::bye::NODE_STOPPING, "lightningd is shutting down")
+            }
+        }
+        Exit::Disabled(_) => return None,
+    };
+    Some(frame::Bye { reason: reason.into(), message: message.into() })
 }
 
 /// Whether a `log` notification is an `io` line: a hex dump of wire messages, where a

@@ -240,9 +240,15 @@ impl Hub {
         Slice { finished: st.closed && items.is_empty(), items, cursor, lagged }
     }
 
-    /// Stops the relay: clients send what they have left, then finish.
-    pub fn close(&self) {
-        self.lock().closed = true;
+    /// Stops the relay: clients send what they have left and `bye` (why, when known), then
+    /// finish.
+    pub fn close(&self, bye: Option<frame::Bye>) {
+        let mut st = self.lock();
+        if let Some(b) = bye {
+            st.append(Arc::new(Item::Control(frame::encode(&Frame::Bye(b)))));
+        }
+        st.closed = true;
+        drop(st);
         self.flush();
     }
 
@@ -321,7 +327,7 @@ mod tests {
         assert_eq!(seqs(&b), [3, 4, 5]);
         let c = hub.read(b.cursor, 10);
         assert!(c.items.is_empty() && !c.lagged && !c.finished);
-        hub.close();
+        hub.close(None);
         assert!(hub.read(b.cursor, 10).finished);
     }
 }

@@ -101,6 +101,6 @@ where
         // One wake-up per read, however many events it held.
         plugin.flush();
     };
-    plugin.stop().await;
+    plugin.stop(&exit).await;
     Ok(exit)
 }

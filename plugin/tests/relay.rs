@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lnwatch_shared::frame::Frame;
+use lnwatch_shared::frame::{Bye, Frame, bye};
 use lnwatch_sim::fixtures;
 use lnwatch_sim::rpc_server::RpcAnswers;
 use lnwatch_sim::{Lightningd, SimError, SimOptions};
@@ -428,12 +428,21 @@ fn a_socket_path_too_long_for_unix_sockets_is_refused_clearly() {
     expect_disabled(SimOptions::default().option("lnwatch-socket", long), "at most 107");
 }
 
+/// The last frame before the connection closes: the plugin's `bye`.
+fn bye_of(c: &mut lnwatch_tests::client::Client) -> Bye {
+    let frames = c.frames_until(T, |f| matches!(f, Frame::Bye(_))).expect("a bye before the socket closes");
+    let Some(Frame::Bye(b)) = frames.last().cloned() else { unreachable!() };
+    b
+}
+
 #[test]
 fn shutdown_exits_cleanly_and_removes_the_socket() {
     let mut ln = node(SimOptions::default());
     let (mut c, _, _) = connect(&ln.default_socket());
     ln.shutdown().unwrap();
     assert_eq!(next_event(&mut c).topic, "shutdown", "clients see the shutdown before the socket closes");
+    // lightningd stopping answers no RPC: the plugin says the node is stopping.
+    assert_eq!(bye_of(&mut c).reason, bye::NODE_STOPPING);
     let status = ln.wait_exit(T).expect("exits well inside lightningd's 30 s");
     assert!(status.success());
     assert!(!ln.default_socket().exists());
@@ -441,10 +450,24 @@ fn shutdown_exits_cleanly_and_removes_the_socket() {
 }
 
 #[test]
+fn plugin_stop_is_told_from_the_node_stopping() {
+    let mut ln = node(SimOptions::default());
+    let (mut c, _, _) = connect(&ln.default_socket());
+    ln.plugin_stop().unwrap();
+    let b = bye_of(&mut c);
+    assert_eq!(b.reason, bye::PLUGIN_STOPPED, "{b:?}");
+    assert!(b.message.contains("plugin stop") && b.message.contains("still running"), "{b:?}");
+    assert!(ln.wait_exit(T).expect("exits").success());
+    ln.check().unwrap();
+}
+
+#[test]
 fn stdin_eof_exits_cleanly_and_removes_the_socket() {
     let mut ln = node(SimOptions::default());
-    let (_c, _, _) = connect(&ln.default_socket());
+    let (mut c, _, _) = connect(&ln.default_socket());
     ln.close_stdin();
+    // No shutdown first: lightningd exited or crashed.
+    assert_eq!(bye_of(&mut c).reason, bye::NODE_GONE);
     assert!(ln.wait_exit(T).expect("exits on EOF").success());
     assert!(!ln.default_socket().exists());
     ln.check().unwrap();

@@ -28,6 +28,8 @@ pub enum Frame {
     Result(QueryResult),
     /// Plugin → client: why a query has no answer.
     Error(QueryError),
+    /// Plugin → client, the last line before it closes the connection: why it stops.
+    Bye(Bye),
     /// A frame type this build does not know; readers skip it.
     #[serde(other)]
     Unknown,
@@ -80,6 +82,26 @@ pub struct Event {
     /// `params` exactly as lightningd sent them (secrets redacted unless disabled).
     #[serde(default)]
     pub params: Value,
+}
+
+/// Why the plugin stops, told to its clients before it closes their connections.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Bye {
+    /// One of [`bye`]'s reasons (a newer plugin may send others: say `message`).
+    pub reason: String,
+    /// The same in words, one line.
+    pub message: String,
+}
+
+/// The reasons a [`Bye`] gives.
+pub mod bye {
+    /// `plugin stop` (lightningd still answers its RPC): the node runs on without the relay.
+    pub const PLUGIN_STOPPED: &str = "plugin_stopped";
+    /// lightningd sent `shutdown` and no longer answers: the node is stopping.
+    pub const NODE_STOPPING: &str = "node_stopping";
+    /// lightningd closed the plugin's stdin without `shutdown`: it exited or crashed.
+    pub const NODE_GONE: &str = "node_gone";
 }
 
 /// Events this client missed because it did not read fast enough.
@@ -326,6 +348,7 @@ mod tests {
             Frame::Query(Query { id: json!(7), method: "listforwards".into(), params: json!({"limit": 10}) }),
             Frame::Result(QueryResult { id: json!("a"), result: json!({"forwards": []}) }),
             Frame::Error(QueryError { id: json!(null), code: query_error::BUSY, message: "busy".into() }),
+            Frame::Bye(Bye { reason: bye::PLUGIN_STOPPED.into(), message: "stopped".into() }),
         ];
         for f in frames {
             let line = encode(&f);

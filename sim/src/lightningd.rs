@@ -263,8 +263,15 @@ impl Lightningd {
         Ok(n)
     }
 
-    /// Sends `shutdown` as lightningd does on stop.
+    /// Stops as lightningd does (`lightning-cli stop`): its RPC goes quiet, then plugins get
+    /// `shutdown`.
     pub fn shutdown(&mut self) -> Result<(), SimError> {
+        self.rpc.stop();
+        self.notify("shutdown", json!({"shutdown": {}}))
+    }
+
+    /// `plugin stop` of this plugin: `shutdown`, while lightningd goes on answering its RPC.
+    pub fn plugin_stop(&mut self) -> Result<(), SimError> {
         self.notify("shutdown", json!({"shutdown": {}}))
     }
 

@@ -77,15 +77,20 @@ impl RpcServer {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
 
-impl Drop for RpcServer {
-    fn drop(&mut self) {
+    /// Stops answering and removes the socket, as a lightningd that is shutting down does.
+    pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -466,7 +466,7 @@ fn monitor_survives_a_plugin_restart(net: &Network) {
 
     l2.plugin_stop();
     assert!(!Path::new(&l2.socket()).exists(), "the socket is removed when the plugin stops");
-    let s = tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
+    let s = tmux.wait_for("the outage", |s| s.contains("○ lnwatch-plugin stopped (plugin stop)"));
     assert!(has_line(&s, &["direct", "paid"]), "history kept: {s}");
 
     l2.plugin_start();
@@ -566,7 +566,7 @@ fn the_monitor_catches_up_after_outages() {
 
     // The plugin stops and starts under the running monitor: what happened meanwhile shows.
     l2.plugin_stop();
-    tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
+    tmux.wait_for("the outage", |s| s.contains("○ lnwatch-plugin stopped (plugin stop)"));
     pay(&net, L2, "restart-1", 14_000_000);
     pay(&net, L3, "restart-routed", 15_000_000);
     l2.plugin_start();
@@ -638,6 +638,52 @@ fn node_stop_ends_the_plugin_and_removes_its_socket() {
     assert!(!net.node(0).socket().exists(), "the socket is removed");
     wait_until("the client to see the end", Duration::from_secs(5), || w.closed().then_some(()));
     assert!(w.events().iter().any(|e| e.topic == "shutdown"), "clients saw the shutdown");
+    let bye = w.lines().into_iter().find_map(|l| if let Some(Frame::Bye(b)) = l.frame { Some(b) } else { None });
+    assert_eq!(bye.map(|b| b.reason).as_deref(), Some(lnwatch_shared::frame::bye::NODE_STOPPING), "said why");
+}
+
+/// The monitor tells `plugin stop` from the node going away, and shows the node down (since
+/// when, its last block) until it is back: plugin stopped and started under it; lightningd
+/// killed (-9) and started again on the same directory.
+#[test]
+fn the_monitor_names_a_plugin_stop_and_a_node_crash() {
+    let Some(ld) = lightningd_or_skip("the_monitor_names_a_plugin_stop_and_a_node_crash") else { return };
+    if !tmux_available() {
+        return;
+    }
+    let mut net = Network::start("down", &ld, vec![NodeSpec::new(PluginLoad::AtBoot).alias("dora")]);
+    net.mine(3);
+    net.wait_synced();
+    let height = net.node(0).call("getinfo", json!({}))["blockheight"].as_u64().unwrap();
+    let dir = net.node(0).dir.clone();
+    let tmux = Tmux::start(
+        &format!("NO_COLOR=1 {} --lightning-dir {}", workspace_bin("lnwatch").display(), dir.display()),
+        120,
+        40,
+    );
+    tmux.keys(&["2"]);
+    tmux.wait_for("the node up", |s| {
+        s.contains("● connected") && s.contains("Node · up") && s.contains(&format!("block {height}"))
+    });
+
+    net.node(0).plugin_stop();
+    let s = tmux.wait_for("the plugin stop named", |s| {
+        s.contains("○ lnwatch-plugin stopped (plugin stop); lightningd still running")
+            && s.contains("Node · PLUGIN STOPPED since")
+    });
+    assert!(!s.contains("node down"), "{s}");
+    net.node(0).plugin_start();
+    tmux.wait_for("up again", |s| s.contains("● connected") && s.contains("Node · up"));
+
+    net.kill(0);
+    let s = tmux.wait_for("the crash named", |s| {
+        s.contains("○ node down") && s.contains("DOWN since") && s.contains(&format!("last block {height}"))
+    });
+    assert!(has_line(&s, &["node down: lightningd closed the plugin's input"]), "the problem: {s}");
+    net.restart(0);
+    let s = tmux.wait_for("back after the restart", |s| s.contains("● connected") && s.contains("Node · up"));
+    assert!(has_line(&s, &["resolved", "node down"]), "the problem put right: {s}");
+    tmux.keys(&["q"]);
 }
 
 fn plugin_pid(parent: u32) -> Option<u32> {

@@ -257,6 +257,26 @@ impl Network {
         Node { name: name.into(), dir, port, id: String::new(), rpc, spec, child: Some(child) }
     }
 
+    /// SIGKILLs node `i`'s lightningd, as a crash would end it (its plugins see their input
+    /// close), and waits until it is gone.
+    pub fn kill(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        if let Some(mut child) = node.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts node `i` again on its directory (a new port), as an operator restarting it would,
+    /// and waits until it answers.
+    pub fn restart(&mut self, i: usize) {
+        let (name, spec) = (self.nodes[i].name.clone(), self.nodes[i].spec.clone());
+        let mut node = self.spawn(&name, spec);
+        node.id = self.nodes[i].id.clone();
+        wait_until(&format!("{name} to answer getinfo again"), DEADLINE, || node.try_call("getinfo", json!({})).ok());
+        self.nodes[i] = node;
+    }
+
     pub fn node(&self, i: usize) -> &Node {
         &self.nodes[i]
     }

@@ -2,7 +2,7 @@
 //! plugin run (`hello`), seq bookkeeping that drops replays and counts gaps, and the rates and
 //! counters the header shows.
 
-use lnwatch_shared::frame::{Gap, Hello};
+use lnwatch_shared::frame::{Bye, Gap, Hello, bye};
 
 /// Connection to the plugin's socket, as the source task reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +64,50 @@ pub struct Link {
     pub ever_connected: bool,
     /// Why there is no plugin at the socket (until a connection succeeds).
     pub absent: Option<Vec<String>>,
+    /// How the last connection ended (the plugin's `bye`, or the socket lost), and when;
+    /// cleared by the next hello.
+    pub ended: Option<(Ended, f64)>,
+    /// The status last handed out by [`Link::status_change`].
+    reported: NodeStatus,
+}
+
+/// How a connection to the plugin ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    /// The plugin said why ([`Bye`]).
+    Bye(Bye),
+    /// The socket closed without a word: the plugin or the node went away.
+    Lost(String),
+}
+
+/// The node as the monitor can tell it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeStatus {
+    /// Not connected yet.
+    Unknown,
+    Up,
+    /// `plugin stop`: the node runs on, the relay does not.
+    PluginStopped {
+        since: f64,
+    },
+    /// Stopped, crashed, or its plugin's socket gone; `why` in words.
+    Down {
+        since: f64,
+        why: String,
+    },
+}
+
+impl NodeStatus {
+    /// What the data shown is as of, when it is no longer live: `as of 12:03:04 (why)`.
+    pub fn stale(&self) -> Option<String> {
+        match self {
+            NodeStatus::Unknown | NodeStatus::Up => None,
+            NodeStatus::PluginStopped { since } => {
+                Some(format!("as of {} (plugin stopped)", crate::clock::clock(*since)))
+            }
+            NodeStatus::Down { since, .. } => Some(format!("as of {} (node down)", crate::clock::clock(*since))),
+        }
+    }
 }
 
 /// How long a connection may stay without a hello before the socket is called not lnwatch's.
@@ -92,6 +136,35 @@ impl Link {
             silent: false,
             ever_connected: false,
             absent: None,
+            ended: None,
+            reported: NodeStatus::Unknown,
+        }
+    }
+
+    /// The status, if it is not of the kind last handed out (a node down stays one change
+    /// however many reconnects fail).
+    pub fn status_change(&mut self) -> Option<NodeStatus> {
+        let now = self.status();
+        let changed = std::mem::discriminant(&now) != std::mem::discriminant(&self.reported);
+        self.reported = now.clone();
+        changed.then_some(now)
+    }
+
+    /// The plugin said why it stops; the connection closes next.
+    pub fn bye(&mut self, b: Bye, now: f64) {
+        self.ended = Some((Ended::Bye(b), now));
+    }
+
+    /// Up, down (and since when, why), or the relay stopped with the node running.
+    pub fn status(&self) -> NodeStatus {
+        match (&self.conn, &self.ended) {
+            (Conn::Up { .. }, None) if self.greeted => NodeStatus::Up,
+            (_, Some((Ended::Bye(b), since))) if b.reason == bye::PLUGIN_STOPPED => {
+                NodeStatus::PluginStopped { since: *since }
+            }
+            (_, Some((Ended::Bye(b), since))) => NodeStatus::Down { since: *since, why: b.message.clone() },
+            (_, Some((Ended::Lost(why), since))) => NodeStatus::Down { since: *since, why: why.clone() },
+            _ => NodeStatus::Unknown,
         }
     }
 
@@ -106,6 +179,7 @@ impl Link {
         self.hello = Some(h);
         self.greeted = true;
         self.silent = false;
+        self.ended = None;
         restarted
     }
 
@@ -157,6 +231,10 @@ impl Link {
                     Conn::Down { since, .. } => *since,
                     _ => now,
                 };
+                if self.ended.is_none() && self.ever_connected {
+                    let why = format!("lost the plugin's socket ({reason})");
+                    self.ended = Some((Ended::Lost(why), since));
+                }
                 Conn::Down { since, reason, retry_at: now + retry_in }
             }
         };

@@ -312,6 +312,11 @@ impl Store {
         self.topics.get(topic).is_some_and(|t| t.enabled)
     }
 
+    /// Whether `topic` is one the operator switched off (an unknown one is not).
+    pub fn hides(&self, topic: &str) -> bool {
+        self.topics.get(topic).is_some_and(|t| !t.enabled)
+    }
+
     pub fn set_enabled(&mut self, topic: &str, enabled: bool) {
         if let Some(t) = self.topics.get_mut(topic) {
             t.enabled = enabled;

@@ -147,7 +147,7 @@ pub fn summarize(n: &Notification<'_>) -> String {
                 b.get("next_node_id").or(b.get("next_short_channel_id_dir")).and_then(Value::as_str).unwrap_or("?");
             format!("from {} to {}", id(b, "source"), short_id(next))
         }
-        "shutdown" => "lightningd is shutting down".into(),
+        "shutdown" => "the plugin is told to stop (plugin stop, or the node stopping)".into(),
         "deprecated_oneshot" => format!("deprecated_ok {}", b.get("deprecated_ok").unwrap_or(&Value::Null)),
         "plugin_started" | "plugin_stopped" => s(b, "plugin_name").to_owned(),
         "pay_part_start" => format!(
@@ -405,7 +405,7 @@ mod tests {
                 r#"{"id":"02aa","direction":"in","address":{"type":"ipv6","address":"::1","port":9735}}"#,
                 "02aa in [::1]:9735",
             ),
-            ("shutdown", r#"{}"#, "lightningd is shutting down"),
+            ("shutdown", r#"{}"#, "the plugin is told to stop (plugin stop, or the node stopping)"),
             ("mystery", r#"{"a":[1,2]}"#, r#"{"a":[1,2]}"#),
             ("utxo_deposit", r#"{"utxo_deposit":{"account":"wallet"}}"#, r#"{"account":"wallet"}"#),
         ];

@@ -13,14 +13,26 @@ use crate::summary::Outcome;
 
 pub struct Theme {
     pub color: bool,
+    /// Set while the data is no longer live (node down, plugin stopped): what it is as of.
+    /// Colours fade; the header and the overview say why.
+    pub stale: Option<String>,
 }
 
 impl Theme {
     pub fn fg(&self, c: Color) -> Style {
-        if self.color { Style::default().fg(c) } else { Style::default() }
+        match (self.color, &self.stale) {
+            (false, _) => Style::default(),
+            (true, Some(_)) => Style::default().fg(Color::DarkGray),
+            (true, None) => Style::default().fg(c),
+        }
     }
     pub fn good(&self) -> Style {
         self.fg(Color::Green)
+    }
+    /// Red even when the data is stale: for saying that it is.
+    pub fn alarm(&self) -> Style {
+        let s = Style::default().add_modifier(Modifier::BOLD);
+        if self.color { s.fg(Color::Red) } else { s }
     }
     pub fn bad(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)

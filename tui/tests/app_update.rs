@@ -1154,3 +1154,98 @@ fn today_is_the_utc_day_of_the_node_records() {
     let today = a.data.model.forwards.days.today(T0);
     assert_eq!((today.settled, today.fees_msat), (3, 5_001));
 }
+
+fn bye(reason: &str, message: &str) -> lnwatch::decode::Received {
+    use lnwatch_shared::frame::{Bye, Frame};
+    lnwatch::decode::Received::Frame(Frame::Bye(Bye { reason: reason.into(), message: message.into() }))
+}
+
+fn lost() -> Msg {
+    Msg::Source(SourceEvent::Lost { reason: "the plugin closed the connection".into(), retry_in: 0.1 })
+}
+
+/// `plugin stop` and a node that goes away are told apart (the plugin's `bye`), shown in the
+/// header and the overview with the last known height, raised as one problem however many
+/// reconnects fail, and put right by the next hello.
+#[test]
+fn plugin_stop_and_node_down_are_told_apart_and_shown_until_back() {
+    use lnwatch_shared::frame::bye as why;
+    use lnwatch_tests::tmux::has_line;
+    let mut a = app();
+    routing_node(&mut a);
+    a.update(batch(vec![block(20, 840_123)]));
+    a.update(key('2'));
+    assert!(render_text(&mut a, 120, 40).contains("Node · up"));
+
+    // plugin stop: the node runs on.
+    a.update(batch(vec![bye(
+        why::PLUGIN_STOPPED,
+        "lnwatch-plugin was stopped (plugin stop); lightningd is still running",
+    )]));
+    a.update(lost());
+    a.update(lost());
+    let s = render_text(&mut a, 120, 40);
+    assert!(s.contains("○ lnwatch-plugin stopped (plugin stop); lightningd still running"), "{s}");
+    assert!(s.contains("Node · PLUGIN STOPPED since 00:40:00 UTC · lightningd still running"), "{s}");
+    assert!(!s.contains("node down"), "{s}");
+    let open: Vec<_> = a.problem_rows().into_iter().filter(|p| p.subject == "plugin").collect();
+    assert_eq!((open.len(), open[0].count, open[0].resolved), (1, 1, None), "one problem, counted once: {open:?}");
+
+    // Back: the next hello puts it right.
+    a.update(connected());
+    a.update(batch(vec![hello("run-2", true)]));
+    let s = render_text(&mut a, 120, 40);
+    assert!(s.contains("● connected") && s.contains("Node · up"), "{s}");
+    assert!(a.problem_rows().iter().filter(|p| p.subject == "plugin").all(|p| p.resolved.is_some()));
+
+    // The node crashes: lightningd closed the plugin's input.
+    a.update(Msg::Tick(T0 + 100.0));
+    a.update(batch(vec![bye(
+        why::NODE_GONE,
+        "lightningd closed the plugin's input without shutdown: it exited or crashed",
+    )]));
+    a.update(lost());
+    a.update(Msg::Tick(T0 + 130.0));
+    let s = render_text(&mut a, 120, 40);
+    assert!(s.contains("○ node down 30s ago: lightningd closed the plugin's input"), "{s}");
+    assert!(s.contains("Node · DOWN since 00:41:40 UTC · last block 840123 · lightningd closed"), "{s}");
+    assert!(has_line(&s, &["node down: lightningd closed the plugin's input"]), "the problem: {s}");
+    a.update(key('1'));
+    let s = render_text(&mut a, 120, 40);
+    assert!(s.contains("— lightningd closed the plugin's input without shutdown: "), "the marker in the list: {s}");
+
+    // A socket lost without a word is the node down too, said so.
+    a.update(connected());
+    a.update(batch(vec![hello("run-3", true)]));
+    a.update(lost());
+    let s = render_text(&mut a, 120, 40);
+    assert!(
+        s.contains("○ node down") && s.contains("lost the plugin's socket (the plugin closed the connection)"),
+        "{s}"
+    );
+}
+
+/// A client that connects before the plugin's first `getinfo` gets a hello without the node;
+/// the plugin's second hello (same run) names it, and the monitor uses it: header, overview,
+/// and the catch-up cursor of that node.
+#[test]
+fn a_hello_without_the_node_is_completed_by_the_next() {
+    use lnwatch_shared::frame::{Frame, Hello};
+    let state = tempfile::tempdir().unwrap();
+    let mut a = app();
+    a.catchup.state_dir = Some(state.path().to_path_buf());
+    a.update(connected());
+    let bare = Hello { node_id: None, alias: None, instance: "run-1".into(), next_seq: 1, ..Hello::default() };
+    a.update(batch(vec![lnwatch::decode::Received::Frame(Frame::Hello(bare))]));
+    assert!(render_text(&mut a, 120, 30).contains("node ?"));
+    assert!(!a.take_effects().iter().any(|e| matches!(e, lnwatch::app::Effect::LoadCursor(_))), "no node, no cursor");
+    a.update(batch(vec![hello("run-1", true)]));
+    let s = render_text(&mut a, 120, 30);
+    assert!(s.contains("0357f749… SLEEPYCHIPMUNK"), "{s}");
+    assert!(!s.contains("plugin restarted"), "the same run: {s}");
+    assert!(
+        a.take_effects()
+            .iter()
+            .any(|e| matches!(e, lnwatch::app::Effect::LoadCursor(p) if p.to_string_lossy().contains("0357f749")))
+    );
+}

@@ -90,7 +90,9 @@ fn a_person_watching_a_node_in_tmux() {
     ln.shutdown().unwrap();
     assert!(ln.wait_exit(Duration::from_secs(10)).is_some());
     drop(ln);
-    let s = tmux.wait_for("the outage", |s| s.contains("○ disconnected"));
+    // The simulated node stops as lightningd does (its RPC quiet, then `shutdown`): the plugin
+    // says the node is stopping, and the monitor shows it down.
+    let s = tmux.wait_for("the outage", |s| s.contains("○ node down") && s.contains("lightningd is shutting down"));
     assert!(s.contains("coffee-7"), "history kept: {s}");
     // Peer state is unknown while the plugin is gone, and looks it.
     assert!(s.contains("Peers as of") && !s.contains("connected─"), "{s}");

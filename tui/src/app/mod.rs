@@ -155,7 +155,8 @@ impl App {
                     self.queries.reset();
                     self.catch_up_reset();
                 }
-                self.link.source(s, self.now)
+                self.link.source(s, self.now);
+                self.node_status_changed();
             }
             Msg::Tick(now) => self.tick(now),
             Msg::Resize(w, h) => {
@@ -321,6 +322,7 @@ impl App {
                     self.data.store.mark("— the plugin restarted: seqs start again —");
                     self.events.stale = true;
                 }
+                self.node_status_changed();
                 // Questions lost with an earlier connection are asked again.
                 for label in self.data.invoices_without_details() {
                     self.queries.ask(Ask::Invoice(label));
@@ -390,8 +392,40 @@ impl App {
                     _ => {}
                 }
             }
+            Received::Frame(Frame::Bye(b)) => {
+                self.data.store.mark(&format!("— {} —", b.message));
+                self.events.stale = true;
+                self.link.bye(b, self.now);
+                self.node_status_changed();
+            }
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
+        }
+    }
+
+    /// The node went down (or its relay stopped) or came back: one problem says so, resolved
+    /// when a hello arrives again.
+    fn node_status_changed(&mut self) {
+        use crate::link::NodeStatus;
+        let topic: std::sync::Arc<str> = "lnwatch".into();
+        let Some(status) = self.link.status_change() else { return };
+        let problems = &mut self.data.model.problems;
+        match status {
+            NodeStatus::Down { since, why } => {
+                problems.seen("node".into(), &topic, since, None, format!("node down: {why}"));
+            }
+            NodeStatus::PluginStopped { since } => problems.seen(
+                "plugin".into(),
+                &topic,
+                since,
+                None,
+                "lnwatch-plugin stopped (plugin stop): no events until it is started again".into(),
+            ),
+            NodeStatus::Up => {
+                problems.resolve(|| "node".into(), self.now);
+                problems.resolve(|| "plugin".into(), self.now);
+            }
+            NodeStatus::Unknown => {}
         }
     }
 

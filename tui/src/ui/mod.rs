@@ -13,11 +13,12 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, Wrap};
 use crate::app::{App, Conn, InvoiceState, Overlay, Pane, Subject};
 pub use crate::clock::{ago, clock, clock_on};
 use crate::keymap;
+use crate::link::NodeStatus;
 use crate::summary::{sat, short_id};
 pub use crate::widgets::{Col, Theme, block, caught_up, col, list, outcome_style, sparkline, visible, window_start};
 
 pub fn render(app: &App, f: &mut Frame) {
-    let theme = Theme { color: app.color };
+    let theme = Theme { color: app.color, stale: app.link.status().stale() };
     let area = f.area();
     let crate::layout::Areas { header, footer, body, topics, events, peers, invoices } = crate::layout::areas(area);
     f.render_widget(Paragraph::new(header_line(app, header.width, &theme)), header);
@@ -50,7 +51,15 @@ fn header_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
         Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD)),
         Span::styled(format!("{} ", crate::views::name(app.focus)), t.warn()),
     ];
+    let status = app.link.status();
     match &app.link.conn {
+        _ if matches!(status, NodeStatus::Down { .. } | NodeStatus::PluginStopped { .. }) => {
+            let text = match &status {
+                NodeStatus::Down { since, why } => format!("○ node down {} ago: {why}", ago(app.now - since)),
+                _ => "○ lnwatch-plugin stopped (plugin stop); lightningd still running".into(),
+            };
+            spans.push(Span::styled(text, t.alarm()));
+        }
         Conn::Up { .. } if app.link.silent => spans.push(Span::styled(
             format!("○ connected, but no hello: not an lnwatch socket? {}", lnwatch_socket_hint(&app.link.socket)),
             t.bad(),

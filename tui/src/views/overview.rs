@@ -11,6 +11,7 @@ use ratatui::widgets::{Cell, Paragraph};
 use super::{Ctx, View};
 use crate::clock::{ago, clock};
 use crate::keymap::{self, Binding};
+use crate::link::NodeStatus;
 use crate::model::Problem;
 use crate::model::payments::PayResult;
 use crate::model::rates::{BUCKET, BUCKETS};
@@ -69,7 +70,18 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let [node, rates, problems] =
         Layout::vertical([Constraint::Length(6), Constraint::Length(RATE_ROWS as u16 + 2), Constraint::Min(3)])
             .areas(area);
-    let b = block("Node".into(), false, t);
+    let height = cx.data.model.height.map_or_else(|| "?".into(), |h| h.to_string());
+    let title = match cx.link.status() {
+        NodeStatus::Up => "Node · up".to_owned(),
+        NodeStatus::Unknown => "Node".to_owned(),
+        NodeStatus::PluginStopped { since } => {
+            format!("Node · PLUGIN STOPPED since {} UTC · lightningd still running", clock(since))
+        }
+        NodeStatus::Down { since, why } => {
+            format!("Node · DOWN since {} UTC · last block {height} · {why}", clock(since))
+        }
+    };
+    let b = block(title, false, t);
     let inner = b.inner(node);
     f.render_widget(b, node);
     f.render_widget(Paragraph::new(node_lines(cx, inner.width as usize)), inner);
@@ -146,7 +158,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     list(f, problems, t, title, cx.focused, &cols, rows);
 }
 
-/// The overview's problems, newest first: those of topics switched on, after the filter.
+/// The overview's problems, newest first: those of topics not switched off, after the filter.
 pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Problem> {
     let store = &cx.data.store;
     cx.data
@@ -154,7 +166,8 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Problem> {
         .problems
         .iter()
         .rev()
-        .filter(|p| store.is_enabled(&p.topic))
+        // A topic switched off hides its problems; the monitor's own (node down) have none.
+        .filter(|p| !store.hides(&p.topic))
         .filter(|p| {
             !cx.filter.is_active() || {
                 let peer = p.peer.as_deref().map(|id| cx.data.name(id)).unwrap_or_default();
