@@ -39,6 +39,8 @@ pub enum Action {
     /// An edit of the filter line being typed.
     Edit(Edit),
     Secrets,
+    /// Known-noise events (peer storage custom messages) shown or hidden.
+    Noise,
     Clear,
     Enter,
     /// View `n` (0-based): the events view, then the registered views in order.
@@ -219,6 +221,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("t topics"),
         hint_in: &[Events, Topics],
         help: "topic picker: toggle topics on/off",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('n'), A::Noise)],
+        keys_text: "n",
+        hint: None,
+        hint_in: &[Events],
+        help: "show / hide known-noise events (custom messages for peer storage, types 0x0007 and 0x0009)",
     },
     Binding {
         mode: Main,

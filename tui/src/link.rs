@@ -47,9 +47,13 @@ pub struct Link {
     /// The seq the peer table is as of (events up to it are already in it).
     pub peers_seq: u64,
     pub peers_complete: bool,
+    /// Live events per second over the last [`RATE_WINDOW`] seconds.
     pub rate: f64,
     window_start: f64,
     window_count: u64,
+    /// Per tick: (when it began, when it ended, live events counted in it), for the last
+    /// [`RATE_WINDOW`] seconds.
+    samples: std::collections::VecDeque<(f64, f64, u64)>,
     pub events_total: u64,
     /// When lnwatch started: what "since start" counters count from.
     pub started: f64,
@@ -110,6 +114,10 @@ impl NodeStatus {
     }
 }
 
+/// Seconds the event rate is averaged over: events in bursts (a block, a payment's parts)
+/// read as a steady rate, not as 0.0 between them.
+const RATE_WINDOW: f64 = 10.0;
+
 /// How long a connection may stay without a hello before the socket is called not lnwatch's.
 const HELLO_WITHIN: f64 = 3.0;
 
@@ -127,6 +135,7 @@ impl Link {
             rate: 0.0,
             window_start: now,
             window_count: 0,
+            samples: Default::default(),
             events_total: 0,
             started: now,
             missed: 0,
@@ -245,11 +254,16 @@ impl Link {
         if let Conn::Up { since } = self.conn {
             self.silent = !self.greeted && now - since >= HELLO_WITHIN;
         }
-        let dt = now - self.window_start;
-        if dt >= 1.0 {
-            self.rate = self.window_count as f64 / dt;
+        if now - self.window_start >= 1.0 {
+            self.samples.push_back((self.window_start, now, self.window_count));
             self.window_start = now;
             self.window_count = 0;
+            while self.samples.front().is_some_and(|(_, end, _)| now - end > RATE_WINDOW) {
+                self.samples.pop_front();
+            }
+            let n: u64 = self.samples.iter().map(|(_, _, n)| n).sum();
+            let from = self.samples.front().map_or(now, |(start, _, _)| *start);
+            self.rate = n as f64 / (now - from).max(1.0);
         }
     }
 }

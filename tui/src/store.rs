@@ -53,6 +53,8 @@ pub struct Ev {
     pub fields: Option<Box<[Box<str>]>>,
     /// Text-filter memo: `generation << 1 | matched`, so each event is tested once per filter.
     pub(crate) memo: AtomicU64,
+    /// Known noise ([`summary::is_noise`]): hidden from the events list unless asked for.
+    pub noise: bool,
 }
 
 #[derive(Debug)]
@@ -126,6 +128,7 @@ impl Ev {
         let shown = summary::line(&n);
         let outcome = summary::outcome(&n);
         let fields = summary::fields(&n).map(|f| f.into_iter().map(Into::into).collect());
+        let noise = summary::is_noise(&n);
         let hidden = may_contain_secret(params.as_bytes())
             .then(|| redact_raw(params, HIDDEN))
             .filter(|(_, replaced)| *replaced > 0)
@@ -154,6 +157,7 @@ impl Ev {
             outcome,
             fields,
             memo: AtomicU64::new(0),
+            noise,
         }
     }
 
@@ -208,6 +212,8 @@ pub struct View {
     pub events: Vec<Arc<Ev>>,
     pub hidden_by_topics: usize,
     pub hidden_by_text: usize,
+    /// Known-noise events left out (`n` shows them).
+    pub hidden_noise: usize,
     /// Separator rows: `(i, text)` goes before `events[i]` (`i == len`: after the last).
     pub markers: Vec<(usize, Arc<str>)>,
 }
@@ -356,8 +362,9 @@ impl Store {
             .collect();
     }
 
-    /// The events pane: enabled topics (only `only`, if given), passing `filter`, in arrival order.
-    pub fn view(&self, only: Option<&str>, filter: &TextFilter) -> View {
+    /// The events pane: enabled topics (only `only`, if given), known noise only if `noise`,
+    /// passing `filter`, in arrival order.
+    pub fn view(&self, only: Option<&str>, filter: &TextFilter, noise: bool) -> View {
         let mut hidden_by_topics = 0;
         let rings = self.topics.values().filter(|t| only.is_none_or(|o| *t.name == *o)).filter(|t| {
             if !t.enabled {
@@ -365,8 +372,14 @@ impl Store {
             }
             t.enabled
         });
-        let merged = merge(rings.map(|t| &t.events));
+        let mut merged = merge(rings.map(|t| &t.events));
+        let before = merged.len();
+        if !noise {
+            merged.retain(|e| !e.noise);
+        }
+        let hidden_noise = before - merged.len();
         let mut view = filter_view(merged, filter, hidden_by_topics);
+        view.hidden_noise = hidden_noise;
         self.place_markers(&mut view);
         view
     }
@@ -374,11 +387,11 @@ impl Store {
 
 fn filter_view(events: Vec<Arc<Ev>>, filter: &TextFilter, hidden_by_topics: usize) -> View {
     if !filter.is_active() {
-        return View { events, hidden_by_topics, hidden_by_text: 0, markers: Vec::new() };
+        return View { events, hidden_by_topics, ..View::default() };
     }
     let before = events.len();
     let events: Vec<_> = events.into_iter().filter(|e| filter.matches(&**e)).collect();
-    View { hidden_by_text: before - events.len(), events, hidden_by_topics, markers: Vec::new() }
+    View { hidden_by_text: before - events.len(), events, hidden_by_topics, ..View::default() }
 }
 
 /// k-way merge by arrival order of rings that are each in arrival order.
@@ -422,11 +435,11 @@ mod tests {
             push(&mut s, seq, "coin_movement", "{}");
         }
         push(&mut s, 7, "block_added", "{}");
-        let v = s.view(None, &TextFilter::default());
+        let v = s.view(None, &TextFilter::default(), false);
         // The rare invoice survives the coin_movement flood.
         assert_eq!(seqs(&v), [1, 5, 6, 7]);
         assert_eq!(s.topics().map(|t| t.count).sum::<u64>(), 7);
-        assert_eq!(seqs(&s.view(Some("coin_movement"), &TextFilter::default())), [5, 6]);
+        assert_eq!(seqs(&s.view(Some("coin_movement"), &TextFilter::default(), false)), [5, 6]);
     }
 
     #[test]
@@ -438,12 +451,12 @@ mod tests {
         s.set_enabled("block_added", false);
         let mut f = TextFilter::default();
         f.set("02aa");
-        let v = s.view(None, &f);
+        let v = s.view(None, &f, false);
         assert_eq!((seqs(&v), v.hidden_by_topics, v.hidden_by_text), (vec![1], 1, 1));
         f.set("!02aa");
-        assert_eq!(seqs(&s.view(None, &f)), [3]);
+        assert_eq!(seqs(&s.view(None, &f, false)), [3]);
         f.set("CONNECT");
-        assert_eq!(seqs(&s.view(None, &f)), [1, 3]);
+        assert_eq!(seqs(&s.view(None, &f, false)), [1, 3]);
     }
 
     #[test]
@@ -470,7 +483,7 @@ mod tests {
             push(&mut s, seq, "mystery", &big);
         }
         assert!(s.bytes() <= 1_000_000, "{}", s.bytes());
-        let v = s.view(None, &TextFilter::default());
+        let v = s.view(None, &TextFilter::default(), false);
         assert_eq!(v.events.first().map(|e| e.seq), Some(1), "the small rare event stays");
         assert_eq!(v.events.last().map(|e| e.seq), Some(40), "the newest big one stays");
         assert!(v.events.len() < 12);

@@ -54,6 +54,21 @@ fn id(v: &Value, k: &str) -> String {
 }
 
 /// The summary of a notification.
+/// Custom messages peers send on their own that say nothing to an operator: peer storage
+/// (`peer_storage` 0x0007, `peer_storage_retrieval` 0x0009), sent by every peer that supports
+/// it on every connect.
+const NOISE_TYPES: [&str; 2] = ["0007", "0009"];
+
+/// Whether an event is known noise, hidden by default in the events list (`n` shows it).
+pub fn is_noise(n: &Notification<'_>) -> bool {
+    n.topic == "custommsg"
+        && n.body
+            .get("payload")
+            .and_then(Value::as_str)
+            .and_then(|p| p.get(..4))
+            .is_some_and(|t| NOISE_TYPES.contains(&t))
+}
+
 pub fn summarize(n: &Notification<'_>) -> String {
     let b = n.body;
     match n.topic {

@@ -209,7 +209,7 @@ fn counts_agree_while_paused_and_a_replay_is_not_a_rate() {
     assert_eq!(a.link.rate, 0.0, "the replay is history, not activity");
     a.update(batch((11..=14).map(|i| block(i, i)).collect()));
     a.update(Msg::Tick(T0 + 4.0));
-    assert_eq!(a.link.rate, 2.0);
+    assert_eq!(a.link.rate, 1.0, "4 live events in the 4 s since start");
     // Paused: the topic counts hold still with the events pane.
     a.update(key(' '));
     a.update(batch((15..=17).map(|i| block(i, i)).collect()));
@@ -219,14 +219,22 @@ fn counts_agree_while_paused_and_a_replay_is_not_a_rate() {
     assert_eq!(count(a.shown()), 17);
 }
 
+/// The header's rate is averaged over ten seconds: events in bursts read as a rate, not as
+/// 0.0 between bursts, and it falls to 0.0 once ten seconds pass without one.
 #[test]
-fn event_rate_comes_from_ticks() {
+fn event_rate_is_averaged_over_ten_seconds() {
     let mut a = app();
     a.update(batch((1..=20).map(|i| block(i, i)).collect()));
     a.update(Msg::Tick(T0 + 2.0));
     assert_eq!(a.link.rate, 10.0);
-    a.update(Msg::Tick(T0 + 3.0));
-    assert_eq!(a.link.rate, 0.0);
+    a.update(Msg::Tick(T0 + 4.0));
+    assert_eq!(a.link.rate, 5.0, "a quiet second between bursts is not 0.0");
+    a.update(batch((21..=30).map(|i| block(i, i)).collect()));
+    a.update(Msg::Tick(T0 + 6.0));
+    assert_eq!(a.link.rate, 5.0, "30 events in 6 s");
+    a.update(Msg::Tick(T0 + 13.0));
+    a.update(Msg::Tick(T0 + 17.0));
+    assert_eq!(a.link.rate, 0.0, "nothing for more than ten seconds");
 }
 
 #[test]
@@ -1248,4 +1256,23 @@ fn a_hello_without_the_node_is_completed_by_the_next() {
             .iter()
             .any(|e| matches!(e, lnwatch::app::Effect::LoadCursor(p) if p.to_string_lossy().contains("0357f749")))
     );
+}
+
+/// Peer storage messages (custommsg 0x0007/0x0009) arrive from every supporting peer on every
+/// connect and say nothing to an operator: hidden by default, counted in the title, `n` shows
+/// them; other custom messages are shown as ever.
+#[test]
+fn known_noise_is_hidden_until_asked_for() {
+    use lnwatch_tests::tmux::has_line;
+    let mut a = app();
+    a.update(connected());
+    let custom =
+        |seq, payload: &str| ev(seq, "custommsg", json!({"custommsg": {"peer_id": PEER_A, "payload": payload}}));
+    a.update(batch(vec![hello("r", true), custom(1, "0007aabb"), custom(2, "0009cc"), custom(3, "8001dd")]));
+    let s = render_text(&mut a, 120, 30);
+    assert!(s.contains("Events [all] 1 · 2 noise hidden (n shows)"), "{s}");
+    assert!(has_line(&s, &["custommsg", "type 0x8001"]) && !s.contains("type 0x0007"), "{s}");
+    a.update(key('n'));
+    let s = render_text(&mut a, 120, 30);
+    assert!(s.contains("Events [all] 3") && s.contains("type 0x0007") && !s.contains("noise hidden"), "{s}");
 }

@@ -205,7 +205,7 @@ impl App {
             return;
         }
         let only = self.topics.selected.as_deref();
-        self.events.view = self.shown().store.view(only, &self.filter);
+        self.events.view = self.shown().store.view(only, &self.filter, self.events.noise);
         self.events.stale = false;
     }
 
@@ -536,6 +536,10 @@ impl App {
             Action::Filter => self.filter_input = Some(LineEdit::new(self.filter.text())),
             Action::ClearFilter => self.set_filter(""),
             Action::Secrets => self.toggle_secrets(),
+            Action::Noise => {
+                self.events.noise = !self.events.noise;
+                self.events.stale = true;
+            }
             Action::Clear => self.clear_pane(),
             Action::Enter => self.enter(),
             Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::First | Action::Last => {

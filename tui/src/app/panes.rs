@@ -30,11 +30,13 @@ pub struct EventsPane {
     top: u64,
     pub view: View,
     pub stale: bool,
+    /// Known-noise events (peer storage messages) shown too (`n`).
+    pub noise: bool,
 }
 
 impl Default for EventsPane {
     fn default() -> Self {
-        EventsPane { follow: true, selected: 0, top: 0, view: View::default(), stale: true }
+        EventsPane { follow: true, selected: 0, top: 0, view: View::default(), stale: true, noise: false }
     }
 }
 

@@ -194,6 +194,9 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
     if view.hidden_by_text > 0 {
         title.push_str(&format!(" · {} hidden by filter", view.hidden_by_text));
     }
+    if view.hidden_noise > 0 {
+        title.push_str(&format!(" · {} noise hidden (n shows)", view.hidden_noise));
+    }
     let follow = app.events.follow;
     if !follow && !view.events.is_empty() {
         title.push_str(" · scrolled (G follows)");
@@ -357,7 +360,8 @@ fn peers_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(p.direction.map_or("-", |d| d.as_str())),
                 Cell::from(one_line(&p.address.as_ref().map(format_address).unwrap_or_default(), addr_w)),
                 Cell::from(since),
-                Cell::from(format!("×{}", p.connects)),
+                // Connects seen this session; none yet (known from the node's list) is blank.
+                Cell::from(if p.connects > 0 { format!("×{}", p.connects) } else { String::new() }),
                 Cell::from(chans),
             ];
             let row = if as_of.is_some() { t.dim() } else { Style::default() };
