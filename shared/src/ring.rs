@@ -49,6 +49,11 @@ impl<T> Ring<T> {
         self.items.get(index)
     }
 
+    /// Keeps only the items `keep` says to, in order.
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.items.retain(keep);
+    }
+
     pub fn clear(&mut self) {
         self.items.clear();
     }

@@ -12,6 +12,9 @@ use crate::catchup::{InvoiceRow, Item, Subsystem};
 use crate::model::Model;
 use crate::store::Store;
 
+/// Seconds between asking the node again about unpaid invoices.
+pub const INVOICE_RECHECK: f64 = 300.0;
+
 /// An invoice as the feed shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
@@ -61,6 +64,8 @@ pub struct Data {
     pub store: Store,
     pub peers: PeerTable,
     pub invoices: Ring<Invoice>,
+    /// When the unpaid invoices were last asked about (the node may have deleted them).
+    pub invoices_checked_at: f64,
     /// Node aliases from gossip (`listnodes`), and when to ask again.
     pub names: crate::model::names::Names,
     /// Channels, forwards, payments, counters and problems.
@@ -83,6 +88,7 @@ impl Data {
             store: Store::new(history, topics),
             peers: PeerTable::new(),
             invoices: Ring::new(history),
+            invoices_checked_at: 0.0,
             names: Default::default(),
             model: Model::new(history),
         }
@@ -146,10 +152,15 @@ impl Data {
         self.count_paid(paid_at.is_some())
     }
 
-    /// Merges a `listinvoices` answer (asked for an invoice's expiry) into the rows with the
-    /// same labels, read as catch-up reads them.
-    pub fn invoice_details(&mut self, result: &Value) {
-        let list = result.get("invoices").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    /// Merges a `listinvoices` answer for `label` into the feed's rows, read as catch-up reads
+    /// them. An answer without it means the node no longer has it (`delinvoice`, `autoclean`):
+    /// an unpaid row goes (a paid one stays: the payment happened).
+    pub fn invoice_details(&mut self, label: &str, result: &Value) {
+        let Some(list) = result.get("invoices").and_then(Value::as_array) else { return };
+        if list.is_empty() {
+            self.invoices.retain(|r| r.label != label || r.paid.is_some());
+            return;
+        }
         for inv in list {
             if let Some(Item::Invoice(row)) = Item::of(Subsystem::Invoices, inv) {
                 self.merge_record(&row);
@@ -209,13 +220,22 @@ impl Data {
     }
 
     /// Labels of open invoices the node has not told us the expiry of.
+    /// Every [`INVOICE_RECHECK`] seconds, the unpaid invoices to ask about again (newest
+    /// first, at most 100): one deleted since (`delinvoice`, `autoclean`) then leaves the feed.
+    pub fn invoices_to_recheck(&mut self, now: f64) -> Vec<String> {
+        if now - self.invoices_checked_at < INVOICE_RECHECK {
+            return Vec::new();
+        }
+        self.invoices_checked_at = now;
+        self.invoices.iter().rev().filter(|r| r.paid.is_none()).take(100).map(|r| r.label.clone()).collect()
+    }
+
     pub fn invoices_without_details(&self) -> Vec<String> {
         self.invoices.iter().filter(|r| r.paid.is_none() && r.expires_at.is_none()).map(|r| r.label.clone()).collect()
     }
 }
 
 impl Data {
-    /// Clears what `pane` shows, here and in a paused copy: clearing acts on what is seen.
     /// Clears what `pane` shows (the app clears a paused copy the same way).
     pub fn clear(&mut self, pane: crate::keymap::Pane) {
         use crate::keymap::Pane;

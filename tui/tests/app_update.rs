@@ -1276,3 +1276,53 @@ fn known_noise_is_hidden_until_asked_for() {
     let s = render_text(&mut a, 120, 30);
     assert!(s.contains("Events [all] 3") && s.contains("type 0x0007") && !s.contains("noise hidden"), "{s}");
 }
+
+/// An invoice the node deletes (`delinvoice`, `autoclean`) leaves the feed: unpaid ones are
+/// asked about again every five minutes, and an answer without the label takes the row out;
+/// a paid one stays (the payment happened).
+#[test]
+fn deleted_invoices_leave_the_feed() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![
+        hello("r", true),
+        invoice_created(1, "cancelled", Some(1_000)),
+        invoice_created(2, "kept", Some(2_000)),
+        invoice_created(3, "paid", Some(3_000)),
+        invoice_paid(4, "paid", 3_000),
+    ]));
+    let invoice_asks = |a: &mut lnwatch::app::App| -> Vec<_> {
+        let (inv, rest): (Vec<_>, Vec<_>) = sent_queries(a).into_iter().partition(|q| q.method == "listinvoices");
+        a.update(batch(rest.into_iter().map(|q| result(q.id, json!({}))).collect()));
+        inv
+    };
+    let details =
+        |label: &str| json!({"invoices": [{"label": label, "status": "unpaid", "expires_at": 2_000_000_000u64}]});
+    // Every question out (the plugin takes a few at a time), each invoice with its details.
+    loop {
+        let asked = invoice_asks(&mut a);
+        if asked.is_empty() && a.queries.pending() == 0 {
+            break;
+        }
+        for q in asked {
+            let label = q.params["label"].as_str().unwrap().to_owned();
+            a.update(batch(vec![result(q.id, details(&label))]));
+        }
+    }
+    assert_eq!(a.shown_invoices().len(), 3);
+    // Five minutes on, the unpaid ones are asked about again; the node no longer has one.
+    a.update(Msg::Tick(T0 + 400.0));
+    let again = invoice_asks(&mut a);
+    let labels: Vec<&str> = again.iter().map(|q| q.params["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["kept", "cancelled"], "the unpaid ones, newest first");
+    for q in again {
+        let gone = q.params["label"] == "cancelled";
+        let answer = if gone { json!({"invoices": []}) } else { details("kept") };
+        a.update(batch(vec![result(q.id, answer)]));
+    }
+    let left: Vec<String> = a.shown_invoices().iter().map(|i| i.label.clone()).collect();
+    assert_eq!(left, ["kept", "paid"]);
+    let screen = render_text(&mut a, 120, 30);
+    use lnwatch_tests::tmux::has_line;
+    assert!(has_line(&screen, &["kept", "open"]) && !has_line(&screen, &["cancelled", "open"]), "{screen}");
+}

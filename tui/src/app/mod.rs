@@ -300,6 +300,9 @@ impl App {
         }
         if greeted {
             self.catch_up_tick();
+            for label in self.data.invoices_to_recheck(now) {
+                self.queries.ask(Ask::Invoice(label));
+            }
             // Aliases gossip had not brought yet, asked again on their schedule.
             let channels = &self.data.model.channels;
             for id in self.data.names.due(now, |id| channels.public_with(id)) {
@@ -348,7 +351,10 @@ impl App {
                 self.catch_up_after_gap();
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
-                Some(Ask::Invoice(_)) => self.data.invoice_details(&r.result),
+                Some(Ask::Invoice(label)) => {
+                    self.data.invoice_details(&label, &r.result);
+                    self.events.stale = true;
+                }
                 Some(Ask::Node(id)) => {
                     self.data.names.answered(&id, &r.result);
                     if self.frozen.is_none() {
