@@ -85,6 +85,7 @@ pub enum Key {
     Char(char),
     Code(KeyCode),
     Ctrl(char),
+    Alt(char),
     /// `1`–`9`: [`Action::ToggleTopic`] of that number in the picker, [`Action::View`] in the
     /// main panes (the app ignores a number with no view).
     Digits,
@@ -465,11 +466,13 @@ pub const BINDINGS: &[Binding] = &[
             (Key::Ctrl('a'), A::Edit(Edit::Start)),
             (Code(KeyCode::End), A::Edit(Edit::End)),
             (Key::Ctrl('e'), A::Edit(Edit::End)),
+            (Key::Alt('b'), A::Edit(Edit::WordLeft)),
+            (Key::Alt('f'), A::Edit(Edit::WordRight)),
         ],
-        keys_text: "← → ^A ^E",
+        keys_text: "← → ^A ^E M-b M-f",
         hint: None,
         hint_in: ALL,
-        help: "filter: move in the line",
+        help: "filter: move in the line (Alt-b / Alt-f by word)",
     },
 ];
 
@@ -482,6 +485,7 @@ pub const HELP_HINT: &str = "? help";
 /// come first, so a view may give a key its own meaning.
 pub fn action(mode: Mode, k: &KeyEvent, own: &[Binding]) -> Option<Action> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
     match (ctrl, k.code) {
         (true, KeyCode::Char('c')) => return Some(Action::Quit),
         (true, KeyCode::Char('z')) => return Some(Action::Suspend),
@@ -492,7 +496,8 @@ pub fn action(mode: Mode, k: &KeyEvent, own: &[Binding]) -> Option<Action> {
         own.chain(BINDINGS.iter().filter(|b| b.mode == mode)).flat_map(|b| b.keys.iter()).find_map(|(key, action)| {
             match (key, k.code) {
                 (Key::Ctrl(c), KeyCode::Char(got)) if ctrl && *c == got => Some(*action),
-                (Key::Char(c), KeyCode::Char(got)) if !ctrl && *c == got => Some(*action),
+                (Key::Alt(c), KeyCode::Char(got)) if alt && !ctrl && *c == got => Some(*action),
+                (Key::Char(c), KeyCode::Char(got)) if !ctrl && !alt && *c == got => Some(*action),
                 (Key::Code(code), got) if !ctrl && *code == got => Some(*action),
                 (Key::Digits, KeyCode::Char(d @ '1'..='9')) if !ctrl => {
                     let n = d as usize - '1' as usize;
@@ -505,7 +510,7 @@ pub fn action(mode: Mode, k: &KeyEvent, own: &[Binding]) -> Option<Action> {
             }
         });
     match (found, mode, k.code) {
-        (None, Filter, KeyCode::Char(c)) if !ctrl && !c.is_control() => Some(Action::Edit(Edit::Insert(c))),
+        (None, Filter, KeyCode::Char(c)) if !ctrl && !alt && !c.is_control() => Some(Action::Edit(Edit::Insert(c))),
         _ => found,
     }
 }
@@ -590,6 +595,10 @@ mod tests {
         assert_eq!(act(Filter, &ctrl('u')), Some(Action::Edit(Edit::DeleteToStart)));
         assert_eq!(act(Main, &ctrl('u')), None);
         assert_eq!(act(Filter, &key(KeyCode::Esc)), Some(Action::ClearFilter));
+        let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+        assert_eq!(act(Filter, &alt('b')), Some(Action::Edit(Edit::WordLeft)));
+        assert_eq!(act(Filter, &alt('f')), Some(Action::Edit(Edit::WordRight)));
+        assert_eq!(act(Filter, &alt('x')), None, "an Alt key is not typed");
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for mode in [Main, Help, Detail, Picker, Filter] {
             assert_eq!(act(mode, &ctrl_c), Some(Action::Quit));

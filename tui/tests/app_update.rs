@@ -1326,3 +1326,39 @@ fn deleted_invoices_leave_the_feed() {
     use lnwatch_tests::tmux::has_line;
     assert!(has_line(&screen, &["kept", "open"]) && !has_line(&screen, &["cancelled", "open"]), "{screen}");
 }
+
+/// The filter, typed: a quoted value with spaces, field names in any case, Alt-b/Alt-f to move
+/// by word, and a field name the view has not got said so with the names it has.
+#[test]
+fn the_filter_quotes_ignores_case_and_names_unknown_fields() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    use lnwatch_tests::tmux::has_line;
+    let mut a = app();
+    routing_node(&mut a);
+    a.update(batch(vec![invoice_created(30, "coffee shop", Some(1_000)), invoice_created(31, "coffee", Some(2_000))]));
+    a.update(key('/'));
+    typed(&mut a, r#"LABEL:"coffee shop""#);
+    a.update(code(KeyCode::Enter));
+    let labels: Vec<String> = a.shown_invoices().iter().map(|i| i.label.clone()).collect();
+    assert_eq!(labels, ["coffee shop"]);
+
+    // Alt-b back a word, then a typo in a field name: the forwards view says what it has.
+    a.update(key('4'));
+    a.update(key('/'));
+    a.update(Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+    typed(&mut a, "status:settled river");
+    a.update(Msg::Key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::ALT)));
+    typed(&mut a, "pere:");
+    a.update(Msg::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::ALT)));
+    typed(&mut a, " x");
+    a.update(code(KeyCode::Enter));
+    assert_eq!(a.filter.text(), "status:settled pere:river x");
+    let s = render_text(&mut a, 160, 30);
+    assert!(
+        has_line(
+            &s,
+            &["filter: status:settled pere:river x", "unknown field pere; fields: status, in, out, peer, reason"]
+        ),
+        "{s}"
+    );
+}

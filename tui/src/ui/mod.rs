@@ -149,10 +149,30 @@ fn footer_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
     }
     if app.filter.is_active() {
         spans.push(Span::styled(format!("filter: {}  ", sanitize(app.filter.text())), t.warn()));
+        if let Some(unknown) = unknown_fields(app) {
+            spans.push(Span::styled(format!("{unknown}  "), t.alarm()));
+        }
     }
     let used = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.push(Span::styled(hints(used), t.dim()));
     Line::from(spans)
+}
+
+/// Says which `field:` names of the filter the focused list has not got: a view's columns,
+/// the invoices' label, or (the events) no event tested had it.
+fn unknown_fields(app: &App) -> Option<String> {
+    let (unknown, known): (Vec<String>, &[&str]) = match crate::views::of(app.focus) {
+        Some(view) => (app.filter.unknown_fields(view.fields()), view.fields()),
+        None if app.focus == Pane::Invoices => (app.filter.unknown_fields(&["label"]), &["label"]),
+        None => (app.filter.unknown_fields(&[]), &[]),
+    };
+    let first = unknown.first()?;
+    let mut known: Vec<&str> = known.to_vec();
+    known.dedup();
+    Some(match known.as_slice() {
+        [] => format!("no event has a field {}", sanitize(first)),
+        known => format!("unknown field {}; fields: {}", sanitize(first), known.join(", ")),
+    })
 }
 
 fn topics_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {

@@ -130,18 +130,22 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
         .filter(|c| {
             let peer = c.peer_id.as_deref().map(|p| cx.data.name(p)).unwrap_or_default();
             let state = c.state_words();
-            cx.filter.matches_fields(&[
-                ("peer", &peer),
-                ("peer_id", c.peer_id.as_deref().unwrap_or("")),
-                ("scid", c.short_channel_id.as_deref().unwrap_or("")),
-                ("channel_id", c.channel_id.as_deref().unwrap_or("")),
-                ("state", &state),
-                ("cause", c.cause.as_deref().unwrap_or("")),
-                ("topic", "channel_state_changed channel_opened coin_movement balance_snapshot"),
-            ])
+            let values = [
+                peer.as_str(),
+                c.peer_id.as_deref().unwrap_or(""),
+                c.short_channel_id.as_deref().unwrap_or(""),
+                c.channel_id.as_deref().unwrap_or(""),
+                &state,
+                c.cause.as_deref().unwrap_or(""),
+                "channel_state_changed channel_opened coin_movement balance_snapshot",
+            ];
+            cx.filter.matches_fields(&FIELDS.iter().copied().zip(values).collect::<Vec<_>>())
         })
         .collect()
 }
+
+/// What `field:` names in this view, in the order [`rows`] gives their values.
+const FIELDS: &[&str] = &["peer", "peer_id", "scid", "channel_id", "state", "cause", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
@@ -162,6 +166,10 @@ impl View for Channels {
 
     fn commands(&self) -> &'static [Binding] {
         COMMANDS
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        FIELDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

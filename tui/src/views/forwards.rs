@@ -180,19 +180,25 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
             let f = &r.f;
             let name = |c: &Option<String>| c.as_deref().and_then(|c| cx.data.channel_peer(c)).unwrap_or_default();
             let reason = failure_words(f.failcode, f.failreason.as_deref()).unwrap_or_default();
-            cx.filter.matches_fields(&[
-                ("status", &f.status),
-                ("in", f.in_channel.as_deref().unwrap_or("")),
-                ("out", f.out_channel.as_deref().unwrap_or("")),
-                ("peer", &name(&f.in_channel)),
-                ("peer", &name(&f.out_channel)),
-                ("reason", &reason),
-                ("payment_hash", f.payment_hash.as_deref().unwrap_or("")),
-                ("topic", "forward_event"),
-            ])
+            let (peer_in, peer_out) = (name(&f.in_channel), name(&f.out_channel));
+            let values = [
+                f.status.as_str(),
+                f.in_channel.as_deref().unwrap_or(""),
+                f.out_channel.as_deref().unwrap_or(""),
+                &peer_in,
+                &peer_out,
+                &reason,
+                f.payment_hash.as_deref().unwrap_or(""),
+                "forward_event",
+            ];
+            cx.filter.matches_fields(&FIELDS.iter().copied().zip(values).collect::<Vec<_>>())
         })
         .collect()
 }
+
+/// What `field:` names in this view, in the order [`rows`] gives their values (`peer` is
+/// either end's).
+const FIELDS: &[&str] = &["status", "in", "out", "peer", "peer", "reason", "payment_hash", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
@@ -215,6 +221,10 @@ impl View for Forwards {
 
     fn commands(&self) -> &'static [Binding] {
         COMMANDS
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        FIELDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

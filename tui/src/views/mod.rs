@@ -42,6 +42,8 @@ pub trait View: Sync {
     /// Its keys, what they do here and their footer words, most useful first: the footer and
     /// the help list them, and the key lookup tries them before the keys every view shares.
     fn commands(&self) -> &'static [Binding];
+    /// The names `field:VALUE` filters its rows by.
+    fn fields(&self) -> &'static [&'static str];
     /// Rows the keys move over and `Enter` opens, in the order shown.
     fn len(&self, cx: &Ctx<'_>) -> usize;
     /// What `Enter` opens on row `i`, if anything.

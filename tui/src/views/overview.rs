@@ -171,11 +171,15 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Problem> {
         .filter(|p| {
             !cx.filter.is_active() || {
                 let peer = p.peer.as_deref().map(|id| cx.data.name(id)).unwrap_or_default();
-                cx.filter.matches_fields(&[("peer", &peer), ("what", &p.text), ("topic", &p.topic)])
+                cx.filter
+                    .matches_fields(&FIELDS.iter().copied().zip([peer.as_str(), &p.text, &p.topic]).collect::<Vec<_>>())
             }
         })
         .collect()
 }
+
+/// What `field:` names in this view, in the order [`rows`] gives their values.
+const FIELDS: &[&str] = &["peer", "what", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
@@ -197,6 +201,10 @@ impl View for Overview {
 
     fn commands(&self) -> &'static [Binding] {
         COMMANDS
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        FIELDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

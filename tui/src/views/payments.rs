@@ -123,17 +123,16 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
         .filter(|p| {
             let dest = p.destination.as_deref().map(|d| cx.data.name(d)).unwrap_or_default();
             let error = p.error().map(|e| e.message.as_str()).unwrap_or("");
-            cx.filter.matches_fields(&[
-                ("status", p.result().word()),
-                ("peer", &dest),
-                ("destination", p.destination.as_deref().unwrap_or("")),
-                ("payment_hash", &p.payment_hash),
-                ("error", error),
-                ("topic", "sendpay_success sendpay_failure pay_part_start pay_part_end pay_success pay_failure"),
-            ])
+            let topics = "sendpay_success sendpay_failure pay_part_start pay_part_end pay_success pay_failure";
+            let values =
+                [p.result().word(), &dest, p.destination.as_deref().unwrap_or(""), &p.payment_hash, error, topics];
+            cx.filter.matches_fields(&FIELDS.iter().copied().zip(values).collect::<Vec<_>>())
         })
         .collect()
 }
+
+/// What `field:` names in this view, in the order [`rows`] gives their values.
+const FIELDS: &[&str] = &["status", "peer", "destination", "payment_hash", "error", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
@@ -156,6 +155,10 @@ impl View for Payments {
 
     fn commands(&self) -> &'static [Binding] {
         COMMANDS
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        FIELDS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {
