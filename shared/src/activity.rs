@@ -152,6 +152,9 @@ pub struct Move {
     pub payment_hash: Option<String>,
     pub peer_id: Option<String>,
     pub blockheight: Option<u64>,
+    /// The transaction that spent the output (`spending_txid`, legacy `txid`): for
+    /// `channel_close`, the closing transaction.
+    pub spending_txid: Option<String>,
 }
 
 pub fn coin_move(n: &Notification<'_>) -> Option<Move> {
@@ -172,6 +175,7 @@ pub fn coin_move(n: &Notification<'_>) -> Option<Move> {
         payment_hash: text(b, "payment_hash"),
         peer_id: text(b, "peer_id"),
         blockheight: int(b, "blockheight"),
+        spending_txid: text(b, "spending_txid").or_else(|| text(b, "txid")),
     })
 }
 

@@ -206,13 +206,17 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     }
 
     // Mutual close of l1–l2, mined.
-    net.node(L1).call("close", json!({"id": id2}));
+    let closed = net.node(L1).call("close", json!({"id": id2}));
+    let close_txid = closed["txids"][0].as_str().or(closed["txid"].as_str()).expect("close names its tx").to_owned();
     for state in ["CHANNELD_SHUTTING_DOWN", "CLOSINGD_COMPLETE"] {
         w1.wait_event("channel_state_changed", |p| p["channel_state_changed"]["new_state"] == state);
     }
     net.mine(1);
     w1.wait_event("channel_state_changed", |p| p["channel_state_changed"]["new_state"] == "ONCHAIN");
     w1.wait_event("coin_movement", |p| p["coin_movement"]["primary_tag"] == "channel_close");
+    if tmux_available() {
+        closed_by_the_peer(&net, &scid12, &close_txid);
+    }
 
     // Disconnect: both sides see it (l2's plugin was restarted, so a new client reads l2).
     net.node(L3).call("disconnect", json!({"id": id2, "force": true}));
@@ -438,6 +442,22 @@ fn operator_views(net: &Network, scid12: &str, scid23: &str) {
     assert!(!s.contains("Malformed"), "not sendpay_failure's 202: {s}");
     tmux.keys(&["g", "Enter"]);
     tmux.wait_for("a payment's parts", |s| s.contains("parts (group/part") && has_line(s, &["ok", "50,000 sat"]));
+    tmux.keys(&["q", "q"]);
+}
+
+/// l2's monitor on the channel l1 closed: closed by the peer, its closing transaction (the one
+/// `close` returned), what was ours at the end, when our funds are back.
+fn closed_by_the_peer(net: &Network, scid12: &str, close_txid: &str) {
+    let l2 = net.node(L2);
+    let cmd = format!("NO_COLOR=1 {} --lightning-dir {}", workspace_bin("lnwatch").display(), l2.dir.display());
+    let tmux = Tmux::start(&cmd, 140, 40);
+    tmux.keys(&["3"]);
+    tmux.wait_for("the closed channel", |s| has_line(s, &[scid12, "closed by the peer"]));
+    tmux.keys(&["/"]);
+    tmux.keys(&[&format!("scid:{scid12}"), "Enter", "g", "Enter"]);
+    let s = tmux.wait_for("its closing", |s| s.contains(&format!("closing tx  {close_txid}")));
+    assert!(s.contains("ours at end ") && s.contains("our funds   "), "{s}");
+    assert!(s.contains("closed      closed by the peer"), "{s}");
     tmux.keys(&["q", "q"]);
 }
 

@@ -123,6 +123,22 @@ pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
         .row("ours", amount(c.local_msat))
         .row("theirs", amount(c.remote_msat()))
         .row("htlcs", c.htlcs.to_string());
+    // Each HTLC in flight, soonest to expire first: how close it is to being forced on chain.
+    let height = data.model.height;
+    for h in &c.htlc_list {
+        let left = match h.blocks_left(height) {
+            Some(n) if n < 0 => format!("expired {} blocks ago", -n),
+            Some(n) => format!("{n} blocks left"),
+            None => "blocks left unknown".into(),
+        };
+        let expiry = h.expiry.map_or_else(|| "?".into(), |e| e.to_string());
+        out.line(format!(
+            "  {:<3} {:>16}  expiry {expiry:<8} {left:<18} {}",
+            h.direction,
+            amount(h.amount_msat),
+            h.state
+        ));
+    }
     if let Some(cause) = &c.cause {
         out.row("cause", cause);
     }
@@ -131,8 +147,31 @@ pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
     }
     if let Some(by) = c.closed_by() {
         out.row("closed", by);
+        out.row("closing tx", opt(c.closing_txid.as_deref()));
+        out.row("ours at end", amount(c.final_msat.or(c.local_msat)));
+        out.row("our funds", funds_back(c));
+    }
+    // lightningd's own words on it (on chain: what it waits for).
+    for s in &c.status {
+        out.row("node says", s);
     }
     out.lines
+}
+
+/// When our funds in a closing channel are ours to spend, from lightningd's status lines
+/// (`… in 143 blocks will spend DELAYED_OUTPUT_TO_US …`).
+fn funds_back(c: &Channel) -> String {
+    let blocks = c.status.iter().find_map(|s| {
+        let after = s.split(" in ").nth(1)?;
+        let n: u64 = after.split(' ').next()?.parse().ok()?;
+        after.contains("block").then_some(n)
+    });
+    match blocks {
+        Some(n) => format!("time-locked: back in {n} blocks (about {})", ago(n as f64 * 600.0)),
+        None if c.status.iter().any(|s| s.contains("All outputs resolved")) => "back in the wallet".into(),
+        None if c.state == "CLOSED" => "back in the wallet".into(),
+        None => "no time-lock named by the node".into(),
+    }
 }
 
 pub fn forward(r: &ForwardRow, data: &Data, now: f64) -> Vec<String> {

@@ -20,6 +20,10 @@ pub enum Ask {
     Channels,
     /// The node itself: its chain height (`getinfo`).
     Info,
+    /// The on-chain wallet (`listfunds`).
+    Funds,
+    /// Channels closed for good (`listclosedchannels`): closing transactions, final amounts.
+    Closed,
     /// One step of a catch-up round.
     CatchUp(crate::catchup::Step),
     /// One step of the walk back through the forwards for the days before the monitor.
@@ -38,6 +42,8 @@ impl Ask {
             Ask::Node(id) => ("listnodes", json!({ "id": id })),
             Ask::Channels => ("listpeerchannels", json!({})),
             Ask::Info => ("getinfo", json!({})),
+            Ask::Funds => ("listfunds", json!({})),
+            Ask::Closed => ("listclosedchannels", json!({})),
             Ask::CatchUp(step) | Ask::Walk(step) => step.query(),
         };
         Query { id: json!(id), method: method.into(), params }

@@ -1362,3 +1362,88 @@ fn the_filter_quotes_ignores_case_and_names_unknown_fields() {
         "{s}"
     );
 }
+
+/// A channel's detail lists each HTLC in flight (direction, amount, expiry height, blocks left,
+/// soonest first); a closed one its closing transaction, what was ours and when our funds come
+/// back (lightningd's status lines); the overview counts funds in closing channels and on
+/// chain (`listfunds`).
+#[test]
+fn htlcs_closings_and_onchain_funds_are_shown() {
+    let mut a = app();
+    routing_node(&mut a);
+    let close_tx = "c0ffee".repeat(10) + "abcd";
+    a.update(batch(vec![ev(
+        30,
+        "coin_movement",
+        json!({"coin_movement": {"type": "chain_mvt", "account_id": CHAN_B,
+        "primary_tag": "channel_close", "credit_msat": 0, "debit_msat": 200_000_000u64, "spending_txid": close_tx}}),
+    )]));
+    a.update(Msg::Tick(T0 + 1_000.0));
+    let answer = |method: &str| match method {
+        "listpeerchannels" => json!({"channels": [
+            {"peer_id": PEER_A, "state": "CHANNELD_NORMAL", "short_channel_id": "103x1x0", "channel_id": CHAN_A,
+             "total_msat": 5_000_000_000u64, "to_us_msat": 2_000_000_000u64, "htlcs": [
+                {"direction": "out", "id": 3, "amount_msat": 30_000_000u64, "expiry": 840_127, "state": "SENT_ADD_ACK_REVOCATION"},
+                {"direction": "in", "id": 9, "amount_msat": 5_000_000u64, "expiry": 840_110, "state": "RCVD_ADD_ACK_REVOCATION"}]},
+            {"peer_id": PEER_B, "state": "ONCHAIN", "short_channel_id": "105x1x1", "channel_id": CHAN_B, "closer": "remote",
+             "total_msat": 1_000_000_000u64, "to_us_msat": 200_000_000u64, "htlcs": [], "status": [
+                "ONCHAIN:Tracking their unilateral close",
+                "ONCHAIN:1 outputs unresolved: in 143 blocks will spend DELAYED_OUTPUT_TO_US (abcd:0) using OUR_DELAYED_RETURN_TO_WALLET"]}]}),
+        "listfunds" => json!({"outputs": [
+            {"amount_msat": 1_500_000_000u64, "status": "confirmed"},
+            {"amount_msat": 20_000_000u64, "status": "unconfirmed"},
+            {"amount_msat": 9_000_000u64, "status": "confirmed", "reserved": true}]}),
+        "listclosedchannels" => json!({"closedchannels": []}),
+        _ => json!({}),
+    };
+    // The channels first; then the wallet and, a channel closing, the closed channels.
+    let mut methods = Vec::new();
+    loop {
+        let asked = sent_queries(&mut a);
+        if asked.is_empty() {
+            break;
+        }
+        methods.extend(asked.iter().map(|q| q.method.clone()));
+        a.update(batch(asked.into_iter().map(|q| result(q.id, answer(&q.method))).collect()));
+    }
+    for m in ["listpeerchannels", "listfunds", "listclosedchannels"] {
+        assert!(methods.iter().any(|x| x == m), "{m} asked: {methods:?}");
+    }
+
+    a.update(key('2'));
+    let s = render_text(&mut a, 160, 30);
+    assert!(s.contains("· closing 200,000 sat · on chain 1,500,000 sat (+20,000 unconfirmed)"), "{s}");
+
+    a.update(key('3'));
+    let rows: Vec<String> = a.channel_rows().iter().map(|c| c.channel_id.clone().unwrap()).collect();
+    let open = |a: &mut lnwatch::app::App, id: &str| {
+        a.update(key('g'));
+        for _ in 0..rows.iter().position(|r| r == id).unwrap() {
+            a.update(key('j'));
+        }
+        a.update(code(KeyCode::Enter));
+        let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("no detail") };
+        let text = lines.join("\n");
+        a.update(key('q'));
+        text
+    };
+    let text = open(&mut a, CHAN_A);
+    let htlcs: Vec<&str> = text.lines().filter(|l| l.contains("expiry")).collect();
+    assert_eq!(htlcs.len(), 2, "{text}");
+    assert!(
+        htlcs[0].contains("in")
+            && htlcs[0].contains("5,000 sat")
+            && htlcs[0].contains("840110")
+            && htlcs[0].contains("10 blocks left"),
+        "{text}"
+    );
+    assert!(
+        htlcs[1].contains("out") && htlcs[1].contains("30,000 sat") && htlcs[1].contains("27 blocks left"),
+        "{text}"
+    );
+    let text = open(&mut a, CHAN_B);
+    assert!(text.contains(&format!("closing tx  {close_tx}")), "{text}");
+    assert!(text.contains("ours at end 200,000 sat"), "{text}");
+    assert!(text.contains("our funds   time-locked: back in 143 blocks"), "{text}");
+    assert!(text.contains("closed by the peer"), "{text}");
+}

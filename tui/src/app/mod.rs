@@ -366,7 +366,10 @@ impl App {
                     let peers: Vec<String> =
                         self.data.model.channels.iter().filter_map(|c| c.peer_id.clone()).collect();
                     peers.iter().for_each(|p| self.ask_alias(p));
+                    self.ask_after_channels();
                 }
+                Some(Ask::Funds) => self.data.model.onchain = Some(crate::model::Onchain::of(&r.result)),
+                Some(Ask::Closed) => self.data.model.channels.closed(&r.result),
                 Some(Ask::Info) => {
                     if let Some(h) = r.result.get("blockheight").and_then(serde_json::Value::as_u64) {
                         self.data.model.height = Some(h);
@@ -406,6 +409,15 @@ impl App {
             }
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
+        }
+    }
+
+    /// After the channels, what they do not say: the wallet's funds and, once a channel is
+    /// closing, how it closed.
+    fn ask_after_channels(&mut self) {
+        self.queries.ask(Ask::Funds);
+        if self.data.model.channels.iter().any(|c| c.is_closing()) {
+            self.queries.ask(Ask::Closed);
         }
     }
 

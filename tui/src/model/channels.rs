@@ -36,6 +36,46 @@ pub struct Channel {
     pub closer: Option<String>,
     /// Not announced: its peer need not announce itself either.
     pub private: Option<bool>,
+    /// HTLCs in flight, as the node last listed them.
+    pub htlc_list: Vec<Htlc>,
+    /// lightningd's own lines on the channel (`status`): on chain, what it waits for and how
+    /// many blocks are left.
+    pub status: Vec<String>,
+    /// The closing transaction (the `channel_close` move's, or `listclosedchannels`' last
+    /// commitment).
+    pub closing_txid: Option<String>,
+    /// Ours when it closed.
+    pub final_msat: Option<u64>,
+}
+
+/// One HTLC in flight on a channel.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Htlc {
+    /// `in` (offered to us) or `out` (offered by us).
+    pub direction: String,
+    pub amount_msat: Option<u64>,
+    /// The block height it expires at.
+    pub expiry: Option<u64>,
+    pub state: String,
+    pub payment_hash: Option<String>,
+}
+
+impl Htlc {
+    fn of(v: &Value) -> Htlc {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        Htlc {
+            direction: text("direction"),
+            amount_msat: lnwatch_shared::notification::msat(v.get("amount_msat")),
+            expiry: v.get("expiry").and_then(Value::as_u64),
+            state: text("state"),
+            payment_hash: v.get("payment_hash").and_then(Value::as_str).map(str::to_owned),
+        }
+    }
+
+    /// Blocks until it expires at `height`.
+    pub fn blocks_left(&self, height: Option<u64>) -> Option<i64> {
+        Some(self.expiry? as i64 - height? as i64)
+    }
 }
 
 impl Channel {
@@ -127,6 +167,32 @@ impl Channels {
     }
 
     /// Channels with this peer that are open (not closing) and how many are in normal state.
+    /// Merges a `listclosedchannels` answer into the channels still shown: the last
+    /// commitment (the closing transaction) and what was ours at the end.
+    pub fn closed(&mut self, result: &Value) {
+        for c in result.get("closedchannels").and_then(Value::as_array).into_iter().flatten() {
+            let Some(i) = c.get("channel_id").and_then(Value::as_str).and_then(|id| self.position(id)) else {
+                continue;
+            };
+            let ch = &mut self.list[i];
+            let txid = c.get("last_commitment_txid").and_then(Value::as_str).map(str::to_owned);
+            ch.closing_txid = ch.closing_txid.take().or(txid);
+            ch.final_msat = lnwatch_shared::notification::msat(c.get("final_to_us_msat")).or(ch.final_msat);
+            ch.closer = c.get("closer").and_then(Value::as_str).map(str::to_owned).or(ch.closer.take());
+            if ch.state.is_empty() || !ch.is_closing() {
+                ch.state = "CLOSED".into();
+            }
+        }
+    }
+
+    /// Ours in channels on their way to closed (what comes back to the wallet).
+    pub fn closing_msat(&self) -> u64 {
+        let waiting = |c: &&Channel| {
+            c.is_closing() && c.state != "CLOSED" && !c.status.iter().any(|s| s.contains("All outputs resolved"))
+        };
+        self.list.iter().filter(waiting).filter_map(|c| c.local_msat.filter(|m| *m > 0).or(c.final_msat)).sum()
+    }
+
     /// Whether we have an announced channel with `peer` (which then announces itself).
     pub fn public_with(&self, peer: &str) -> bool {
         self.list.iter().any(|c| c.peer_id.as_deref() == Some(peer) && c.private == Some(false))
@@ -186,11 +252,16 @@ impl Channels {
         before
     }
 
-    /// A balance move: a channel account's balance changes by the move.
+    /// A balance move: a channel account's balance changes by the move; the close's names
+    /// the closing transaction and what was ours.
     pub fn apply_move(&mut self, m: &Move, time: f64) -> bool {
         let Some(ch) = self.position(&m.account).and_then(|i| self.list.get_mut(i)) else {
             return false;
         };
+        if m.tag.as_deref() == Some("channel_close") {
+            ch.closing_txid = m.spending_txid.clone().or(ch.closing_txid.take());
+            ch.final_msat = Some(m.debit_msat).filter(|d| *d > 0).or(ch.local_msat).or(ch.final_msat);
+        }
         if let Some(local) = ch.local_msat {
             let after = (local + m.credit_msat).saturating_sub(m.debit_msat);
             ch.local_msat = Some(ch.capacity_msat.map_or(after, |cap| after.min(cap)));
@@ -262,6 +333,13 @@ impl Channels {
             ch.peer_connected = c.get("peer_connected").and_then(Value::as_bool);
             ch.closer = text("closer").or(ch.closer.take());
             ch.private = c.get("private").and_then(Value::as_bool).or(ch.private);
+            if let Some(list) = c.get("htlcs").and_then(Value::as_array) {
+                ch.htlc_list = list.iter().map(Htlc::of).collect();
+                ch.htlc_list.sort_by_key(|h| h.expiry.unwrap_or(u64::MAX));
+            }
+            if let Some(status) = c.get("status").and_then(Value::as_array) {
+                ch.status = status.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            }
             self.index_row(i);
         }
     }

@@ -32,6 +32,32 @@ pub struct Model {
     pub invoices_paid: u64,
     /// The chain height the node last told.
     pub height: Option<u64>,
+    /// On-chain funds (`listfunds`): confirmed and unconfirmed, once asked.
+    pub onchain: Option<Onchain>,
+}
+
+/// The node's on-chain wallet, from `listfunds`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Onchain {
+    pub confirmed_msat: u64,
+    pub unconfirmed_msat: u64,
+}
+
+impl Onchain {
+    /// Unspent outputs by status (spent and reserved ones are not the node's to spend).
+    pub fn of(result: &serde_json::Value) -> Onchain {
+        let mut o = Onchain::default();
+        let outputs = result.get("outputs").and_then(serde_json::Value::as_array).into_iter().flatten();
+        for out in outputs.filter(|x| x.get("reserved").and_then(serde_json::Value::as_bool) != Some(true)) {
+            let msat = lnwatch_shared::notification::msat(out.get("amount_msat")).unwrap_or(0);
+            match out.get("status").and_then(serde_json::Value::as_str) {
+                Some("confirmed") => o.confirmed_msat += msat,
+                Some("unconfirmed") => o.unconfirmed_msat += msat,
+                _ => {}
+            }
+        }
+        o
+    }
 }
 
 impl Model {
@@ -44,6 +70,7 @@ impl Model {
             problems: Problems::default(),
             invoices_paid: 0,
             height: None,
+            onchain: None,
         }
     }
 

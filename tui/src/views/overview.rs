@@ -40,12 +40,20 @@ fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
     let lines = [
         format!("{} {id} · {network} {version} · block {height}", one_line(alias, 32)),
         format!(
-            "peers {}/{} up · channels {normal}/{} normal · ours {} of {} sat",
+            "peers {}/{} up · channels {normal}/{} normal · ours {} of {} sat{}{}",
             peers.connected_count(),
             peers.len(),
             open.len(),
             sats(ours),
-            sats(capacity)
+            sats(capacity),
+            match m.channels.closing_msat() {
+                0 => String::new(),
+                c => format!(" · closing {} sat", sats(c)),
+            },
+            m.onchain.map_or_else(String::new, |o| match o.unconfirmed_msat {
+                0 => format!(" · on chain {} sat", sats(o.confirmed_msat)),
+                u => format!(" · on chain {} sat (+{} unconfirmed)", sats(o.confirmed_msat), sats(u)),
+            }),
         ),
         format!(
             "forwards {} settled, {} failed · fees {} · payments {} paid, {} failed",
