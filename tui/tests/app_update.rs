@@ -1161,6 +1161,16 @@ fn today_is_the_utc_day_of_the_node_records() {
     ]));
     let today = a.data.model.forwards.days.today(T0);
     assert_eq!((today.settled, today.fees_msat), (3, 5_001));
+
+    // The income view (6) reads the same days: today moved by the live forward, yesterday's.
+    use lnwatch_tests::tmux::has_line;
+    a.update(key('6'));
+    let s = render_text(&mut a, 140, 50);
+    assert!(s.contains("today    fees 5.001 sat · 3 settled · 1 failed · forwarded 104,000 sat · 48 ppm"), "{s}");
+    assert!(s.contains("7 days   fees 12.001 sat · 4 settled · 1 failed"), "{s}");
+    assert!(has_line(&s, &["2025-11-22", "3", "1 (1 here)", "104,000", "5.001 sat", "48"]), "{s}");
+    assert!(has_line(&s, &["2025-11-21", "1", "7,000", "7 sat", "1000"]), "{s}");
+    assert!(has_line(&s, &["105x1x1", "12.001 sat"]), "the channel that earned: {s}");
 }
 
 fn bye(reason: &str, message: &str) -> lnwatch::decode::Received {

@@ -162,6 +162,8 @@ fn footer_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
 /// the invoices' label, or (the events) no event tested had it.
 fn unknown_fields(app: &App) -> Option<String> {
     let (unknown, known): (Vec<String>, &[&str]) = match crate::views::of(app.focus) {
+        // A view the filter does not narrow has nothing to say.
+        Some(view) if view.fields().is_empty() => return None,
         Some(view) => (app.filter.unknown_fields(view.fields()), view.fields()),
         None if app.focus == Pane::Invoices => (app.filter.unknown_fields(&["label"]), &["label"]),
         None => (app.filter.unknown_fields(&[]), &[]),
