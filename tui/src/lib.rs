@@ -12,6 +12,7 @@ pub mod detail;
 pub mod diagnose;
 pub mod files;
 pub mod filter;
+pub mod headless;
 pub mod json_out;
 pub mod keymap;
 pub mod layout;

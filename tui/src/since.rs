@@ -4,19 +4,17 @@
 //! `lnwatch since --cursor daily --json` once a day reports the day.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lnwatch_shared::frame::{Frame, Line, decode_line, query_error};
+use lnwatch_shared::frame::query_error;
 use serde_json::{Value, json};
 
 use crate::catchup::cursor::{self, Loaded};
 use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round};
 use crate::cli::SinceArgs;
 use crate::clock::clock;
-use crate::model::channels::Channels;
+use crate::headless::{Conn, Names};
 use crate::model::forwards::Forwards;
 use crate::model::payments::{PayResult, Payments};
 use crate::queries::{Ask, Queries};
@@ -65,151 +63,9 @@ impl Found {
     }
 }
 
-/// A line-at-a-time connection to the plugin with a deadline per read.
-struct Conn {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
-    timeout: Duration,
-}
-
-impl Conn {
-    fn open(socket: &Path, timeout: Duration) -> Result<Conn, String> {
-        let stream = UnixStream::connect(socket).map_err(|e| {
-            format!("cannot connect to {}: {e} (is lnwatch-plugin running on the node?)", socket.display())
-        })?;
-        let writer = stream.try_clone().map_err(|e| e.to_string())?;
-        Ok(Conn { reader: BufReader::new(stream), writer, timeout })
-    }
-
-    /// The next frame (events are skipped: this reader wants the node's records).
-    fn next_frame(&mut self, deadline: Instant) -> Result<Frame, String> {
-        let mut line = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!("no answer from the plugin within {}s", self.timeout.as_secs()));
-            }
-            self.reader.get_ref().set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
-            line.clear();
-            match self.reader.read_until(b'\n', &mut line) {
-                Ok(0) => return Err("the plugin closed the connection".into()),
-                Ok(_) => {}
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                    continue;
-                }
-                Err(e) => return Err(e.to_string()),
-            }
-            if let Ok(Line::Frame(f)) = decode_line(&line) {
-                return Ok(f);
-            }
-        }
-    }
-
-    fn send(&mut self, lines: Vec<Vec<u8>>) -> Result<(), String> {
-        lines.iter().try_for_each(|l| self.writer.write_all(l)).map_err(|e| e.to_string())
-    }
-
-    /// Sends what `queries` holds and hands each answer (or refusal) to `answer`, which may ask
-    /// more, until nothing is left; a busy plugin is asked again (after a moment when it holds
-    /// as many unread answers as it allows).
-    fn exchange(
-        &mut self,
-        queries: &mut Queries,
-        mut answer: impl FnMut(Ask, Result<&Value, &lnwatch_shared::frame::QueryError>, &mut Queries),
-    ) -> Result<(), String> {
-        loop {
-            self.send(queries.take_lines())?;
-            if queries.pending() == 0 {
-                return Ok(());
-            }
-            let frame = self.next_frame(Instant::now() + self.timeout)?;
-            let (id, result) = match &frame {
-                Frame::Result(r) => (&r.id, Ok(&r.result)),
-                Frame::Error(e) => (&e.id, Err(e)),
-                _ => continue,
-            };
-            let Some(ask) = queries.answered(id) else { continue };
-            match result {
-                Err(e) if e.code == query_error::BUSY => queries.ask(ask),
-                Err(e) if e.code == query_error::OVERLOADED => {
-                    std::thread::sleep(Duration::from_millis(500));
-                    queries.ask(ask);
-                }
-                result => answer(ask, result, queries),
-            }
-        }
-    }
-
-    /// Names for what a round found: each channel's peer (from `listpeerchannels`) and each
-    /// node by its alias (`listnodes`), where the node's gossip has one.
-    fn names(&mut self, found: &Found, queries: &mut Queries) -> Result<Names, String> {
-        let mut names = Names::default();
-        queries.ask(Ask::Channels);
-        self.exchange(queries, |ask, answer, _| {
-            if let (Ask::Channels, Ok(result)) = (ask, answer) {
-                names.channels.refresh(result);
-            }
-        })?;
-        let forwards = found.forwards.iter().flat_map(|f| f.rows().iter());
-        let channels = forwards.flat_map(|r| [r.f.in_channel.as_deref(), r.f.out_channel.as_deref()]).flatten();
-        let peers = channels.filter_map(|c| names.channels.find(c).and_then(|c| c.peer_id.clone()));
-        let destinations = found.payments.iter().flat_map(|p| p.iter()).filter_map(|p| p.destination.clone());
-        let ids: std::collections::BTreeSet<String> = peers.chain(destinations).collect();
-        for id in &ids {
-            names.nodes.wants(id, 0.0);
-            queries.ask(Ask::Node(id.clone()));
-        }
-        self.exchange(queries, |ask, answer, _| {
-            if let (Ask::Node(id), Ok(result)) = (ask, answer) {
-                names.nodes.answered(&id, result);
-            }
-        })?;
-        Ok(names)
-    }
-}
-
-/// Who is who in the report: channels' peers and nodes' aliases.
-#[derive(Default)]
-struct Names {
-    channels: Channels,
-    nodes: crate::model::names::Names,
-}
-
-impl Names {
-    /// The peer of a channel, by alias when known.
-    fn peer_alias(&self, channel: Option<&str>) -> Option<&str> {
-        let peer = self.channels.find(channel?)?.peer_id.as_deref()?;
-        self.nodes.alias(peer)
-    }
-
-    /// `river-hub (103x1x0)`, or the channel alone.
-    fn channel(&self, channel: Option<&str>) -> String {
-        let scid = channel.unwrap_or("?");
-        match self.peer_alias(channel) {
-            Some(alias) => format!("{alias} ({scid})"),
-            None => scid.to_owned(),
-        }
-    }
-}
-
-/// Runs one round and returns the report to print.
 pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, String> {
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let deadline = Instant::now() + timeout;
-    // A plugin just started may greet before it has asked the node who it is: ask again.
-    let (mut conn, node) = loop {
-        let mut conn = Conn::open(socket, timeout)?;
-        let hello = loop {
-            if let Frame::Hello(h) = conn.next_frame(deadline)? {
-                break h;
-            }
-        };
-        match hello.node_id {
-            Some(id) => break (conn, id),
-            None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
-            None => return Err("the plugin's hello never named the node (is the node's RPC answering?)".into()),
-        }
-    };
+    let (mut conn, node) = Conn::named(socket, timeout)?;
     let path = cursor::path(state_dir, &node, &args.cursor);
     let mut warnings = Vec::new();
     let before = match cursor::load(&path) {
@@ -244,7 +100,10 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
         };
         next.into_iter().for_each(|s| queries.ask(Ask::CatchUp(s)));
     })?;
-    let names = conn.names(&found, &mut queries)?;
+    let forwards = found.forwards.iter().flat_map(|f| f.rows().iter());
+    let channels = forwards.flat_map(|r| [r.f.in_channel.as_deref(), r.f.out_channel.as_deref()]).flatten();
+    let destinations = found.payments.iter().flat_map(|p| p.iter()).filter_map(|p| p.destination.clone());
+    let names = Names::read(&mut conn, &mut queries, channels, destinations)?;
     let took = started.elapsed();
     let after = round.cursor().clone();
     if !args.keep && round.learnt() {

@@ -1,28 +1,106 @@
-//! A walk back through the node's forwards for the days before the monitor started: measure
-//! the `updated` index, then the `created` index (the boundary [`Days`] splits counting at),
-//! then page `listforwards` by `created` index backwards, a page at a time, counting each
-//! entry into its day and keeping none. It stops at the first page wholly before the window,
-//! an empty page (entries deleted by `autoclean` go oldest first) or index 1.
+//! Walks back through the node's records for the days before now, a page at a time, keeping
+//! none: a [`Pager`] pages one subsystem's `list*` by an index backwards from where it is and
+//! hands each entry inside the window to its caller; it stops at the first page wholly before
+//! the window, an empty page (`autoclean` deletes oldest first) or index 1. An entry made
+//! before the window but dated inside it (a forward held across midnight) is found unless a
+//! whole page of older entries lies between them.
 //!
-//! A forward received before the window and resolved inside it is found unless a whole page
-//! of older forwards lies between them (an HTLC held across [`PAGE`] later forwards).
+//! [`Walk`] is the monitor's walk over the forwards: it measures the `updated` index, then the
+//! `created` index (the boundary [`Days`] splits counting at), then pages `listforwards` by
+//! `created` index. `lnwatch report` pages forwards, sendpays and invoices with pagers of its
+//! own ([`crate::report`]).
 
 use serde_json::Value;
 
 use super::{Index, Item, PAGE, Step, Subsystem};
 use crate::model::days::{Days, day_of};
 
+/// When a `list*` entry happened, for the day it counts in: a forward's resolution (its
+/// receipt while unresolved), a payment part's completion (its start while pending), an
+/// invoice's payment (its expiry, once expired).
+pub fn time_of(sub: Subsystem, row: &Value) -> Option<f64> {
+    let num = |k: &str| row.get(k).and_then(Value::as_f64);
+    match sub {
+        Subsystem::Forwards => num("resolved_time").or_else(|| num("received_time")),
+        Subsystem::Sendpays => num("completed_at").or_else(|| num("created_at")),
+        Subsystem::Invoices => num("paid_at").or_else(|| num("expires_at")),
+    }
+}
+
+/// Pages one subsystem backwards by one index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pager {
+    sub: Subsystem,
+    index: Index,
+    /// The first UTC day of the window.
+    from_day: i64,
+    /// The next page ends at this index (inclusive); 0: done.
+    end: u64,
+    limit: u64,
+    pub pages: u64,
+}
+
+impl Pager {
+    /// A pager over the window from `from_day`, starting at the index the node measured.
+    pub fn new(sub: Subsystem, index: Index, from_day: i64, current: u64) -> Pager {
+        Pager { sub, index, from_day, end: current, limit: PAGE, pages: 0 }
+    }
+
+    pub fn done(&self) -> bool {
+        self.end == 0
+    }
+
+    /// The question for the next page, if any.
+    pub fn next(&self) -> Option<Step> {
+        (!self.done()).then(|| {
+            let limit = self.limit.min(self.end);
+            Step::Page(self.sub, self.index, self.end - limit + 1, limit)
+        })
+    }
+
+    /// The answer to a page: each entry in the window to `each` (with its time); the next
+    /// question, if any.
+    pub fn answer(&mut self, step: &Step, result: &Value, mut each: impl FnMut(&Value, f64)) -> Option<Step> {
+        let Step::Page(_, _, start, limit) = *step else { return None };
+        self.pages += 1;
+        let key = format!("{}_index", self.index.name());
+        let rows = result.get(self.sub.list().1).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let mut in_window = false;
+        for row in rows {
+            let at = row.get(&key).and_then(Value::as_u64).unwrap_or(0);
+            if at < start || at > self.end {
+                continue;
+            }
+            let Some(time) = time_of(self.sub, row) else { continue };
+            if day_of(time) >= self.from_day {
+                in_window = true;
+                each(row, time);
+            }
+        }
+        self.end = if rows.is_empty() || !in_window { 0 } else { start - 1 };
+        // Back towards full pages after a page too large.
+        self.limit = (limit * 2).min(PAGE);
+        self.next()
+    }
+
+    /// The page was over the plugin's answer limit: half as many entries, down to one, which is
+    /// then skipped.
+    pub fn too_large(&mut self, step: &Step) -> Option<Step> {
+        let Step::Page(_, _, _, limit) = *step else { return None };
+        if limit > 1 {
+            self.limit = limit / 2;
+        } else {
+            self.end -= 1;
+        }
+        self.next()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     MeasuringUpdated,
-    MeasuringCreated {
-        updated: u64,
-    },
-    /// The next page ends at `end` (inclusive) and holds at most `limit` entries.
-    Paging {
-        end: u64,
-        limit: u64,
-    },
+    MeasuringCreated { updated: u64 },
+    Paging(Pager),
     Done,
 }
 
@@ -33,15 +111,13 @@ pub struct Walk {
     state: State,
     /// When it began: without the records, the days count events from then.
     began: f64,
-    /// Pages read.
-    pub pages: u64,
 }
 
 impl Walk {
     /// A walk over the `days` UTC days up to the day of `now`; `days` is reset to wait for it.
     pub fn start(days: &mut Days, window: i64, now: f64) -> (Walk, Step) {
         days.walking();
-        let walk = Walk { from_day: day_of(now) - window + 1, state: State::MeasuringUpdated, began: now, pages: 0 };
+        let walk = Walk { from_day: day_of(now) - window + 1, state: State::MeasuringUpdated, began: now };
         (walk, Step::Current(Subsystem::Forwards, Index::Updated))
     }
 
@@ -49,10 +125,18 @@ impl Walk {
         self.state == State::Done
     }
 
+    /// Pages read so far.
+    pub fn pages(&self) -> u64 {
+        match &self.state {
+            State::Paging(p) => p.pages,
+            _ => 0,
+        }
+    }
+
     /// The answer to `step`, counted into `days`; the next question, if any.
     pub fn answer(&mut self, step: &Step, result: &Value, days: &mut Days) -> Option<Step> {
         let index = |i: Index| result.get(i.name()).and_then(Value::as_u64);
-        let next = match (self.state.clone(), step) {
+        let next = match (&mut self.state, step) {
             (State::MeasuringUpdated, Step::Current(_, Index::Updated)) => match index(Index::Updated) {
                 Some(updated) => {
                     self.state = State::MeasuringCreated { updated };
@@ -64,46 +148,31 @@ impl Walk {
                 let Some(created) = index(Index::Created) else {
                     return self.fail(days, "no index in the node's answer");
                 };
-                days.boundary(created, updated);
-                self.page_ending(created, PAGE)
+                days.boundary(created, *updated);
+                let pager = Pager::new(Subsystem::Forwards, Index::Created, self.from_day, created);
+                let next = pager.next();
+                self.state = State::Paging(pager);
+                next
             }
-            (State::Paging { end, .. }, Step::Page(_, _, start, limit)) => {
-                self.pages += 1;
-                let rows = result.get("forwards").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                let mut in_window = false;
-                for row in rows {
-                    let Some(Item::Forward(f, time)) = Item::of(Subsystem::Forwards, row) else { continue };
-                    if f.created_index.is_none_or(|c| c < *start || c > end) {
-                        continue;
-                    }
-                    if day_of(time) >= self.from_day {
-                        in_window = true;
-                        days.walked(&f);
-                    }
+            (State::Paging(pager), Step::Page(..)) => pager.answer(step, result, |row, _| {
+                if let Some(Item::Forward(f, _)) = Item::of(Subsystem::Forwards, row) {
+                    days.walked(&f);
                 }
-                if rows.is_empty() || !in_window || *start <= 1 {
-                    None
-                } else {
-                    self.page_ending(start - 1, (limit * 2).min(PAGE))
-                }
-            }
+            }),
             // An answer to a question of an earlier walk.
             _ => return None,
         };
         if next.is_none() {
-            self.state = State::Done;
-            days.walk_done();
+            self.finish(days);
         }
         next
     }
 
-    fn page_ending(&mut self, end: u64, limit: u64) -> Option<Step> {
-        if end == 0 {
-            return None;
+    fn finish(&mut self, days: &mut Days) {
+        if let State::Paging(p) = &self.state {
+            days.walk_done(p.pages);
         }
-        let limit = limit.min(end);
-        self.state = State::Paging { end, limit };
-        Some(Step::Page(Subsystem::Forwards, Index::Created, end - limit + 1, limit))
+        self.state = State::Done;
     }
 
     /// The node could not answer: the days count events only, from when the walk began.
@@ -114,13 +183,10 @@ impl Walk {
     /// The page was over the plugin's answer limit: half as many entries, down to one, which is
     /// then skipped.
     pub fn too_large(&mut self, step: &Step, days: &mut Days) -> Option<Step> {
-        let (State::Paging { end, .. }, Step::Page(_, _, _, limit)) = (self.state.clone(), step) else {
-            return None;
-        };
-        let next = if *limit > 1 { self.page_ending(end, limit / 2) } else { self.page_ending(end - 1, 1) };
+        let State::Paging(pager) = &mut self.state else { return None };
+        let next = pager.too_large(step);
         if next.is_none() {
-            self.state = State::Done;
-            days.walk_done();
+            self.finish(days);
         }
         next
     }
@@ -198,7 +264,7 @@ mod tests {
             );
         }
         // Three days of 288 forwards are three pages or so, not the ten days' three thousand.
-        assert!(w.pages <= 3, "{} pages", w.pages);
+        assert!(days.pages <= 3, "{} pages", days.pages);
     }
 
     #[test]
@@ -207,5 +273,22 @@ mod tests {
         let (mut w, step) = Walk::start(&mut days, 1, NOW);
         assert_eq!(w.answer(&step, &serde_json::json!({}), &mut days), None);
         assert!(matches!(days.coverage, crate::model::days::Coverage::Since { .. }));
+    }
+
+    #[test]
+    fn a_page_too_large_is_halved_then_its_entry_skipped() {
+        let mut p = Pager::new(Subsystem::Forwards, Index::Created, 0, 10);
+        let step = p.next().unwrap();
+        assert_eq!(step, Step::Page(Subsystem::Forwards, Index::Created, 1, 10));
+        let half = p.too_large(&step).unwrap();
+        assert_eq!(half, Step::Page(Subsystem::Forwards, Index::Created, 6, 5));
+        let mut step = half;
+        while let Step::Page(_, _, _, l) = step
+            && l > 1
+        {
+            step = p.too_large(&step).unwrap();
+        }
+        assert_eq!(step, Step::Page(Subsystem::Forwards, Index::Created, 10, 1));
+        assert_eq!(p.too_large(&step), Some(Step::Page(Subsystem::Forwards, Index::Created, 9, 1)), "index 10 skipped");
     }
 }

@@ -123,6 +123,8 @@ pub struct Days {
     pub coverage: Coverage,
     /// Changes dropped while the boundary was measured (over [`MAX_PENDING`]).
     pub dropped: u64,
+    /// Pages of `listforwards` the last walk read.
+    pub pages: u64,
 }
 
 impl Days {
@@ -133,6 +135,7 @@ impl Days {
             boundary: Boundary::EventsOnly,
             coverage: Coverage::Since { since: now, why: "not read from the node yet".into() },
             dropped: 0,
+            pages: 0,
         }
     }
 
@@ -178,7 +181,9 @@ impl Days {
         }
     }
 
-    pub fn walk_done(&mut self) {
+    /// The walk ended after reading `pages` pages.
+    pub fn walk_done(&mut self, pages: u64) {
+        self.pages = pages;
         if matches!(self.coverage, Coverage::Walking { .. }) {
             self.coverage = Coverage::Exact;
         }
@@ -289,7 +294,7 @@ mod tests {
         d.changed(&fwd("local_failed", 6, None, T), T);
         d.changed(&fwd("settled", 5, Some(6), T), T);
         d.changed(&fwd("settled", 3, Some(2), T), T);
-        d.walk_done();
+        d.walk_done(1);
         let today = d.today(T);
         assert_eq!((today.settled, today.failed, today.local_failed), (3, 0, 2));
         assert_eq!((today.fees_msat, today.forwarded_msat), (3_000, 3_000_000));
