@@ -198,6 +198,9 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     // The node's own records through the socket: read-only queries, redacted like events.
     queries_reach_the_node(&net, &scid12, &scid23);
     no_query_returns_a_secret(&net);
+    for node in [L1, L2, L3] {
+        report_equals_the_lists(&net, node);
+    }
 
     // The monitor on l2 and l1, as an operator would run it.
     if tmux_available() {
@@ -443,6 +446,29 @@ fn operator_views(net: &Network, scid12: &str, scid23: &str) {
     tmux.keys(&["g", "Enter"]);
     tmux.wait_for("a payment's parts", |s| s.contains("parts (group/part") && has_line(s, &["ok", "50,000 sat"]));
     tmux.keys(&["q", "q"]);
+}
+
+/// `lnwatch report --json` on a node equals the plain aggregation of its whole lists, field by
+/// field, and names the channels' peers.
+fn report_equals_the_lists(net: &Network, node: usize) {
+    let n = net.node(node);
+    let out = std::process::Command::new(workspace_bin("lnwatch"))
+        .args(["--lightning-dir", &n.dir.display().to_string(), "report", "--days", "2", "--json"])
+        .output()
+        .expect("lnwatch report runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let lists =
+        (n.call("listforwards", json!({})), n.call("listsendpays", json!({})), n.call("listinvoices", json!({})));
+    lnwatch_tests::ledger::check(&report, &lists.0, &lists.1, &lists.2);
+    assert_eq!(report["days"].as_array().unwrap().len(), 2);
+    if node == L2 {
+        // The router earned: its out channel to l3 carries the fees, l3 named.
+        let alias3 = net.node(L3).call("getinfo", json!({}))["alias"].as_str().unwrap().to_owned();
+        let top = &report["channels"][0];
+        assert!(top["fees_msat"].as_u64().unwrap() > 0, "{report}");
+        assert_eq!(top["peer_alias"], json!(alias3), "{report}");
+    }
 }
 
 /// l2's monitor on the channel l1 closed: closed by the peer, its closing transaction (the one

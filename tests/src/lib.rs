@@ -8,10 +8,12 @@
 //! - [`network`]: real lightningd nodes on that chain (pyln-testing's `NodeFactory`, in Rust),
 //!   reached with [`rpc`], their `notif.sock` read with [`watch`].
 //! - [`tmux`]: the terminal a person would use, for the monitor's tests.
+//! - [`ledger`]: what `lnwatch report` must say, from the node's whole lists.
 
 pub mod backend;
 pub mod chain;
 pub mod client;
+pub mod ledger;
 pub mod network;
 pub mod plugin_io;
 pub mod rpc;

@@ -57,6 +57,23 @@ pub enum Command {
     /// Print what the node recorded since this cursor was last moved (invoices paid, forwards,
     /// payments), from its own indexes, then move the cursor. No terminal needed: for cron.
     Since(SinceArgs),
+    /// Print per UTC day for the last N days what the node earned forwarding, paid and
+    /// received (forwards, payments, invoices), with totals and the channels that earned, from
+    /// its own records. No terminal needed: for cron and scripts.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// UTC days up to today (today last).
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// JSON instead of text: one object with `days`, `totals` and `channels`.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait for the plugin and for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -19,6 +19,7 @@ pub mod layout;
 pub mod link;
 pub mod model;
 pub mod queries;
+pub mod report;
 pub mod run;
 pub mod since;
 pub mod source;

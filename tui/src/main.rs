@@ -27,15 +27,24 @@ fn no_terminal() -> Option<&'static str> {
 
 fn main() -> ExitCode {
     let cli = Cli::from_env();
-    if let Some(lnwatch::cli::Command::Since(args)) = &cli.command {
-        let run = |dir: std::path::PathBuf| lnwatch::since::run(&cli.socket_path(), &dir, args);
-        return match lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()).and_then(run) {
-            Ok(report) => {
-                let _ = std::io::stdout().write_all(report.as_bytes());
+    // The headless commands print what they found, or why they could not.
+    let headless = match &cli.command {
+        Some(lnwatch::cli::Command::Since(args)) => Some((
+            "since",
+            lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref())
+                .and_then(|dir| lnwatch::since::run(&cli.socket_path(), &dir, args)),
+        )),
+        Some(lnwatch::cli::Command::Report(args)) => Some(("report", lnwatch::report::run(&cli.socket_path(), args))),
+        None => None,
+    };
+    if let Some((name, result)) = headless {
+        return match result {
+            Ok(text) => {
+                let _ = std::io::stdout().write_all(text.as_bytes());
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "lnwatch since: {e}");
+                let _ = writeln!(std::io::stderr(), "lnwatch {name}: {e}");
                 ExitCode::FAILURE
             }
         };

@@ -1,6 +1,7 @@
-//! `lnwatch since`, the real binary, against the plugin under the simulated node whose records
-//! answer `wait` and `list*` by index: a first run starts the cursor, later runs print what
-//! happened since (text or JSON) and move it; paging crosses many pages.
+//! The headless commands, the real binary, against the plugin under the simulated node whose
+//! records answer `wait` and `list*` by index. `lnwatch since`: a first run starts the cursor,
+//! later runs print what happened since (text or JSON) and move it; paging crosses many pages.
+//! `lnwatch report`: the days equal an aggregation of the node's whole lists.
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -188,4 +189,95 @@ fn an_entry_too_large_to_fetch_is_skipped_and_said_and_the_rest_arrive() {
     assert!(warnings.contains("invoices (created index 11) is too large"), "{warnings}");
     assert_eq!(v["to"]["invoices"]["created"], 30, "the lane moved on past it");
     assert_eq!(v["to"]["invoices"]["updated"], 30);
+}
+
+fn report(dir: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lnwatch"))
+        .args(["--lightning-dir", &dir.display().to_string(), "report"])
+        .args(extra)
+        .output()
+        .expect("lnwatch runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
+}
+
+/// The days of `lnwatch report --json`, field by field, equal what a client aggregating the
+/// node's whole `listforwards`, `listsendpays` and `listinvoices` computes by the report's
+/// definitions: forwards over three days (settled, failed, refused here), a payment in two
+/// parts after a failed try, a failed payment, invoices paid; empty days listed.
+#[test]
+fn report_days_equal_the_node_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = Arc::new(Mutex::new(Records::default()));
+    let _ln = node(dir.path(), records.clone());
+    let t = now();
+    {
+        let mut r = records.lock().unwrap();
+        for i in 0..1_500u64 {
+            // One every three minutes back over three days and more.
+            let at = t - 60.0 - i as f64 * 180.0;
+            let status = ["settled", "settled", "settled", "failed", "local_failed"][(i % 5) as usize];
+            let (inc, out) = if i % 2 == 0 { ("103x1x0", "105x1x1") } else { ("105x1x1", "103x1x0") };
+            r.forward(inc, out, 1_000_000 + i * 7, 1_000 + i, status, at);
+        }
+        let part = |id: u64, group: u64, part: u64, hash: &str, msat: u64, sent: u64| {
+            json!({"id": id, "groupid": group, "partid": part, "payment_hash": hash, "amount_msat": msat,
+                "amount_sent_msat": sent, "destination": PAYEE})
+        };
+        let y = (t - 86_400.0) as u64;
+        r.sendpay_part(&part(1, 1, 1, "aa", 50_000_000, 50_000_051), false, y);
+        r.sendpay_part(&part(2, 1, 2, "aa", 25_000_000, 25_000_030), true, y + 5);
+        r.sendpay_part(&part(3, 1, 3, "aa", 25_000_000, 25_000_040), true, y + 6);
+        r.sendpay_part(&part(4, 1, 1, "bb", 7_000_000, 7_000_009), false, t as u64 - 100);
+        for at in [t - 30.0, t - 86_400.0 - 30.0, t - 2.0 * 86_400.0] {
+            let i = r.invoice_created(&format!("inv-{at}"), 3_000_000, 2_000_000_000);
+            r.invoice_paid(i, at as u64);
+        }
+        r.invoice_created("unpaid", 1_000, 2_000_000_000);
+    }
+    let (ok, out, err) = report(dir.path(), &["--days", "3", "--json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("one JSON document");
+    let days = v["days"].as_array().unwrap();
+    assert_eq!(days.len(), 3, "exactly N days, today last");
+    // A client's aggregation of the whole lists, by the same definitions.
+    let r = records.lock().unwrap();
+    let all = |m: &str, p: Value| r.answer(m, &p).unwrap();
+    let (forwards, sendpays) = (all("listforwards", json!({})), all("listsendpays", json!({"index": "created"})));
+    let invoices = all("listinvoices", json!({"index": "created"}));
+    lnwatch_tests::ledger::check(&v, &forwards, &sendpays, &invoices);
+    // "aa" paid yesterday in two parts after a failed try (70 msat of fees), "bb" failed today.
+    let total = &v["totals"];
+    assert_eq!(
+        (&total["payments_sent"], &total["payments_failed"], &total["payment_fees_msat"]),
+        (&json!(1), &json!(1), &json!(70))
+    );
+    assert_eq!(total["invoices_paid"], 3);
+    // Channels: each with forwards, most fees first, named where gossip has a name.
+    let channels = v["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 2);
+    assert!(channels[0]["fees_msat"].as_u64() >= channels[1]["fees_msat"].as_u64());
+    let a = channels.iter().find(|c| c["short_channel_id"] == "103x1x0").unwrap();
+    assert_eq!((&a["peer_id"], &a["peer_alias"]), (&json!(PEER_A), &json!("river-hub\u{1b}[2J")));
+    let b = channels.iter().find(|c| c["short_channel_id"] == "105x1x1").unwrap();
+    assert_eq!(b["peer_alias"], Value::Null);
+    // Only the window's pages were read, not the whole history (1,500 forwards: two pages
+    // and the sendpays' and invoices' one each, or so).
+    assert!(v["pages"].as_u64().unwrap() <= 5, "{}", v["pages"]);
+
+    drop(r);
+
+    // The text form: a line per day, the totals, the channels by name (sanitized).
+    let (ok, out, _) = report(dir.path(), &["--days", "3"]);
+    assert!(ok);
+    assert_eq!(out.lines().filter(|l| l.starts_with("20")).count(), 3, "{out}");
+    assert!(out.lines().any(|l| l.starts_with("total")), "{out}");
+    assert!(out.contains("103x1x0        river-hub") && !out.contains('\u{1b}'), "{out}");
 }

@@ -50,6 +50,11 @@ impl Pager {
         self.end == 0
     }
 
+    /// Whether it pages `sub` by `index`.
+    pub fn is(&self, sub: Subsystem, index: Index) -> bool {
+        self.sub == sub && self.index == index
+    }
+
     /// The question for the next page, if any.
     pub fn next(&self) -> Option<Step> {
         (!self.done()).then(|| {

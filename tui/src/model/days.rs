@@ -54,7 +54,13 @@ pub struct Day {
 }
 
 impl Day {
-    fn add(&mut self, f: &Forward) {
+    /// Counts a forward into the day; its channels are listed whatever became of it.
+    pub fn add(&mut self, f: &Forward) {
+        if f.status != "offered" {
+            for c in [&f.in_channel, &f.out_channel].into_iter().flatten() {
+                self.channels.entry(c.clone()).or_default();
+            }
+        }
         match f.status.as_str() {
             "settled" => {
                 let fee = f.fee_msat.unwrap_or(0);
