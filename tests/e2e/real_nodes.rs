@@ -377,6 +377,30 @@ fn operator_views(net: &Network, scid12: &str, scid23: &str) {
     );
     net.node(L1).call("pay", json!({"bolt11": inv["bolt11"]}));
     tmux.wait_for("balances moved", |s| row(s, scid12) != before12 && row(s, scid23) != before23);
+    // Each channel's fees, ours and the peer's, as listpeerchannels has them.
+    for scid in [scid12, scid23] {
+        let ch = l2.call("listpeerchannels", json!({}))["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["short_channel_id"] == scid)
+            .cloned()
+            .unwrap();
+        let words = |u: &Value| {
+            let (base, ppm) =
+                (u["fee_base_msat"].as_u64().unwrap(), u["fee_proportional_millionths"].as_u64().unwrap());
+            if base == 0 { format!("{ppm} ppm") } else { format!("{ppm} ppm + {}", sat_text(base)) }
+        };
+        let (ours, theirs) = (words(&ch["updates"]["local"]), words(&ch["updates"]["remote"]));
+        tmux.keys(&["/"]);
+        tmux.keys(&[&format!("scid:{scid}"), "Enter", "g", "Enter"]);
+        let s = tmux.wait_for("the channel's fees", |s| s.contains("our fee     "));
+        assert!(
+            s.contains(&format!("our fee     {ours}")) && s.contains(&format!("their fee   {theirs}")),
+            "{ours} / {theirs}: {s}"
+        );
+        tmux.keys(&["q", "Escape"]);
+    }
 
     tmux.keys(&["4"]);
     let fee = |status: &str| {

@@ -122,6 +122,10 @@ pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
         .row("capacity", amount(c.capacity_msat))
         .row("ours", amount(c.local_msat))
         .row("theirs", amount(c.remote_msat()))
+        .row("can send", amount(c.spendable_msat))
+        .row("can receive", amount(c.receivable_msat))
+        .row("our fee", c.fee.map_or_else(|| "-".into(), |f| f.words()))
+        .row("their fee", c.their_fee.map_or_else(|| "-".into(), |f| f.words()))
         .row("htlcs", c.htlcs.to_string());
     // Each HTLC in flight, soonest to expire first: how close it is to being forced on chain.
     let height = data.model.height;

@@ -1392,7 +1392,10 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
     let answer = |method: &str| match method {
         "listpeerchannels" => json!({"channels": [
             {"peer_id": PEER_A, "state": "CHANNELD_NORMAL", "short_channel_id": "103x1x0", "channel_id": CHAN_A,
-             "total_msat": 5_000_000_000u64, "to_us_msat": 2_000_000_000u64, "htlcs": [
+             "total_msat": 5_000_000_000u64, "to_us_msat": 2_000_000_000u64,
+             "spendable_msat": 1_900_000_000u64, "receivable_msat": 2_950_000_000u64,
+             "updates": {"local": {"fee_base_msat": 1_000, "fee_proportional_millionths": 10},
+                         "remote": {"fee_base_msat": 0, "fee_proportional_millionths": 250}}, "htlcs": [
                 {"direction": "out", "id": 3, "amount_msat": 30_000_000u64, "expiry": 840_127, "state": "SENT_ADD_ACK_REVOCATION"},
                 {"direction": "in", "id": 9, "amount_msat": 5_000_000u64, "expiry": 840_110, "state": "RCVD_ADD_ACK_REVOCATION"}]},
             {"peer_id": PEER_B, "state": "ONCHAIN", "short_channel_id": "105x1x1", "channel_id": CHAN_B, "closer": "remote",
@@ -1422,7 +1425,11 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
 
     a.update(key('2'));
     let s = render_text(&mut a, 160, 30);
-    assert!(s.contains("· closing 200,000 sat · on chain 1,500,000 sat (+20,000 unconfirmed)"), "{s}");
+    assert!(
+        s.contains("out 2,000,000 sat of 5,000,000 (can send 1,900,000) · in 3,000,000 (can receive 2,950,000)"),
+        "{s}"
+    );
+    assert!(s.contains("· closing 200,000 · on chain 1,500,000 (+20,000 unconfirmed)"), "{s}");
 
     a.update(key('3'));
     let rows: Vec<String> = a.channel_rows().iter().map(|c| c.channel_id.clone().unwrap()).collect();
@@ -1437,7 +1444,12 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
         a.update(key('q'));
         text
     };
+    // Fees per channel: ours and the peer's rate in the list, in full in the detail, and `fee:`.
+    let s = render_text(&mut a, 160, 30);
+    assert!(lnwatch_tests::tmux::has_line(&s, &["103x1x0", "   10   250"]), "{s}");
     let text = open(&mut a, CHAN_A);
+    assert!(text.contains("our fee     10 ppm + 1 sat") && text.contains("their fee   250 ppm"), "{text}");
+    assert!(text.contains("can send    1,900,000 sat"), "{text}");
     let htlcs: Vec<&str> = text.lines().filter(|l| l.contains("expiry")).collect();
     assert_eq!(htlcs.len(), 2, "{text}");
     assert!(
@@ -1456,4 +1468,10 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
     assert!(text.contains("ours at end 200,000 sat"), "{text}");
     assert!(text.contains("our funds   time-locked: back in 143 blocks"), "{text}");
     assert!(text.contains("closed by the peer"), "{text}");
+    // `fee:` narrows the channels by our fee.
+    a.update(key('/'));
+    typed(&mut a, r#"fee:"10 ppm""#);
+    a.update(code(KeyCode::Enter));
+    let left: Vec<_> = a.channel_rows().iter().map(|c| c.channel_id.clone().unwrap()).collect();
+    assert_eq!(left, [CHAN_A]);
 }

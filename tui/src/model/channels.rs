@@ -46,6 +46,37 @@ pub struct Channel {
     pub closing_txid: Option<String>,
     /// Ours when it closed.
     pub final_msat: Option<u64>,
+    /// What we can send and receive through it now (reserves and HTLCs in flight taken off).
+    pub spendable_msat: Option<u64>,
+    pub receivable_msat: Option<u64>,
+    /// Our fee on it and the peer's (`updates.local`, `updates.remote`).
+    pub fee: Option<Fee>,
+    pub their_fee: Option<Fee>,
+}
+
+/// A channel's forwarding fee: a base per HTLC and a rate in parts per million.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Fee {
+    pub base_msat: u64,
+    pub ppm: u64,
+}
+
+impl Fee {
+    fn of(v: Option<&Value>) -> Option<Fee> {
+        let v = v?;
+        Some(Fee {
+            base_msat: lnwatch_shared::notification::msat(v.get("fee_base_msat"))?,
+            ppm: v.get("fee_proportional_millionths")?.as_u64()?,
+        })
+    }
+
+    /// `10 ppm + 1 sat`, `10 ppm` (no base).
+    pub fn words(&self) -> String {
+        match self.base_msat {
+            0 => format!("{} ppm", self.ppm),
+            b => format!("{} ppm + {}", self.ppm, crate::summary::sat(b)),
+        }
+    }
 }
 
 /// One HTLC in flight on a channel.
@@ -337,6 +368,12 @@ impl Channels {
                 ch.htlc_list = list.iter().map(Htlc::of).collect();
                 ch.htlc_list.sort_by_key(|h| h.expiry.unwrap_or(u64::MAX));
             }
+            ch.spendable_msat = msat("spendable_msat").or(ch.spendable_msat);
+            ch.receivable_msat = msat("receivable_msat").or(ch.receivable_msat);
+            // `updates` since v24.02; the flat fields before (ours only).
+            let updates = c.get("updates");
+            ch.fee = Fee::of(updates.and_then(|u| u.get("local"))).or_else(|| Fee::of(Some(c))).or(ch.fee);
+            ch.their_fee = Fee::of(updates.and_then(|u| u.get("remote"))).or(ch.their_fee);
             if let Some(status) = c.get("status").and_then(Value::as_array) {
                 ch.status = status.iter().filter_map(Value::as_str).map(str::to_owned).collect();
             }

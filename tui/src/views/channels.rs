@@ -64,12 +64,23 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let cap_w = width_of(&|c| amount(c.capacity_msat), 8);
     let ours_w = width_of(&|c| amount(c.local_msat), 7);
     let theirs_w = width_of(&|c| amount(c.remote_msat()), 7);
+    // What each channel earned over 7 days (its fees as the outgoing channel).
+    let earned = crate::views::income::channels(cx.data, 7, cx.now);
+    let earned_of = |c: &Channel| {
+        let scid = c.short_channel_id.as_deref()?;
+        earned.get(scid).map(|e| sats(e.fees_msat))
+    };
+    let earned_w = width_of(&|c| earned_of(c).unwrap_or_default(), 8);
+    let ppm = |f: Option<crate::model::channels::Fee>| f.map_or_else(String::new, |f| f.ppm.to_string());
     // state 15, peer 16, scid 13, for 6, capacity, ours, theirs, htlcs 5, one apart; the
-    // list drops what does not fit (the bar first, then theirs, for, scid, htlcs).
-    let fixed = 15 + 1 + 16 + 1 + 13 + 1 + 6 + 1 + cap_w + 1 + ours_w + 1 + theirs_w + 1 + 5;
+    // list drops what does not fit: the bar first, then theirs, their fee, 7 days' fees, the age,
+    // our fee, the scid, the HTLCs.
+    let fixed =
+        15 + 1 + 16 + 1 + 13 + 1 + 6 + 1 + cap_w + 1 + ours_w + 1 + theirs_w + 1 + 5 + 1 + 5 + 1 + 5 + 1 + earned_w;
     let spare = inner_w.saturating_sub(fixed + 1);
-    // The bar and the note (who closed, peer down) share what is left.
-    let bar_w = if spare >= 8 { (spare / 2).clamp(8, 20) } else { 0 };
+    // The note (who closed, peer down) first, as wide as it is worth reading; the bar gets the rest.
+    const NOTE: usize = 18;
+    let bar_w = if spare >= NOTE + 1 + 8 { ((spare - NOTE - 1) / 2).clamp(8, 20) } else { 0 };
     let with_bar = bar_w >= 6;
     let note_w = spare.saturating_sub(if with_bar { bar_w + 1 } else { 0 });
     let peer_down = |c: &Channel| cx.data.peer_link(c) == Some(false);
@@ -98,6 +109,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(bar).style(t.fg(Color::Cyan)),
                 Cell::from(format!("{:>ours_w$}", amount(c.local_msat))),
                 Cell::from(format!("{:>theirs_w$}", amount(c.remote_msat()))),
+                Cell::from(format!("{:>5}", ppm(c.fee))),
+                Cell::from(format!("{:>5}", ppm(c.their_fee))),
+                Cell::from(format!("{:>earned_w$}", earned_of(c).unwrap_or_default())),
                 Cell::from(if c.htlcs > 0 { c.htlcs.to_string() } else { String::new() }),
                 Cell::from(one_line(&note, note_w.max(1))).style(t.dim()),
             ];
@@ -108,14 +122,18 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let cols = [
         col("state", Constraint::Length(15)),
         col("peer", Constraint::Length(16)),
-        col("scid", Constraint::Length(13)).optional(4),
+        col("scid", Constraint::Length(13)).optional(3),
         col("for", Constraint::Length(6)).optional(5),
         col("capacity", Constraint::Length(cap_w as u16)),
-        col("balance", Constraint::Length(bar_w as u16)).when(with_bar).optional(7),
+        col("balance", Constraint::Length(bar_w as u16)).when(with_bar).optional(9),
         col("ours", Constraint::Length(ours_w as u16)),
-        col("theirs", Constraint::Length(theirs_w as u16)).optional(6),
-        col("htlcs", Constraint::Length(5)).optional(3),
-        col("", Constraint::Min(0)).when(note_w > 0),
+        col("theirs", Constraint::Length(theirs_w as u16)).optional(8),
+        col("  ppm", Constraint::Length(5)).optional(4),
+        col("their", Constraint::Length(5)).optional(7),
+        col(" 7d fees", Constraint::Length(earned_w as u16)).optional(6),
+        col("htlcs", Constraint::Length(5)).optional(2),
+        // A note too narrow to read is left out, not cut to a letter.
+        col("", Constraint::Min(0)).when(note_w >= NOTE),
     ];
     list(f, area, t, title, cx.focused, &cols, rows);
 }
@@ -130,6 +148,7 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
         .filter(|c| {
             let peer = c.peer_id.as_deref().map(|p| cx.data.name(p)).unwrap_or_default();
             let state = c.state_words();
+            let fee = c.fee.map(|f| f.words()).unwrap_or_default();
             let values = [
                 peer.as_str(),
                 c.peer_id.as_deref().unwrap_or(""),
@@ -137,6 +156,7 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
                 c.channel_id.as_deref().unwrap_or(""),
                 &state,
                 c.cause.as_deref().unwrap_or(""),
+                &fee,
                 "channel_state_changed channel_opened coin_movement balance_snapshot",
             ];
             cx.filter.matches_fields(&FIELDS.iter().copied().zip(values).collect::<Vec<_>>())
@@ -145,7 +165,7 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
 }
 
 /// What `field:` names in this view, in the order [`rows`] gives their values.
-const FIELDS: &[&str] = &["peer", "peer_id", "scid", "channel_id", "state", "cause", "topic"];
+const FIELDS: &[&str] = &["peer", "peer_id", "scid", "channel_id", "state", "cause", "fee", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[

@@ -34,25 +34,29 @@ fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
     let normal = open.iter().filter(|c| c.is_normal()).count();
     let ours: u64 = open.iter().filter_map(|c| c.local_msat).sum();
     let capacity: u64 = open.iter().filter_map(|c| c.capacity_msat).sum();
+    // What the node says can move now (reserves and HTLCs taken off), once it has said.
+    let sum = |f: fn(&&crate::model::channels::Channel) -> Option<u64>| open.iter().filter_map(f).reduce(|a, b| a + b);
+    let can = |word: &str, m: Option<u64>| m.map_or_else(String::new, |m| format!(" (can {word} {})", sats(m)));
+    let spendable = can("send", sum(|c| c.spendable_msat));
+    let receivable = can("receive", sum(|c| c.receivable_msat));
     let peers = &cx.data.peers;
     let fw = &m.forwards.session;
     let pays = &m.payments;
     let lines = [
         format!("{} {id} · {network} {version} · block {height}", one_line(alias, 32)),
+        format!("peers {}/{} up · channels {normal}/{} normal", peers.connected_count(), peers.len(), open.len()),
         format!(
-            "peers {}/{} up · channels {normal}/{} normal · ours {} of {} sat{}{}",
-            peers.connected_count(),
-            peers.len(),
-            open.len(),
+            "out {} sat of {}{spendable} · in {}{receivable}{}{}",
             sats(ours),
             sats(capacity),
+            sats(capacity.saturating_sub(ours)),
             match m.channels.closing_msat() {
                 0 => String::new(),
-                c => format!(" · closing {} sat", sats(c)),
+                c => format!(" · closing {}", sats(c)),
             },
             m.onchain.map_or_else(String::new, |o| match o.unconfirmed_msat {
-                0 => format!(" · on chain {} sat", sats(o.confirmed_msat)),
-                u => format!(" · on chain {} sat (+{} unconfirmed)", sats(o.confirmed_msat), sats(u)),
+                0 => format!(" · on chain {}", sats(o.confirmed_msat)),
+                u => format!(" · on chain {} (+{} unconfirmed)", sats(o.confirmed_msat), sats(u)),
             }),
         ),
         format!(
@@ -76,7 +80,7 @@ fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
 
 pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let [node, rates, problems] =
-        Layout::vertical([Constraint::Length(6), Constraint::Length(RATE_ROWS as u16 + 2), Constraint::Min(3)])
+        Layout::vertical([Constraint::Length(7), Constraint::Length(RATE_ROWS as u16 + 2), Constraint::Min(3)])
             .areas(area);
     let height = cx.data.model.height.map_or_else(|| "?".into(), |h| h.to_string());
     let title = match cx.link.status() {
