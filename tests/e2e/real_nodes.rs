@@ -756,6 +756,67 @@ fn the_monitor_names_a_plugin_stop_and_a_node_crash() {
     tmux.keys(&["q"]);
 }
 
+/// An HTLC held at l3 (its `htlc_accepted` hook left unanswered) stays in flight through l2:
+/// l2's monitor lists it in the HTLCs view (`H`) with its expiry and blocks left, and says it is
+/// close to expiry (red) once blocks are mined toward it; released, it goes.
+#[test]
+fn a_held_htlc_shows_its_expiry_and_turns_red() {
+    let Some(ld) = lightningd_or_skip("a_held_htlc_shows_its_expiry_and_turns_red") else { return };
+    if !tmux_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let release = tmp.path().join("release");
+    let hold = workspace_bin("lnwatch-hold-htlc");
+    let mut net = Network::start(
+        "hold",
+        &ld,
+        vec![
+            NodeSpec::new(PluginLoad::AtBoot).alias("alice"),
+            NodeSpec::new(PluginLoad::AtBoot).alias("bob"),
+            NodeSpec::new(PluginLoad::AtBoot)
+                .alias("carol")
+                .node_option("plugin", &hold.display().to_string())
+                .env("LNWATCH_RELEASE_FILE", &release.display().to_string()),
+        ],
+    );
+    let (_, scid23) = route_through_l2(&mut net);
+    let inv = net.node(L3).call("invoice", json!({"amount_msat": 21_000_000, "label": "held", "description": "held"}));
+    let rpc_file = net.node(L1).dir.join("regtest").join("lightning-rpc");
+    let bolt11 = inv["bolt11"].clone();
+    let payer = std::thread::spawn(move || {
+        lnwatch_tests::rpc::Rpc::new(&rpc_file).call("pay", json!({ "bolt11": bolt11, "retry_for": 600 }))
+    });
+    let l2 = net.node(L2);
+    let htlc = wait_until("the HTLC held on l2's channel to l3", Duration::from_secs(60), || {
+        let ch = l2.channel_with(&net.node(L3).id)?;
+        ch["htlcs"].as_array()?.iter().find(|h| h["direction"] == "out").cloned()
+    });
+    let expiry = htlc["expiry"].as_u64().unwrap();
+    let height = l2.call("getinfo", json!({}))["blockheight"].as_u64().unwrap();
+    let near = 4;
+    let cmd = format!(
+        "NO_COLOR=1 {} --lightning-dir {} --htlc-expiry-blocks {near}",
+        workspace_bin("lnwatch").display(),
+        l2.dir.display()
+    );
+    let tmux = Tmux::start(&cmd, 140, 30);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+    tmux.keys(&["H"]);
+    let left = expiry - height;
+    let s = tmux.wait_for("the held HTLC with its expiry", |s| {
+        has_line(s, &[&left.to_string(), &expiry.to_string(), "out", "21,000 sat", &scid23])
+    });
+    assert!(!s.contains("within"), "not near its expiry yet: {s}");
+    // Blocks toward its expiry: within `near` of it, the view says so.
+    net.mine((left - near) as u32);
+    let s = tmux.wait_for("the HTLC near expiry", |s| s.contains(&format!("1 within {near} blocks of expiry")));
+    assert!(has_line(&s, &[&near.to_string(), &expiry.to_string(), "out"]), "{s}");
+    tmux.keys(&["q"]);
+    std::fs::write(&release, b"go").unwrap();
+    let _ = payer.join();
+}
+
 fn plugin_pid(parent: u32) -> Option<u32> {
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
         let pid: u32 = e.file_name().to_str()?.parse().ok()?;

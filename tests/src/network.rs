@@ -63,12 +63,19 @@ pub struct NodeSpec {
     pub plugin_options: Vec<(String, String)>,
     /// lightningd options of this node's own, after the network's (`("log-level", "io")`).
     pub node_options: Vec<(String, String)>,
+    /// Environment for lightningd and its plugins.
+    pub env: Vec<(String, String)>,
     pub alias: Option<String>,
 }
 
 impl NodeSpec {
     pub fn new(plugin: PluginLoad) -> NodeSpec {
-        NodeSpec { plugin, plugin_options: Vec::new(), node_options: Vec::new(), alias: None }
+        NodeSpec { plugin, plugin_options: Vec::new(), node_options: Vec::new(), env: Vec::new(), alias: None }
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> NodeSpec {
+        self.env.push((name.into(), value.into()));
+        self
     }
 
     pub fn alias(mut self, alias: &str) -> NodeSpec {
@@ -242,6 +249,7 @@ impl Network {
         for (k, v) in &spec.node_options {
             cmd.arg(format!("--{k}={v}"));
         }
+        cmd.envs(spec.env.iter().map(|(k, v)| (k, v)));
         if spec.plugin == PluginLoad::AtBoot {
             cmd.arg(format!("--plugin={}", workspace_bin("lnwatch-plugin").display()));
             for (k, v) in &spec.plugin_options {

@@ -45,6 +45,10 @@ pub struct Cli {
     /// Memory for stored events, in MiB: past it, the busiest topics drop their oldest first.
     #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub history_mb: u32,
+    /// HTLCs this many blocks or fewer from their expiry are shown red (default: half of Core
+    /// Lightning's default cltv-final of 18; set it to your node's).
+    #[arg(long, value_name = "BLOCKS", default_value_t = crate::state::DEFAULT_HTLC_EXPIRY_BLOCKS)]
+    pub htlc_expiry_blocks: u64,
     /// Run against a simulated node with a lively scenario: no Core Lightning needed.
     #[arg(long)]
     pub demo: bool,

@@ -45,6 +45,8 @@ pub enum Action {
     Enter,
     /// View `n` (0-based): the events view, then the registered views in order.
     View(usize),
+    /// The registered view of this name.
+    Named(&'static str),
     NextView,
     PrevView,
 }
@@ -290,6 +292,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some(VIEWS_HINT),
         hint_in: ALL,
         help: "views by number (below); ← → (h l) the previous / next",
+    },
+    Binding {
+        mode: Main,
+        keys: &[(C('H'), A::Named("htlcs"))],
+        keys_text: "H",
+        hint: None,
+        hint_in: ALL,
+        help: "every HTLC in flight, soonest expiry first (the htlcs view)",
     },
     Binding {
         mode: Main,
@@ -587,6 +597,7 @@ mod tests {
         assert_eq!(act(Main, &key(KeyCode::Char('3'))), Some(Action::View(2)));
         assert_eq!(act(Picker, &key(KeyCode::Char('3'))), Some(Action::ToggleTopic(2)));
         assert_eq!(act(Main, &key(KeyCode::Right)), Some(Action::NextView));
+        assert_eq!(act(Main, &KeyEvent::new(KeyCode::Char('H'), KeyModifiers::SHIFT)), Some(Action::Named("htlcs")));
         assert_eq!(act(Picker, &key(KeyCode::Char('a'))), Some(Action::AllTopics));
         assert_eq!(act(Main, &key(KeyCode::Char('a'))), None);
         assert_eq!(act(Filter, &key(KeyCode::Char('q'))), Some(Action::Edit(Edit::Insert('q'))));

@@ -84,6 +84,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
         }
     }
     app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
+    app.data.htlc_expiry_blocks = cli.htlc_expiry_blocks;
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if let Some(warning) = cli.unknown_topics() {
         // Said before the screen is taken (so it is there after quitting) and in the footer.

@@ -12,6 +12,10 @@ use crate::catchup::{InvoiceRow, Item, Subsystem};
 use crate::model::Model;
 use crate::store::Store;
 
+/// Blocks before an HTLC's expiry it is shown red: half of Core Lightning's default
+/// `cltv-final` (18), the margin it keeps before going on chain.
+pub const DEFAULT_HTLC_EXPIRY_BLOCKS: u64 = 9;
+
 /// Seconds between asking the node again about unpaid invoices.
 pub const INVOICE_RECHECK: f64 = 300.0;
 
@@ -66,6 +70,8 @@ pub struct Data {
     pub invoices: Ring<Invoice>,
     /// When the unpaid invoices were last asked about (the node may have deleted them).
     pub invoices_checked_at: f64,
+    /// HTLCs this close to their expiry (in blocks) are shown red (`--htlc-expiry-blocks`).
+    pub htlc_expiry_blocks: u64,
     /// Node aliases from gossip (`listnodes`), and when to ask again.
     pub names: crate::model::names::Names,
     /// Channels, forwards, payments, counters and problems.
@@ -89,6 +95,7 @@ impl Data {
             peers: PeerTable::new(),
             invoices: Ring::new(history),
             invoices_checked_at: 0.0,
+            htlc_expiry_blocks: DEFAULT_HTLC_EXPIRY_BLOCKS,
             names: Default::default(),
             model: Model::new(history),
         }

@@ -1468,6 +1468,15 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
     assert!(text.contains("ours at end 200,000 sat"), "{text}");
     assert!(text.contains("our funds   time-locked: back in 143 blocks"), "{text}");
     assert!(text.contains("closed by the peer"), "{text}");
+    // H: every HTLC on the node, soonest expiry first; within the set margin, said so.
+    a.data.htlc_expiry_blocks = 12;
+    a.update(key('H'));
+    let s = render_text(&mut a, 140, 30);
+    assert!(s.contains("HTLCs in flight 2 · soonest expiry first · 1 within 12 blocks of expiry"), "{s}");
+    let lines: Vec<&str> = s.lines().filter(|l| l.contains("8401")).collect();
+    assert!(lines[0].contains("10") && lines[0].contains("840110") && lines[0].contains(" in "), "{s}");
+    assert!(lines[1].contains("27") && lines[1].contains("840127") && lines[1].contains("30,000 sat"), "{s}");
+    a.update(key('3'));
     // `fee:` narrows the channels by our fee.
     a.update(key('/'));
     typed(&mut a, r#"fee:"10 ppm""#);

@@ -314,7 +314,9 @@ fn routing_app() -> App {
 /// The operator views, each reached by its key, over the same routing node.
 #[test]
 fn operator_views() {
-    for (name, k) in [("overview", '2'), ("channels", '3'), ("forwards", '4'), ("payments", '5'), ("income", '6')] {
+    for (name, k) in
+        [("overview", '2'), ("channels", '3'), ("forwards", '4'), ("payments", '5'), ("income", '6'), ("htlcs", '7')]
+    {
         check(&format!("view_{name}"), || (routing_app(), vec![key(k)]));
     }
 }
@@ -402,9 +404,15 @@ fn no_view_cuts_a_number_at_any_width() {
             "in_msat": 1_234_580_000u64, "fee_msat": 12_109, "resolved_time": T0 + 32.0}),
         ),
     ]));
-    for (view, k) in
-        [("events", '1'), ("overview", '2'), ("channels", '3'), ("forwards", '4'), ("payments", '5'), ("income", '6')]
-    {
+    for (view, k) in [
+        ("events", '1'),
+        ("overview", '2'),
+        ("channels", '3'),
+        ("forwards", '4'),
+        ("payments", '5'),
+        ("income", '6'),
+        ("htlcs", '7'),
+    ] {
         app.update(key(k));
         let wide: std::collections::HashSet<String> =
             render_text(&mut app, 240, 24).lines().flat_map(numbers).map(|(n, _)| n).collect();

@@ -533,6 +533,7 @@ impl App {
                     self.show_view(view)
                 }
             }
+            Action::Named(name) if crate::views::of(Pane::View(name)).is_some() => self.show_view(Pane::View(name)),
             Action::NextView | Action::PrevView => {
                 let n = crate::views::count();
                 let i = crate::views::index_of(self.focus);

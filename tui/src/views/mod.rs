@@ -8,6 +8,7 @@
 
 pub mod channels;
 pub mod forwards;
+pub mod htlcs;
 pub mod income;
 pub mod overview;
 pub mod payments;
@@ -62,8 +63,14 @@ pub trait View: Sync {
 
 /// Every operator view after the events view, in the order of their number keys (the events
 /// view is `1`); adding one is a file here and a line in this list.
-pub static REGISTRY: &[&dyn View] =
-    &[&overview::Overview, &channels::Channels, &forwards::Forwards, &payments::Payments, &income::Income];
+pub static REGISTRY: &[&dyn View] = &[
+    &overview::Overview,
+    &channels::Channels,
+    &forwards::Forwards,
+    &payments::Payments,
+    &income::Income,
+    &htlcs::Htlcs,
+];
 
 /// What the events view (the app's own, with its four panes) shows, for the help.
 const EVENTS_ABOUT: &str = "every notification as it arrives, by topic, with live peers and the invoice feed";
