@@ -47,6 +47,9 @@ pub enum Action {
     View(usize),
     /// The registered view of this name.
     Named(&'static str),
+    /// The next sort column of the view (`s`), or the other way round (`S`).
+    Sort,
+    SortReverse,
     NextView,
     PrevView,
 }
@@ -132,6 +135,9 @@ pub const fn clears(help: &'static str) -> Binding {
 pub const fn follows(help: &'static str) -> Binding {
     Binding::command(LAST, "G, End", "G follow", help)
 }
+pub const fn sorts(help: &'static str) -> Binding {
+    Binding::command(SORT, "s S", "s/S sort", help)
+}
 pub const fn filters(help: &'static str) -> Binding {
     Binding::command(FILTER, "/", "/ filter", help)
 }
@@ -159,6 +165,7 @@ const ENTER: &[(Key, Action)] = &[(Code(KeyCode::Enter), A::Enter)];
 const CLEAR: &[(Key, Action)] = &[(C('c'), A::Clear)];
 const LAST: &[(Key, Action)] = &[(C('G'), A::Last), (Code(KeyCode::End), A::Last)];
 const FILTER: &[(Key, Action)] = &[(C('/'), A::Filter)];
+const SORT: &[(Key, Action)] = &[(C('s'), A::Sort), (C('S'), A::SortReverse)];
 
 /// The events view's panes that list rows.
 const EVENT_LISTS: &[Pane] = &[Events, Peers, Invoices];

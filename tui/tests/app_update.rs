@@ -1484,3 +1484,43 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
     let left: Vec<_> = a.channel_rows().iter().map(|c| c.channel_id.clone().unwrap()).collect();
     assert_eq!(left, [CHAN_A]);
 }
+
+/// `s` cycles a view's sort columns and `S` reverses; the title says the sort; the view's own
+/// order comes back after the last column. In the invoices pane `s` still shows secrets.
+#[test]
+fn s_sorts_the_lists_and_the_title_says_how() {
+    let mut a = app();
+    routing_node(&mut a);
+    a.update(batch(vec![forward(30, "settled", "103x1x0", "105x1x1",
+        json!({"in_htlc_id": 30, "out_msat": 900_000_000u64, "in_msat": 900_009_000u64, "fee_msat": 9_000, "resolved_time": T0 + 30.0}))]));
+    a.update(key('4'));
+    let own: Vec<u64> = a.forward_rows().iter().map(|r| r.f.in_htlc_id.unwrap()).collect();
+    a.update(key('s'));
+    let amounts: Vec<u64> = a.forward_rows().iter().map(|r| r.f.amount_msat().unwrap()).collect();
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "largest first: {amounts:?}");
+    assert!(render_text(&mut a, 140, 30).contains("sorted by amount ↓"));
+    a.update(key('S'));
+    let amounts: Vec<u64> = a.forward_rows().iter().map(|r| r.f.amount_msat().unwrap()).collect();
+    assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "smallest first: {amounts:?}");
+    assert!(render_text(&mut a, 140, 30).contains("sorted by amount ↑"));
+    a.update(key('s'));
+    let fees: Vec<u64> = a.forward_rows().iter().map(|r| r.f.fee_msat.unwrap_or(0)).collect();
+    assert_eq!(fees[0], 9_000, "then by fee");
+    for _ in 0..3 {
+        a.update(key('s'));
+    }
+    let back: Vec<u64> = a.forward_rows().iter().map(|r| r.f.in_htlc_id.unwrap()).collect();
+    assert_eq!(back, own, "after the last column, the view's own order");
+    // Channels by capacity.
+    a.update(key('3'));
+    a.update(key('s'));
+    let caps: Vec<u64> = a.channel_rows().iter().map(|c| c.capacity_msat.unwrap()).collect();
+    assert_eq!(caps, [5_000_000_000, 1_000_000_000]);
+    // `s` is still the invoices pane's secrets key.
+    a.update(key('1'));
+    a.update(code(KeyCode::Tab));
+    a.update(code(KeyCode::Tab));
+    assert_eq!(a.focus, Pane::Invoices);
+    a.update(key('s'));
+    assert!(a.show_secrets);
+}

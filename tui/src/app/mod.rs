@@ -91,6 +91,8 @@ pub struct App {
     pub invoices: ListPane,
     /// The operator views' cursors ([`crate::views`]), once moved.
     pub view_cursors: std::collections::HashMap<Pane, Cursor>,
+    /// The operator views' sorts, once changed.
+    pub view_sorts: std::collections::HashMap<Pane, crate::views::Sort>,
     /// What the app asks the node; the main loop sends the lines.
     pub queries: Queries,
     /// Catching up from the node's indexes.
@@ -128,6 +130,7 @@ impl App {
             peers: ListPane::default(),
             invoices: ListPane::following(),
             view_cursors: Default::default(),
+            view_sorts: Default::default(),
             queries: Queries::new(now),
             catchup: CatchUp::default(),
             effects: Vec::new(),
@@ -181,6 +184,7 @@ impl App {
             link: &self.link,
             cursor: self.cursor_of(pane),
             focused: self.focus == pane,
+            sort: self.view_sorts.get(&pane).copied().unwrap_or_default(),
         }
     }
 
@@ -548,6 +552,11 @@ impl App {
                     next = step(next, forward);
                 }
                 self.focus = next;
+            }
+            Action::Sort | Action::SortReverse => {
+                let Some(view) = crate::views::of(self.focus) else { return };
+                let sort = self.view_sorts.entry(self.focus).or_default();
+                *sort = if action == Action::Sort { sort.next(view.sorts().len()) } else { sort.reversed() };
             }
             Action::Pause => self.toggle_pause(),
             Action::Picker => self.overlay = Some(Overlay::TopicPicker { cursor: Cursor::default() }),

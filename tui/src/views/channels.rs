@@ -52,6 +52,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
         title.push_str(&format!(" · {hidden} hidden by filter"));
     }
     title.push_str(" · amounts in sat");
+    if let Some(w) = cx.sort.words(SORTS) {
+        title.push_str(&format!(" · {w}"));
+    }
     let selected = cx.cursor.selected(rows_all.len());
     let range = visible(area, rows_all.len(), selected, false);
     let inner_w = area.width.saturating_sub(2) as usize;
@@ -138,8 +141,8 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     list(f, area, t, title, cx.focused, &cols, rows);
 }
 
-/// Channels: trouble first, then normal ones, then closing and closed.
-pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
+/// The rows in the view's own order, after the text filter.
+fn filtered<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
     let all = cx.data.model.channels.sorted();
     if !cx.filter.is_active() {
         return all;
@@ -164,11 +167,30 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
         .collect()
 }
 
+/// Channels: trouble first, then normal ones, then closing and closed; or by a column (`s`).
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Channel> {
+    let mut rows = filtered(cx);
+    let earned = crate::views::income::channels(cx.data, 7, cx.now);
+    let fees = |c: &Channel| c.short_channel_id.as_deref().and_then(|s| earned.get(s)).map_or(0, |e| e.fees_msat);
+    cx.sort.apply(&mut rows, |a, b, column| match column {
+        1 => a.capacity_msat.cmp(&b.capacity_msat),
+        2 => a.local_msat.cmp(&b.local_msat),
+        3 => a.remote_msat().cmp(&b.remote_msat()),
+        4 => a.fee.map(|f| f.ppm).cmp(&b.fee.map(|f| f.ppm)),
+        _ => fees(a).cmp(&fees(b)),
+    });
+    rows
+}
+
+/// What `s` sorts the channels by.
+const SORTS: &[&str] = &["capacity", "ours", "theirs", "fee", "7d fees"];
+
 /// What `field:` names in this view, in the order [`rows`] gives their values.
 const FIELDS: &[&str] = &["peer", "peer_id", "scid", "channel_id", "state", "cause", "fee", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
+    keymap::sorts("sort by capacity, ours, theirs, our fee, 7 days' fees (S: the other way)"),
     keymap::moves("move over the channels"),
     keymap::detail("a channel's detail: the peer and its link, ids, balances, HTLCs, who closed it and why"),
 ];
@@ -190,6 +212,10 @@ impl View for Channels {
 
     fn fields(&self) -> &'static [&'static str] {
         FIELDS
+    }
+
+    fn sorts(&self) -> &'static [&'static str] {
+        SORTS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

@@ -115,6 +115,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     }
     let cursor = cx.cursor;
     title.push_str(&format!(" · {}", following(cursor, rows_all.len())));
+    if let Some(w) = cx.sort.words(SORTS) {
+        title.push_str(&format!(" · {w}"));
+    }
     let selected = cursor.selected(rows_all.len());
     let range = visible(rest, rows_all.len(), selected, cursor.follow);
     let shown = &rows_all[range.clone()];
@@ -164,9 +167,8 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     list(f, rest, t, title, focused, &cols, rows);
 }
 
-/// Forwards, oldest first (by their last change: rows caught up after an outage go where
-/// they happened, not where they arrived).
-pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
+/// The rows in the view's own order, after the text filter.
+fn filtered<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
     let rows = cx.data.model.forwards.rows();
     let mut all: Vec<&ForwardRow> = rows.iter().collect();
     if !all.is_sorted_by(|a, b| a.time <= b.time) {
@@ -196,12 +198,29 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
         .collect()
 }
 
+/// Forwards, oldest first (by their last change: rows caught up after an outage go where
+/// they happened, not where they arrived); or by a column (`s`).
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
+    let mut rows = filtered(cx);
+    cx.sort.apply(&mut rows, |a, b, column| match column {
+        1 => a.f.amount_msat().cmp(&b.f.amount_msat()),
+        2 => a.f.fee_msat.cmp(&b.f.fee_msat),
+        3 => a.f.status.cmp(&b.f.status),
+        _ => a.f.out_channel.cmp(&b.f.out_channel),
+    });
+    rows
+}
+
+/// What `s` sorts the forwards by.
+const SORTS: &[&str] = &["amount", "fee", "status", "out"];
+
 /// What `field:` names in this view, in the order [`rows`] gives their values (`peer` is
 /// either end's).
 const FIELDS: &[&str] = &["status", "in", "out", "peer", "peer", "reason", "payment_hash", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
+    keymap::sorts("sort by amount, fee, status, outgoing channel (S: the other way)"),
     keymap::moves("move over the forwards"),
     keymap::detail("a forward's detail: both channels and their peers, amounts, the fee, why it failed and a hint"),
     keymap::follows("last row, following new forwards again (the title says following or held)"),
@@ -225,6 +244,10 @@ impl View for Forwards {
 
     fn fields(&self) -> &'static [&'static str] {
         FIELDS
+    }
+
+    fn sorts(&self) -> &'static [&'static str] {
+        SORTS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

@@ -32,10 +32,18 @@ fn ppm(fees_msat: u64, forwarded_msat: u64) -> Option<u64> {
     (forwarded_msat > 0).then(|| (fees_msat as u128 * 1_000_000 / forwarded_msat as u128) as u64)
 }
 
-/// The days shown, newest first.
+/// What `s` sorts the days by.
+const SORTS: &[&str] = &["fees", "forwarded", "settled"];
+
+/// The days shown, newest first; or by a column (`s`).
 pub fn rows(cx: &Ctx) -> Vec<(i64, Day)> {
     let mut days = cx.data.model.forwards.days.last(DAYS, cx.now);
     days.reverse();
+    cx.sort.apply(&mut days, |(_, a), (_, b), column| match column {
+        1 => a.fees_msat.cmp(&b.fees_msat),
+        2 => a.forwarded_msat.cmp(&b.forwarded_msat),
+        _ => a.settled.cmp(&b.settled),
+    });
     days
 }
 
@@ -155,7 +163,8 @@ fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
         col("         fees", Constraint::Length(13)),
         col("  ppm", Constraint::Length(5)).optional(2),
     ];
-    list(f, area, t, "Days, newest first".into(), cx.focused, &cols, cells);
+    let title = cx.sort.words(SORTS).map_or_else(|| "Days, newest first".to_owned(), |w| format!("Days, {w}"));
+    list(f, area, t, title, cx.focused, &cols, cells);
 }
 
 fn channel_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
@@ -194,7 +203,10 @@ fn channel_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
 }
 
 /// Its keys, most useful first.
-const COMMANDS: &[Binding] = &[keymap::moves("move over the days")];
+const COMMANDS: &[Binding] = &[
+    keymap::moves("move over the days"),
+    keymap::sorts("sort the days by fees, forwarded, settled (S: the other way)"),
+];
 
 pub struct Income;
 
@@ -213,6 +225,10 @@ impl View for Income {
 
     fn fields(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    fn sorts(&self) -> &'static [&'static str] {
+        SORTS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

@@ -34,6 +34,53 @@ pub struct Ctx<'a> {
     pub link: &'a Link,
     pub cursor: Cursor,
     pub focused: bool,
+    /// How its rows are sorted (`s`, `S`).
+    pub sort: Sort,
+}
+
+/// A view's sort: 0 its own order, else a column of its [`View::sorts`] (1-based), largest
+/// first unless reversed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sort {
+    pub column: usize,
+    pub reverse: bool,
+}
+
+impl Sort {
+    /// `s`: the next of `n` sort columns (after the last, the view's own order again).
+    pub fn next(self, n: usize) -> Sort {
+        Sort { column: (self.column + 1) % (n + 1), reverse: false }
+    }
+
+    /// `S`: the other way round.
+    pub fn reversed(self) -> Sort {
+        Sort { reverse: !self.reverse, ..self }
+    }
+
+    /// Sorts `rows` by the column, with `cmp` giving a column's ascending order (stable: ties
+    /// keep the view's own order).
+    pub fn apply<T>(self, rows: &mut [T], cmp: impl Fn(&T, &T, usize) -> std::cmp::Ordering) {
+        if self.column == 0 {
+            if self.reverse {
+                rows.reverse();
+            }
+            return;
+        }
+        rows.sort_by(|a, b| {
+            let o = cmp(a, b, self.column);
+            if self.reverse { o } else { o.reverse() }
+        });
+    }
+
+    /// For the title: `sorted by fees ↓`, none in the view's own order.
+    pub fn words(self, names: &[&str]) -> Option<String> {
+        let arrow = if self.reverse { "↑" } else { "↓" };
+        match self.column {
+            0 if self.reverse => Some(format!("order reversed {arrow}")),
+            0 => None,
+            c => names.get(c - 1).map(|n| format!("sorted by {n} {arrow}")),
+        }
+    }
 }
 
 pub trait View: Sync {
@@ -46,6 +93,10 @@ pub trait View: Sync {
     fn commands(&self) -> &'static [Binding];
     /// The names `field:VALUE` filters its rows by.
     fn fields(&self) -> &'static [&'static str];
+    /// The columns `s` sorts its rows by, in the order `s` cycles them.
+    fn sorts(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Rows the keys move over and `Enter` opens, in the order shown.
     fn len(&self, cx: &Ctx<'_>) -> usize;
     /// What `Enter` opens on row `i`, if anything.

@@ -53,6 +53,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     }
     let cursor = cx.cursor;
     title.push_str(&format!(" · {}", following(cursor, rows_all.len())));
+    if let Some(w) = cx.sort.words(SORTS) {
+        title.push_str(&format!(" · {w}"));
+    }
     title.push_str(" · incoming: the invoices pane (1)");
     let selected = cursor.selected(rows_all.len());
     let range = visible(area, rows_all.len(), selected, cursor.follow);
@@ -110,8 +113,8 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     list(f, area, t, title, focused, &cols, rows);
 }
 
-/// Payments, oldest first (by their first part).
-pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
+/// The rows in the view's own order, after the text filter.
+fn filtered<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
     let mut all: Vec<&Payment> = cx.data.model.payments.iter().collect();
     if !all.is_sorted_by(|a, b| a.first <= b.first) {
         all.sort_by(|a, b| a.first.total_cmp(&b.first));
@@ -131,11 +134,28 @@ pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
         .collect()
 }
 
+/// Payments, oldest first (by their first part); or by a column (`s`).
+pub fn rows<'a>(cx: &Ctx<'a>) -> Vec<&'a Payment> {
+    let mut rows = filtered(cx);
+    let fee = |p: &Payment| p.sent_msat().zip(p.amount_msat()).map(|(s, a)| s.saturating_sub(a));
+    cx.sort.apply(&mut rows, |a, b, column| match column {
+        1 => a.amount_msat().cmp(&b.amount_msat()),
+        2 => fee(a).cmp(&fee(b)),
+        3 => a.result().word().cmp(b.result().word()),
+        _ => a.destination.cmp(&b.destination),
+    });
+    rows
+}
+
+/// What `s` sorts the payments by.
+const SORTS: &[&str] = &["amount", "fee", "status", "destination"];
+
 /// What `field:` names in this view, in the order [`rows`] gives their values.
 const FIELDS: &[&str] = &["status", "peer", "destination", "payment_hash", "error", "topic"];
 
 /// Its keys, most useful first.
 const COMMANDS: &[Binding] = &[
+    keymap::sorts("sort by amount, fee, status, destination (S: the other way)"),
     keymap::moves("move over the payments"),
     keymap::detail("a payment's detail: every part and attempt, the error and the node where it happened"),
     keymap::follows("last row, following new payments again (the title says following or held)"),
@@ -159,6 +179,10 @@ impl View for Payments {
 
     fn fields(&self) -> &'static [&'static str] {
         FIELDS
+    }
+
+    fn sorts(&self) -> &'static [&'static str] {
+        SORTS
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {
