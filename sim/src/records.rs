@@ -58,6 +58,8 @@ pub struct Records {
     invoices: Subsystem,
     forwards: Subsystem,
     sendpays: Subsystem,
+    /// Forwards by incoming HTLC (`in_channel`, `in_htlc_id`): their `created_index`.
+    by_htlc: std::collections::HashMap<(String, u64), u64>,
 }
 
 impl Records {
@@ -116,9 +118,8 @@ impl Records {
     /// `created_index`; a resolution updates the entry of its incoming HTLC and carries the
     /// `updated_index` instead. The preimage is not kept.
     pub fn forward_event(&mut self, event: &mut Value) {
-        let htlc = (event.get("in_channel").cloned(), event.get("in_htlc_id").cloned());
-        let of_htlc = |e: &Value| (e.get("in_channel").cloned(), e.get("in_htlc_id").cloned()) == htlc;
-        let known = self.forwards.entries.iter().rposition(of_htlc).map(|i| i as u64 + 1);
+        let htlc = event["in_channel"].as_str().map(str::to_owned).zip(event["in_htlc_id"].as_u64());
+        let known = htlc.as_ref().and_then(|h| self.by_htlc.get(h)).copied();
         let mut entry = event.clone();
         if let Some(e) = entry.as_object_mut() {
             for k in ["preimage", "created_index", "updated_index"] {
@@ -137,7 +138,13 @@ impl Records {
                     e.remove("created_index");
                 }
             }
-            None => event["created_index"] = json!(self.forwards.add(entry)),
+            None => {
+                let created = self.forwards.add(entry);
+                if let Some(h) = htlc {
+                    self.by_htlc.insert(h, created);
+                }
+                event["created_index"] = json!(created);
+            }
         }
     }
 

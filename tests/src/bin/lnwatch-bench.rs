@@ -310,6 +310,87 @@ fn catchup(n: u64) {
     );
 }
 
+/// `lnwatch report --days 30` over a node with `n` forwards spread over 100 days (so 30 days
+/// hold 30 % of them): its time against the same window's pages asked through the same
+/// plugin socket with nothing done to them (the baseline: what any reader must wait for), and
+/// its peak memory with `n` and with `n / 10` forwards (it keeps only the days' sums).
+fn report_days(n: u64) {
+    use std::sync::{Arc, Mutex};
+
+    use lnwatch_sim::records::Records;
+    use lnwatch_sim::rpc_server::{Answerer, RpcAnswers};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let node = |count: u64| {
+        let mut r = Records::default();
+        let step = 100.0 * 86_400.0 / count as f64;
+        for i in 0..count {
+            let status = if i % 10 == 0 { "local_failed" } else { "settled" };
+            let at = now - 100.0 * 86_400.0 + i as f64 * step;
+            r.forward(if i % 2 == 0 { "103x1x0" } else { "105x1x1" }, "107x1x0", 1_000_000 + i, 1_000, status, at);
+        }
+        let records = Arc::new(Mutex::new(r));
+        let answer = move |method: &str, params: &serde_json::Value| records.lock().unwrap().answer(method, params);
+        let rpc = RpcAnswers { other: Some(Answerer(Arc::new(answer))), ..RpcAnswers::default() };
+        start_plugin(SimOptions { rpc, ..SimOptions::default() })
+    };
+    // (seconds, peak RSS in KiB, pages read) of one report.
+    let run = |ln: &Lightningd| {
+        let t = Instant::now();
+        let mut child = Command::new(sibling_binary("lnwatch"))
+            .args(["--socket", &ln.default_socket().display().to_string(), "report", "--days", "30", "--json"])
+            .args(["--timeout", "600"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("lnwatch report");
+        let mut peak = 0;
+        while child.try_wait().expect("wait").is_none() {
+            if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+                let hwm = status.lines().find(|l| l.starts_with("VmHWM:"));
+                peak = hwm.and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(peak);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let took = t.elapsed();
+        let out = child.wait_with_output().expect("output");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        (
+            took.as_secs_f64(),
+            peak,
+            v["pages"].as_u64().unwrap_or(0),
+            v["totals"]["forwards_settled"].as_u64().unwrap_or(0),
+        )
+    };
+    // The baseline: the same window's pages of listforwards through the plugin's socket.
+    let raw = |ln: &Lightningd, pages: u64| {
+        let mut c = lnwatch_tests::client::Client::connect(&ln.default_socket()).expect("connect");
+        let t = Instant::now();
+        let mut end = n;
+        for i in 0..pages {
+            let start = end.saturating_sub(999).max(1);
+            c.query(json!(i), "listforwards", json!({"index": "created", "start": start, "limit": end - start + 1}))
+                .expect("query");
+            c.answer(&json!(i), Duration::from_secs(60)).expect("answer");
+            end = start - 1;
+        }
+        t.elapsed().as_secs_f64()
+    };
+    let small = node(n / 10);
+    let (_, small_peak, _, _) = run(&small);
+    drop(small);
+    let ln = node(n);
+    let (took, peak, pages, settled) = run(&ln);
+    let base = raw(&ln, pages);
+    println!(
+        "report --days 30 over {n} forwards ({settled} settled in the window, {pages} pages): {took:.2} s; \
+         the same pages through the plugin's socket, untouched, {base:.2} s; ratio {:.2}x; \
+         peak RSS {} MiB (with {} forwards: {} MiB)",
+        took / base,
+        peak / 1024,
+        n / 10,
+        small_peak / 1024
+    );
+}
+
 fn start_plugin(opts: SimOptions) -> Lightningd {
     spawn(&sibling_binary("lnwatch-plugin"), opts)
 }
@@ -504,6 +585,7 @@ fn main() {
         "rss" => rss(num(1, 10_000_000) as usize),
         "tui-rate" => tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], num(1, 5)),
         "catchup" => catchup(num(1, 100_000)),
+        "report" => report_days(num(1, 1_000_000)),
         "faults" => {
             let mut dirs = vec![sibling_binary("lnwatch").parent().map(Path::to_path_buf).unwrap_or_default()];
             dirs.extend(std::env::var_os("LNWATCH_BENCH_BASELINE").map(PathBuf::from));
@@ -516,16 +598,18 @@ fn main() {
             rss(10_000_000);
             tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], 5);
             catchup(100_000);
+            report_days(1_000_000);
         }
         // Proves the harness still runs end to end, in seconds (CI).
         "smoke" => {
             compare(20_000, 2_000);
             latency(1_000, 1);
             catchup(2_000);
+            report_days(20_000);
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | faults | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | faults | all | smoke"
             );
             std::process::exit(2);
         }
