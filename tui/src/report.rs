@@ -12,7 +12,7 @@
 //! part is failed on the day of its last failure. An invoice is paid on the day of `paid_at`
 //! and received `amount_received_msat`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,11 +20,12 @@ use lnwatch_shared::frame::query_error;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::catchup::walk::Pager;
+use crate::catchup::walk::{MoneyWalk, Pager};
 use crate::catchup::{Index, Item, Step, Subsystem};
 use crate::cli::ReportArgs;
 use crate::headless::{Conn, Names};
 use crate::model::days::{Day, day_of};
+use crate::model::money::Money;
 use crate::queries::{Ask, Queries};
 use crate::summary::sat;
 
@@ -70,70 +71,21 @@ pub struct ChannelRow {
     pub forwards_settled: u64,
 }
 
-/// A payment's parts as far as the walk has read them.
-#[derive(Debug, Default)]
-struct Payment {
-    /// The latest completion of a part, and the fees of completed parts.
-    completed: Option<f64>,
-    fees_msat: u64,
-    failed: Option<f64>,
-}
-
 /// What the walks have summed.
 #[derive(Debug, Default)]
 struct Sums {
     forwards: BTreeMap<i64, Day>,
-    payments: HashMap<String, Payment>,
-    invoices: BTreeMap<i64, (u64, u64)>,
+    money: Money,
 }
 
 impl Sums {
-    fn row(&mut self, sub: Subsystem, row: &Value, time: f64) {
-        match (sub, Item::of(sub, row)) {
-            (Subsystem::Forwards, Some(Item::Forward(f, _))) => self.forwards.entry(day_of(time)).or_default().add(&f),
-            (Subsystem::Sendpays, Some(Item::Pay(p, _))) => {
-                let pay = self.payments.entry(p.payment_hash.clone()).or_default();
-                match p.status {
-                    lnwatch_shared::activity::PartStatus::Succeeded => {
-                        pay.completed = Some(pay.completed.map_or(time, |t| t.max(time)));
-                        let fee = p.sent_msat.zip(p.amount_msat).map_or(0, |(s, a)| s.saturating_sub(a));
-                        pay.fees_msat += fee;
-                    }
-                    lnwatch_shared::activity::PartStatus::Failed => {
-                        pay.failed = Some(pay.failed.map_or(time, |t| t.max(time)));
-                    }
-                    lnwatch_shared::activity::PartStatus::Started => {}
-                }
-            }
-            (Subsystem::Invoices, Some(Item::Invoice(inv))) if inv.paid => {
-                let received = lnwatch_shared::notification::msat(row.get("amount_received_msat")).unwrap_or(0);
-                let d = self.invoices.entry(day_of(time)).or_default();
-                d.0 += 1;
-                d.1 += received;
-            }
-            _ => {}
-        }
-    }
-
     /// The `n` days up to `today`, oldest first, empty days included.
     fn days(&self, n: i64, today: i64) -> Vec<DayRow> {
-        let mut pays: BTreeMap<i64, (u64, u64, u64)> = BTreeMap::new();
-        for p in self.payments.values() {
-            match (p.completed, p.failed) {
-                (Some(t), _) => {
-                    let d = pays.entry(day_of(t)).or_default();
-                    d.0 += 1;
-                    d.2 += p.fees_msat;
-                }
-                (None, Some(t)) => pays.entry(day_of(t)).or_default().1 += 1,
-                (None, None) => {}
-            }
-        }
+        let money = self.money.days();
         (today - n + 1..=today)
             .map(|day| {
                 let f = self.forwards.get(&day).cloned().unwrap_or_default();
-                let (sent, failed, pay_fees) = pays.get(&day).copied().unwrap_or_default();
-                let (paid, received) = self.invoices.get(&day).copied().unwrap_or_default();
+                let m = money.get(&day).copied().unwrap_or_default();
                 DayRow {
                     day: crate::clock::date(day as f64 * 86_400.0),
                     forwards_settled: f.settled,
@@ -141,11 +93,11 @@ impl Sums {
                     forwards_local_failed: f.local_failed,
                     forwarded_msat: f.forwarded_msat,
                     fees_msat: f.fees_msat,
-                    payments_sent: sent,
-                    payments_failed: failed,
-                    payment_fees_msat: pay_fees,
-                    invoices_paid: paid,
-                    received_msat: received,
+                    payments_sent: m.payments_sent,
+                    payments_failed: m.payments_failed,
+                    payment_fees_msat: m.payment_fees_msat,
+                    invoices_paid: m.invoices_paid,
+                    received_msat: m.received_msat,
                 }
             })
             .collect()
@@ -178,13 +130,6 @@ impl Sums {
     }
 }
 
-/// The three walks: which subsystem pages by which index.
-const WALKS: [(Subsystem, Index); 3] = [
-    (Subsystem::Forwards, Index::Created),
-    (Subsystem::Sendpays, Index::Created),
-    (Subsystem::Invoices, Index::Updated),
-];
-
 /// Runs the report and returns what to print.
 pub fn run(socket: &Path, args: &ReportArgs) -> Result<String, String> {
     let timeout = Duration::from_secs(args.timeout.max(1));
@@ -195,42 +140,55 @@ pub fn run(socket: &Path, args: &ReportArgs) -> Result<String, String> {
     let days = i64::from(args.days.max(1));
     let from_day = today - days + 1;
     let mut queries = Queries::new(0.0);
-    WALKS.iter().for_each(|(s, i)| queries.ask(Ask::Walk(Step::Current(*s, *i))));
-    let mut pagers: Vec<Pager> = Vec::new();
+    queries.ask(Ask::Walk(Step::Current(Subsystem::Forwards, Index::Created)));
+    let (mut money, steps) = MoneyWalk::start(days, now);
+    steps.into_iter().for_each(|s| queries.ask(Ask::Walk(s)));
+    let mut forwards: Option<Pager> = None;
     let mut sums = Sums::default();
     let mut warnings = Vec::new();
     conn.exchange(&mut queries, |ask, answer, queries| {
         let Ask::Walk(step) = ask else { return };
-        let (Step::Current(sub, index) | Step::Page(sub, index, _, _)) = step;
-        let next = match (&step, answer) {
-            (Step::Current(..), Ok(result)) => match result.get(index.name()).and_then(Value::as_u64) {
-                Some(current) => {
-                    let pager = Pager::new(sub, index, from_day, current);
-                    let next = pager.next();
-                    pagers.push(pager);
-                    next
-                }
-                None => {
-                    warnings.push(format!("the node keeps no {} index for {}", index.name(), sub.name()));
+        let next = if MoneyWalk::asks(&step) {
+            match answer {
+                Ok(result) => money.answer(&step, result),
+                Err(e) if e.code == query_error::TOO_LARGE => money.too_large(&step),
+                Err(e) => {
+                    money.failed(&step, &e.message);
                     None
                 }
-            },
-            (Step::Page(..), Ok(result)) => match pagers.iter_mut().find(|p| p.is(sub, index)) {
-                Some(pager) => pager.answer(&step, result, |row, time| sums.row(sub, row, time)),
-                None => None,
-            },
-            (_, Err(e)) if e.code == query_error::TOO_LARGE => {
-                pagers.iter_mut().find(|p| p.is(sub, index)).and_then(|p| p.too_large(&step))
             }
-            (_, Err(e)) => {
-                warnings.push(format!("the node could not answer {} ({}): {}", sub.name(), index.name(), e.message));
-                None
+        } else {
+            match (&step, answer, forwards.as_mut()) {
+                (Step::Current(_, i), Ok(result), _) => {
+                    let current = result.get(i.name()).and_then(Value::as_u64);
+                    let pager = current.map(|c| Pager::new(Subsystem::Forwards, Index::Created, from_day, c));
+                    let next = pager.as_ref().and_then(Pager::next);
+                    forwards = pager;
+                    if forwards.is_none() {
+                        warnings.push("forwards (created): no index in the node's answer".into());
+                    }
+                    next
+                }
+                (Step::Page(..), Ok(result), Some(p)) => p.answer(&step, result, |row, time| {
+                    if let Some(Item::Forward(f, _)) = Item::of(Subsystem::Forwards, row) {
+                        sums.forwards.entry(day_of(time)).or_default().add(&f);
+                    }
+                }),
+                (_, Err(e), Some(p)) if e.code == query_error::TOO_LARGE => p.too_large(&step),
+                (_, Err(e), _) => {
+                    warnings.push(format!("forwards (created): {}", e.message));
+                    None
+                }
+                _ => None,
             }
         };
         if let Some(next) = next {
             queries.ask(Ask::Walk(next));
         }
     })?;
+    warnings.extend(money.errors.iter().map(|e| format!("the node could not answer {e}")));
+    sums.money = money.money.clone();
+    let pages = forwards.map_or(0, |p| p.pages) + money.pages();
     let channels = sums.forwards.values().flat_map(|d| d.channels.keys()).map(String::as_str);
     let channels: Vec<&str> = channels.collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let names = Names::read(&mut conn, &mut queries, channels.iter().copied(), std::iter::empty())?;
@@ -240,7 +198,7 @@ pub fn run(socket: &Path, args: &ReportArgs) -> Result<String, String> {
         days: sums.days(days, today),
         channels: sums.channels(&names),
         warnings,
-        pages: pagers.iter().map(|p| p.pages).sum(),
+        pages,
         took: started.elapsed(),
     };
     Ok(if args.json { report.json() } else { report.text() })

@@ -1126,6 +1126,10 @@ fn today_is_the_utc_day_of_the_node_records() {
     node.forward("103x1x0", "105x1x1", 1_000_000, 1_000, "settled", T0 - 1_800.0);
     node.forward("105x1x1", "103x1x0", 2_000_000, 0, "local_failed", T0 - 1_700.0);
     node.forward("103x1x0", "105x1x1", 3_000_000, 3_000, "settled", T0 - 1_600.0);
+    // A payment and an invoice paid earlier today too.
+    node.sendpay("77", PEER_A, 20_000, true, T0 as u64 - 900);
+    let tip = node.invoice_created("tip", 5_000, 2_000_000_000);
+    node.invoice_paid(tip, T0 as u64 - 800);
     let mut a = app();
     a.update(connected());
     a.update(batch(vec![hello("run-1", true)]));
@@ -1166,11 +1170,25 @@ fn today_is_the_utc_day_of_the_node_records() {
     use lnwatch_tests::tmux::has_line;
     a.update(key('6'));
     let s = render_text(&mut a, 140, 50);
-    assert!(s.contains("today    fees 5.001 sat · 3 settled · 1 failed · forwarded 104,000 sat · 48 ppm"), "{s}");
+    assert!(s.contains("today    fees 5.001 sat · 3 settled · 1 failed · forwarded 104,000 sat · 48 ppm · paid 1 (fees 0.001 sat) · received 5 sat in 1 invoice"), "{s}");
     assert!(s.contains("7 days   fees 12.001 sat · 4 settled · 1 failed"), "{s}");
     assert!(has_line(&s, &["2025-11-22", "3", "1 (1 here)", "104,000", "5.001 sat", "48"]), "{s}");
     assert!(has_line(&s, &["2025-11-21", "1", "7,000", "7 sat", "1000"]), "{s}");
+    let s = render_text(&mut a, 180, 50);
     assert!(has_line(&s, &["105x1x1", "12.001 sat"]), "the channel that earned: {s}");
+
+    // A payment made now: the payments are read again from the node shortly after.
+    node.sendpay("88", PEER_A, 30_000, true, T0 as u64 + 50);
+    a.update(batch(vec![ev(
+        40,
+        "sendpay_success",
+        json!({"sendpay_success": {"payment_hash": "88", "groupid": 1,
+        "partid": 1, "destination": PEER_A, "amount_msat": 30_000, "amount_sent_msat": 30_001, "status": "complete"}}),
+    )]));
+    a.update(Msg::Tick(T0 + 60.0));
+    answer_queries_from(&mut a, &node);
+    let s = render_text(&mut a, 180, 50);
+    assert!(s.contains("paid 2 (fees 0.002 sat)"), "{s}");
 }
 
 fn bye(reason: &str, message: &str) -> lnwatch::decode::Received {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::catchup::cursor::{self, Loaded};
 use lnwatch_shared::activity::PartStatus;
 
-use crate::catchup::walk::Walk;
+use crate::catchup::walk::{MoneyWalk, Walk};
 use crate::catchup::{Away, Cursor, Index, Item, Round, Step};
 
 use super::Effect;
@@ -64,7 +64,14 @@ pub struct CatchUp {
     pub last: Option<Away>,
     /// The walk back through the forwards for the days before this connection.
     walk: Option<Walk>,
+    /// The walk through the payments and invoices, and when to walk them again after activity.
+    money: Option<MoneyWalk>,
+    money_due: Option<f64>,
 }
+
+/// Payments and invoices are read again this long after activity in them (they are few; a
+/// fresh walk is exact without a boundary to keep).
+const MONEY_AFTER: f64 = 5.0;
 
 impl App {
     /// A hello: the node is known; catch up from its cursor (loaded first if need be).
@@ -91,18 +98,66 @@ impl App {
         let (walk, step) = Walk::start(&mut self.data.model.forwards.days, crate::model::days::KEPT, self.now);
         self.catchup.walk = Some(walk);
         self.queries.ask(Ask::Walk(step));
+        self.walk_money();
     }
 
-    /// The node's answer to a step of the walk.
+    /// Reads the payments and invoices of the month again.
+    fn walk_money(&mut self) {
+        let (walk, steps) = MoneyWalk::start(crate::model::days::KEPT, self.now);
+        self.catchup.money = Some(walk);
+        self.catchup.money_due = None;
+        steps.into_iter().for_each(|s| self.queries.ask(Ask::Walk(s)));
+    }
+
+    /// A payment or an invoice changed: read them again shortly.
+    pub(super) fn money_activity(&mut self) {
+        self.catchup.money_due.get_or_insert(self.now + MONEY_AFTER);
+    }
+
+    pub(super) fn money_tick(&mut self) {
+        let idle = self.catchup.money.as_ref().is_none_or(MoneyWalk::done);
+        if idle && self.catchup.money_due.is_some_and(|t| t <= self.now) {
+            self.walk_money();
+        }
+    }
+
+    /// The node's answer to a step of a walk.
     pub(super) fn walked(&mut self, step: &Step, result: &serde_json::Value) {
+        if MoneyWalk::asks(step) {
+            let Some(walk) = self.catchup.money.as_mut() else { return };
+            if let Some(next) = walk.answer(step, result) {
+                self.queries.ask(Ask::Walk(next));
+            }
+            self.money_walked();
+            return;
+        }
         let Some(walk) = self.catchup.walk.as_mut() else { return };
         if let Some(next) = walk.answer(step, result, &mut self.data.model.forwards.days) {
             self.queries.ask(Ask::Walk(next));
         }
     }
 
-    /// The node refused a step of the walk, or its answer was too large.
+    /// A finished money walk replaces what the views show.
+    fn money_walked(&mut self) {
+        if let Some(walk) = self.catchup.money.as_ref().filter(|w| w.done()) {
+            self.data.model.money = Some(walk.money.clone());
+        }
+    }
+
+    /// The node refused a step of a walk, or its answer was too large.
     pub(super) fn walk_failed(&mut self, step: &Step, message: &str, too_large: bool) {
+        if MoneyWalk::asks(step) {
+            let Some(walk) = self.catchup.money.as_mut() else { return };
+            if too_large {
+                if let Some(next) = walk.too_large(step) {
+                    self.queries.ask(Ask::Walk(next));
+                }
+            } else {
+                walk.failed(step, message);
+            }
+            self.money_walked();
+            return;
+        }
         let Some(walk) = self.catchup.walk.as_mut() else { return };
         let days = &mut self.data.model.forwards.days;
         if too_large {

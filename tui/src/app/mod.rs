@@ -304,6 +304,7 @@ impl App {
         }
         if greeted {
             self.catch_up_tick();
+            self.money_tick();
             for label in self.data.invoices_to_recheck(now) {
                 self.queries.ask(Ask::Invoice(label));
             }
@@ -478,6 +479,9 @@ impl App {
         self.data.model.apply(&topic, ev.note.as_ref(), ev.time, &self.data.peers);
         if matches!(ev.note, Some(Note::Forward(_) | Note::Invoice(_) | Note::Pay(_))) {
             self.follow_activity();
+        }
+        if matches!(ev.note, Some(Note::Invoice(_) | Note::Pay(_))) {
+            self.money_activity();
         }
         match &ev.note {
             Some(Note::Peer(change)) if ev.seq > self.link.peers_seq => {

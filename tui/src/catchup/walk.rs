@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::{Index, Item, PAGE, Step, Subsystem};
 use crate::model::days::{Days, day_of};
+use crate::model::money::Money;
 
 /// When a `list*` entry happened, for the day it counts in: a forward's resolution (its
 /// receipt while unresolved), a payment part's completion (its start while pending), an
@@ -98,6 +99,88 @@ impl Pager {
             self.end -= 1;
         }
         self.next()
+    }
+}
+
+/// Walks back through the sendpays (by `created` index) and the invoices (by `updated`) into
+/// fresh [`Money`]: each subsystem's index is measured, then paged.
+#[derive(Debug, Clone, Default)]
+pub struct MoneyWalk {
+    from_day: i64,
+    /// Subsystems measured or paging; a subsystem the node could not answer is dropped.
+    pagers: Vec<Pager>,
+    measuring: usize,
+    pub money: Money,
+    /// What the node could not answer.
+    pub errors: Vec<String>,
+}
+
+/// The money walks: which subsystem pages by which index.
+const MONEY: [(Subsystem, Index); 2] = [(Subsystem::Sendpays, Index::Created), (Subsystem::Invoices, Index::Updated)];
+
+impl MoneyWalk {
+    /// A walk over the `window` UTC days up to the day of `now`, and its first questions.
+    pub fn start(window: i64, now: f64) -> (MoneyWalk, Vec<Step>) {
+        let walk = MoneyWalk { from_day: day_of(now) - window + 1, measuring: MONEY.len(), ..MoneyWalk::default() };
+        (walk, MONEY.iter().map(|(s, i)| Step::Current(*s, *i)).collect())
+    }
+
+    /// Whether `step` is one of its questions.
+    pub fn asks(step: &Step) -> bool {
+        let (Step::Current(s, i) | Step::Page(s, i, _, _)) = *step;
+        MONEY.contains(&(s, i))
+    }
+
+    pub fn done(&self) -> bool {
+        self.measuring == 0 && self.pagers.iter().all(Pager::done)
+    }
+
+    /// Pages read.
+    pub fn pages(&self) -> u64 {
+        self.pagers.iter().map(|p| p.pages).sum()
+    }
+
+    /// The answer to `step`; the next question, if any.
+    pub fn answer(&mut self, step: &Step, result: &Value) -> Option<Step> {
+        match *step {
+            Step::Current(sub, index) => {
+                self.measuring = self.measuring.saturating_sub(1);
+                let Some(current) = result.get(index.name()).and_then(Value::as_u64) else {
+                    self.errors.push(format!("{} ({}): no index in the node's answer", sub.name(), index.name()));
+                    return None;
+                };
+                let pager = Pager::new(sub, index, self.from_day, current);
+                let next = pager.next();
+                self.pagers.push(pager);
+                next
+            }
+            Step::Page(sub, index, _, _) => {
+                let money = &mut self.money;
+                let pager = self.pagers.iter_mut().find(|p| p.is(sub, index))?;
+                pager.answer(step, result, |row, time| match Item::of(sub, row) {
+                    Some(Item::Pay(p, _)) => money.part(&p, time),
+                    // `msat` is what was received (`amount_received_msat`) once paid.
+                    Some(Item::Invoice(inv)) if inv.paid => money.invoice_paid(inv.msat.unwrap_or(0), time),
+                    _ => {}
+                })
+            }
+        }
+    }
+
+    /// The page was over the plugin's answer limit.
+    pub fn too_large(&mut self, step: &Step) -> Option<Step> {
+        let (Step::Current(sub, index) | Step::Page(sub, index, _, _)) = *step;
+        self.pagers.iter_mut().find(|p| p.is(sub, index))?.too_large(step)
+    }
+
+    /// The node could not answer `step`: that subsystem ends where it is, said.
+    pub fn failed(&mut self, step: &Step, message: &str) {
+        let (Step::Current(sub, index) | Step::Page(sub, index, _, _)) = *step;
+        if matches!(step, Step::Current(..)) {
+            self.measuring = self.measuring.saturating_sub(1);
+        }
+        self.pagers.retain(|p| !p.is(sub, index));
+        self.errors.push(format!("{} ({}): {message}", sub.name(), index.name()));
     }
 }
 

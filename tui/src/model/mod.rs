@@ -6,6 +6,7 @@ pub mod channels;
 pub mod days;
 pub mod forwards;
 pub mod ledger;
+pub mod money;
 pub mod names;
 pub mod payments;
 pub mod problems;
@@ -34,6 +35,8 @@ pub struct Model {
     pub height: Option<u64>,
     /// On-chain funds (`listfunds`): confirmed and unconfirmed, once asked.
     pub onchain: Option<Onchain>,
+    /// Payments and invoices by day, from the node's records (the last walk that finished).
+    pub money: Option<money::Money>,
 }
 
 /// The node's on-chain wallet, from `listfunds`.
@@ -71,6 +74,7 @@ impl Model {
             invoices_paid: 0,
             height: None,
             onchain: None,
+            money: None,
         }
     }
 

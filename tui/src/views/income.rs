@@ -1,7 +1,8 @@
 //! The income view: what routing earned per UTC day over the last month, from the node's own
-//! records ([`crate::model::days`]): fees as bars, a table of the days (newest first), totals
-//! for today, 7 and 30 days, and the channels that earned most with the fee rate they earned
-//! at, where liquidity came in (sources) and went out (sinks).
+//! records ([`crate::model::days`]): fees as bars, a table of the days (newest first) with the
+//! payments sent and invoices paid ([`crate::model::money`]), totals for today, 7 and 30 days,
+//! and the channels that earned most with the fee rate they earned at, where liquidity came in
+//! (sources) and went out (sinks).
 
 use std::collections::HashMap;
 
@@ -14,7 +15,8 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
 
 use super::{Ctx, View};
 use crate::keymap::{self, Binding};
-use crate::model::days::{ChannelDay, Coverage, Day};
+use crate::model::days::{ChannelDay, Coverage, Day, day_of};
+use crate::model::money::MoneyDay;
 use crate::state::Data;
 use crate::summary::{sat, sats};
 use crate::widgets::{Theme, block, col, list, visible};
@@ -69,6 +71,20 @@ fn totals(data: &Data, n: i64, now: f64) -> (u64, u64, u64, u64) {
     })
 }
 
+/// Payments and invoices of the last `n` days, once the node's records have been read.
+fn money(data: &Data, n: i64, now: f64) -> Option<MoneyDay> {
+    let days = data.model.money.as_ref()?.days();
+    let from = day_of(now) - n + 1;
+    Some(days.range(from..).fold(MoneyDay::default(), |mut t, (_, d)| {
+        t.payments_sent += d.payments_sent;
+        t.payments_failed += d.payments_failed;
+        t.payment_fees_msat += d.payment_fees_msat;
+        t.invoices_paid += d.invoices_paid;
+        t.received_msat += d.received_msat;
+        t
+    }))
+}
+
 fn coverage_words(cx: &Ctx) -> Option<String> {
     match &cx.data.model.forwards.days.coverage {
         Coverage::Exact => None,
@@ -87,13 +103,22 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let line = |name: &str, n: i64| {
         let (settled, failed, fees, forwarded) = totals(cx.data, n, cx.now);
         let rate = ppm(fees, forwarded).map_or_else(String::new, |p| format!(" · {p} ppm"));
+        let money = money(cx.data, n, cx.now).map_or_else(String::new, |m| {
+            format!(
+                " · paid {} (fees {}) · received {} in {}",
+                m.payments_sent,
+                sat(m.payment_fees_msat),
+                sat(m.received_msat),
+                crate::summary::count(m.invoices_paid, "invoice")
+            )
+        });
         format!(
-            "{name:8} fees {} · {settled} settled · {failed} failed · forwarded {} sat{rate}",
+            "{name:8} fees {} · {settled} settled · {failed} failed · forwarded {} sat{rate}{money}",
             sat(fees),
             sats(forwarded)
         )
     };
-    let b = block("Income · UTC days, from the node's forwards".into(), false, t);
+    let b = block("Income · UTC days, from the node's records".into(), false, t);
     let inner = b.inner(summary);
     f.render_widget(b, summary);
     let mut lines = [line("today", 1), line("7 days", 7), line("30 days", DAYS)];
@@ -119,7 +144,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     f.render_widget(chart, inner);
 
     // The days, and the channels that earned.
-    let [table, side] = if rest.width >= 110 {
+    let [table, side] = if rest.width >= 160 {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest)
     } else {
         [rest, Rect::default()]
@@ -132,6 +157,7 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
 
 fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let all = rows(cx);
+    let money = cx.data.model.money.as_ref().map(|m| m.days()).unwrap_or_default();
     let selected = cx.cursor.selected(all.len());
     let range = visible(area, all.len(), selected, false);
     let cells: Vec<_> = all[range.clone()]
@@ -144,6 +170,7 @@ fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 d.failures().to_string()
             };
             let rate = ppm(d.fees_msat, d.forwarded_msat).map_or_else(String::new, |p| p.to_string());
+            let m = money.get(day).copied().unwrap_or_default();
             let row = vec![
                 Cell::from(date(*day)),
                 Cell::from(format!("{:>8}", d.settled)),
@@ -151,6 +178,9 @@ fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 Cell::from(format!("{:>13}", sats(d.forwarded_msat))),
                 Cell::from(format!("{:>13}", sat(d.fees_msat))),
                 Cell::from(format!("{rate:>5}")),
+                Cell::from(format!("{:>5}", m.payments_sent)),
+                Cell::from(format!("{:>11}", sat(m.payment_fees_msat))),
+                Cell::from(format!("{:>13}", sats(m.received_msat))),
             ];
             (row, if Some(i) == selected { t.selected(cx.focused) } else { Style::default() })
         })
@@ -162,6 +192,9 @@ fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
         col("forwarded sat", Constraint::Length(13)),
         col("         fees", Constraint::Length(13)),
         col("  ppm", Constraint::Length(5)).optional(2),
+        col(" paid", Constraint::Length(5)).optional(5),
+        col("   pay fees", Constraint::Length(11)).optional(4),
+        col(" received sat", Constraint::Length(13)).optional(3),
     ];
     let title = cx.sort.words(SORTS).map_or_else(|| "Days, newest first".to_owned(), |w| format!("Days, {w}"));
     list(f, area, t, title, cx.focused, &cols, cells);
