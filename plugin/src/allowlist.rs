@@ -130,6 +130,13 @@ pub const METHODS: &[Method] = &[
         params: &[p("id", Kind::NodeId), p("index", CREATED), p("start", Kind::U64), p("limit", Kind::U32)],
         refused: &[],
     },
+    // The bookkeeper's income events (fees earned and paid, invoices, on-chain): amounts, tags,
+    // payment hashes, outpoints; nothing secret.
+    Method {
+        name: "bkpr-listincome",
+        params: &[p("consolidate_fees", Kind::Bool), p("start_time", Kind::U64), p("end_time", Kind::U64)],
+        refused: &[],
+    },
     Method { name: "feerates", params: &[p("style", Kind::OneOf(&["perkb", "perkw"]))], refused: &[] },
     Method {
         name: "wait",
@@ -291,6 +298,7 @@ mod tests {
             ("wait", json!({"subsystem": "forwards", "indexname": "updated", "nextvalue": 0})),
             ("wait", json!(["invoices", "created", 3])),
             ("feerates", json!({"style": "perkw"})),
+            ("bkpr-listincome", json!({"consolidate_fees": true, "start_time": 1_764_633_600u64, "end_time": 1})),
         ];
         for (m, params) in ok {
             assert_eq!(check(m, params.clone()), Ok(()), "{m} {params}");
@@ -330,6 +338,7 @@ mod tests {
             ("listinvoices", json!({"invstring": "lnbc1\n"})),
             ("listchainmoves", json!({"index": "updated"})),
             ("listfunds", json!({"spent": "yes"})),
+            ("bkpr-listincome", json!({"start_time": "yesterday"})),
             ("getinfo", json!([1])),
             ("getinfo", json!("x")),
             ("wait", json!({"subsystem": "logs", "indexname": "created", "nextvalue": 0})),

@@ -23,6 +23,8 @@ pub enum Subject {
     Channel(Box<Channel>),
     Forward(Box<ForwardRow>),
     Payment(Box<Payment>),
+    /// A UTC day of the income view.
+    Day(i64),
 }
 
 /// The lines of `subject`'s detail, sanitized: made when it is opened (or its secrets shown or
@@ -35,6 +37,7 @@ pub fn lines(subject: &Subject, data: &Data, now: f64, show_secrets: bool) -> Ar
         Subject::Channel(c) => channel(c, data, now).into(),
         Subject::Forward(f) => forward(f, data, now).into(),
         Subject::Payment(p) => payment(p, data, now).into(),
+        Subject::Day(day) => income_day(*day, data).into(),
     }
 }
 
@@ -176,6 +179,29 @@ fn funds_back(c: &Channel) -> String {
         None if c.state == "CLOSED" => "back in the wallet".into(),
         None => "no time-lock named by the node".into(),
     }
+}
+
+/// A day of income: the node's records for it, and the bookkeeper's figure to check them by.
+pub fn income_day(day: i64, data: &Data) -> Vec<String> {
+    let d = data.model.forwards.days.get(day).cloned().unwrap_or_default();
+    let m = data.model.money.as_ref().and_then(|m| m.days().get(&day).copied()).unwrap_or_default();
+    let mut out = Lines::new(16);
+    out.row("day (UTC)", crate::clock::date(day as f64 * 86_400.0))
+        .row("forwards", format!("{} settled · {} failed ({} refused here)", d.settled, d.failures(), d.local_failed))
+        .row("fees earned", sat(d.fees_msat))
+        .row("forwarded", sat(d.forwarded_msat))
+        .row("payments sent", format!("{} · {} failed", m.payments_sent, m.payments_failed))
+        .row("payment fees", sat(m.payment_fees_msat))
+        .row("invoices paid", format!("{} · {} received", m.invoices_paid, sat(m.received_msat)));
+    // What the bookkeeper plugin counted as routing income that day, when it runs.
+    let bkpr = match data.bookkeeper.get(&day) {
+        None => "asking the bookkeeper (bkpr-listincome)…".to_owned(),
+        Some(Err(why)) => format!("not available: {why}"),
+        Some(Ok(fees)) if *fees == d.fees_msat => format!("{} routing fees: the same", sat(*fees)),
+        Some(Ok(fees)) => format!("{} routing fees: differs by {}", sat(*fees), sat(fees.abs_diff(d.fees_msat))),
+    };
+    out.row("bookkeeper", bkpr);
+    out.lines
 }
 
 pub fn forward(r: &ForwardRow, data: &Data, now: f64) -> Vec<String> {

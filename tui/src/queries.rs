@@ -24,6 +24,8 @@ pub enum Ask {
     Funds,
     /// Channels closed for good (`listclosedchannels`): closing transactions, final amounts.
     Closed,
+    /// The bookkeeper's income events of one UTC day (`bkpr-listincome`), to check the day by.
+    Income(i64),
     /// One step of a catch-up round.
     CatchUp(crate::catchup::Step),
     /// One step of the walk back through the forwards for the days before the monitor.
@@ -44,6 +46,10 @@ impl Ask {
             Ask::Info => ("getinfo", json!({})),
             Ask::Funds => ("listfunds", json!({})),
             Ask::Closed => ("listclosedchannels", json!({})),
+            Ask::Income(day) => (
+                "bkpr-listincome",
+                json!({"consolidate_fees": true, "start_time": day * 86_400, "end_time": (day + 1) * 86_400 - 1}),
+            ),
             Ask::CatchUp(step) | Ask::Walk(step) => step.query(),
         };
         Query { id: json!(id), method: method.into(), params }

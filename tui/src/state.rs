@@ -70,6 +70,8 @@ pub struct Data {
     pub invoices: Ring<Invoice>,
     /// When the unpaid invoices were last asked about (the node may have deleted them).
     pub invoices_checked_at: f64,
+    /// The bookkeeper's routing fees by UTC day (`bkpr-listincome`), or why it has none.
+    pub bookkeeper: std::collections::HashMap<i64, Result<u64, String>>,
     /// HTLCs this close to their expiry (in blocks) are shown red (`--htlc-expiry-blocks`).
     pub htlc_expiry_blocks: u64,
     /// Node aliases from gossip (`listnodes`), and when to ask again.
@@ -95,6 +97,7 @@ impl Data {
             peers: PeerTable::new(),
             invoices: Ring::new(history),
             invoices_checked_at: 0.0,
+            bookkeeper: Default::default(),
             htlc_expiry_blocks: DEFAULT_HTLC_EXPIRY_BLOCKS,
             names: Default::default(),
             model: Model::new(history),

@@ -1189,6 +1189,32 @@ fn today_is_the_utc_day_of_the_node_records() {
     answer_queries_from(&mut a, &node);
     let s = render_text(&mut a, 180, 50);
     assert!(s.contains("paid 2 (fees 0.002 sat)"), "{s}");
+
+    // Enter on today: its figures, checked against the bookkeeper plugin where it runs.
+    a.update(key('g'));
+    a.update(code(KeyCode::Enter));
+    let asked: Vec<_> = sent_queries(&mut a).into_iter().filter(|q| q.method == "bkpr-listincome").collect();
+    assert_eq!(asked.len(), 1);
+    let day_start = ((T0 / 86_400.0).floor() * 86_400.0) as u64;
+    assert_eq!(
+        (asked[0].params["start_time"].as_u64(), asked[0].params["end_time"].as_u64()),
+        (Some(day_start), Some(day_start + 86_399))
+    );
+    let detail = |a: &lnwatch::app::App| match &a.overlay {
+        Some(Overlay::Detail { lines, .. }) => lines.join("\n"),
+        other => panic!("no detail: {other:?}"),
+    };
+    assert!(detail(&a).contains("bookkeeper       asking the bookkeeper"), "{}", detail(&a));
+    let events = json!({"income_events": [
+        {"account": CHAN_B, "tag": "routed", "credit_msat": 5_001, "debit_msat": 0, "timestamp": T0 as u64},
+        {"account": "wallet", "tag": "invoice", "credit_msat": 5_000, "debit_msat": 0, "timestamp": T0 as u64}]});
+    a.update(batch(vec![result(asked[0].id.clone(), events)]));
+    let text = detail(&a);
+    assert!(
+        text.contains("fees earned      5.001 sat")
+            && text.contains("bookkeeper       5.001 sat routing fees: the same"),
+        "{text}"
+    );
 }
 
 fn bye(reason: &str, message: &str) -> lnwatch::decode::Received {

@@ -374,6 +374,7 @@ impl App {
                     self.ask_after_channels();
                 }
                 Some(Ask::Funds) => self.data.model.onchain = Some(crate::model::Onchain::of(&r.result)),
+                Some(Ask::Income(day)) => self.bookkeeper(day, Ok(routing_fees(&r.result))),
                 Some(Ask::Closed) => self.data.model.channels.closed(&r.result),
                 Some(Ask::Info) => {
                     if let Some(h) = r.result.get("blockheight").and_then(serde_json::Value::as_u64) {
@@ -403,6 +404,7 @@ impl App {
                         let too_large = e.code == lnwatch_shared::frame::query_error::TOO_LARGE;
                         self.walk_failed(&step, &e.message, too_large)
                     }
+                    Some(Ask::Income(day)) => self.bookkeeper(day, Err(e.message.clone())),
                     _ => {}
                 }
             }
@@ -423,6 +425,21 @@ impl App {
         self.queries.ask(Ask::Funds);
         if self.data.model.channels.iter().any(|c| c.is_closing()) {
             self.queries.ask(Ask::Closed);
+        }
+    }
+
+    /// The bookkeeper's word on a day, into the detail open on it.
+    fn bookkeeper(&mut self, day: i64, fees: Result<u64, String>) {
+        if let Some(f) = &mut self.frozen {
+            f.data.bookkeeper.insert(day, fees.clone());
+        }
+        self.data.bookkeeper.insert(day, fees);
+        let open = matches!(&self.overlay, Some(Overlay::Detail { subject: Subject::Day(d), .. }) if *d == day);
+        if open {
+            let fresh = self.detail_lines(&Subject::Day(day));
+            if let Some(Overlay::Detail { lines, .. }) = self.overlay.as_mut() {
+                *lines = fresh;
+            }
         }
     }
 
@@ -649,6 +666,11 @@ impl App {
     }
 
     fn open_detail(&mut self, subject: Subject) {
+        if let Subject::Day(day) = subject
+            && !self.data.bookkeeper.contains_key(&day)
+        {
+            self.queries.ask(Ask::Income(day));
+        }
         let lines = self.detail_lines(&subject);
         self.overlay = Some(Overlay::Detail { subject, scroll: 0, lines });
     }
@@ -772,6 +794,18 @@ impl App {
             }
         }
     }
+}
+
+/// Routing fees in a `bkpr-listincome` answer: what its `routed` events credit.
+fn routing_fees(result: &serde_json::Value) -> u64 {
+    let events = result.get("income_events").and_then(serde_json::Value::as_array).into_iter().flatten();
+    events
+        .filter(|e| e.get("tag").and_then(serde_json::Value::as_str) == Some("routed"))
+        .map(|e| {
+            let credit = lnwatch_shared::notification::msat(e.get("credit_msat")).unwrap_or(0);
+            credit.saturating_sub(lnwatch_shared::notification::msat(e.get("debit_msat")).unwrap_or(0))
+        })
+        .sum()
 }
 
 /// An overlay's scroll offset after a movement key.

@@ -486,6 +486,7 @@ fn detail(f: &mut Frame, area: Rect, subject: &Subject, lines: &[String], scroll
         }
         Subject::Forward(r) => format!("forward · {} · {} UTC", one_line(&r.f.status, 14), clock(r.time)),
         Subject::Payment(p) => format!("payment · {} · {}", short_id(&p.payment_hash), p.result().word()),
+        Subject::Day(day) => format!("income · {} UTC", crate::clock::date(*day as f64 * 86_400.0)),
     };
     f.render_widget(Clear, r);
     f.render_widget(

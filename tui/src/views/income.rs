@@ -14,6 +14,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
 
 use super::{Ctx, View};
+use crate::detail::Subject;
 use crate::keymap::{self, Binding};
 use crate::model::days::{ChannelDay, Coverage, Day, day_of};
 use crate::model::money::MoneyDay;
@@ -266,6 +267,10 @@ impl View for Income {
 
     fn len(&self, cx: &Ctx<'_>) -> usize {
         rows(cx).len()
+    }
+
+    fn open(&self, cx: &Ctx<'_>, i: usize) -> Option<Subject> {
+        rows(cx).get(i).map(|(day, _)| Subject::Day(*day))
     }
 
     /// The days are the node's records: `c` leaves them.
