@@ -168,12 +168,7 @@ pub fn channel(c: &Channel, data: &Data, now: f64) -> Vec<String> {
 /// When our funds in a closing channel are ours to spend, from lightningd's status lines
 /// (`… in 143 blocks will spend DELAYED_OUTPUT_TO_US …`).
 fn funds_back(c: &Channel) -> String {
-    let blocks = c.status.iter().find_map(|s| {
-        let after = s.split(" in ").nth(1)?;
-        let n: u64 = after.split(' ').next()?.parse().ok()?;
-        after.contains("block").then_some(n)
-    });
-    match blocks {
+    match c.funds_back_in() {
         Some(n) => format!("time-locked: back in {n} blocks (about {})", ago(n as f64 * 600.0)),
         None if c.status.iter().any(|s| s.contains("All outputs resolved")) => "back in the wallet".into(),
         None if c.state == "CLOSED" => "back in the wallet".into(),

@@ -1176,6 +1176,7 @@ fn today_is_the_utc_day_of_the_node_records() {
     assert!(has_line(&s, &["2025-11-21", "1", "7,000", "7 sat", "1000"]), "{s}");
     let s = render_text(&mut a, 180, 50);
     assert!(has_line(&s, &["105x1x1", "12.001 sat"]), "the channel that earned: {s}");
+    assert!(s.contains("Peers by fees, 30 days") && has_line(&s, &["corner-café", "12.001 sat", "108"]), "{s}");
 
     // A payment made now: the payments are read again from the node shortly after.
     node.sendpay("88", PEER_A, 30_000, true, T0 as u64 + 50);
@@ -1468,12 +1469,12 @@ fn htlcs_closings_and_onchain_funds_are_shown() {
     }
 
     a.update(key('2'));
-    let s = render_text(&mut a, 160, 30);
+    let s = render_text(&mut a, 200, 30);
     assert!(
         s.contains("out 2,000,000 sat of 5,000,000 (can send 1,900,000) · in 3,000,000 (can receive 2,950,000)"),
         "{s}"
     );
-    assert!(s.contains("· closing 200,000 · on chain 1,500,000 (+20,000 unconfirmed)"), "{s}");
+    assert!(s.contains("· closing 200,000 (back in ≤143 blocks) · on chain 1,500,000 (+20,000 unconfirmed)"), "{s}");
 
     a.update(key('3'));
     let rows: Vec<String> = a.channel_rows().iter().map(|c| c.channel_id.clone().unwrap()).collect();

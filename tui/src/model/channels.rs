@@ -110,6 +110,16 @@ impl Htlc {
 }
 
 impl Channel {
+    /// Blocks until our funds in a closing channel are ours to spend, as lightningd's status
+    /// lines say (`… in 143 blocks will spend DELAYED_OUTPUT_TO_US …`).
+    pub fn funds_back_in(&self) -> Option<u64> {
+        self.status.iter().find_map(|s| {
+            let after = s.split(" in ").nth(1)?;
+            let n: u64 = after.split(' ').next()?.parse().ok()?;
+            after.contains("block").then_some(n)
+        })
+    }
+
     pub fn remote_msat(&self) -> Option<u64> {
         Some(self.capacity_msat?.saturating_sub(self.local_msat?))
     }
@@ -214,6 +224,11 @@ impl Channels {
                 ch.state = "CLOSED".into();
             }
         }
+    }
+
+    /// The longest time-lock on funds in closing channels, in blocks, if any.
+    pub fn closing_back_in(&self) -> Option<u64> {
+        self.list.iter().filter(|c| c.is_closing()).filter_map(Channel::funds_back_in).max()
     }
 
     /// Ours in channels on their way to closed (what comes back to the wallet).

@@ -152,8 +152,45 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     };
     day_table(cx, f, table, t);
     if side.width > 0 {
-        channel_table(cx, f, side, t);
+        let [channels, peers] = Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(side);
+        channel_table(cx, f, channels, t);
+        peer_table(cx, f, peers, t);
     }
+}
+
+/// The peers that earned most over 30 days: their channels' fees together.
+fn peer_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
+    let mut by: HashMap<String, (u64, u64)> = HashMap::new();
+    for (scid, c) in channels(cx.data, DAYS, cx.now) {
+        let peer = cx.data.model.channels.find(&scid).and_then(|ch| ch.peer_id.clone()).unwrap_or(scid);
+        let e = by.entry(peer).or_default();
+        e.0 += c.fees_msat;
+        e.1 += c.out_msat;
+    }
+    let mut peers: Vec<(String, (u64, u64))> = by.into_iter().filter(|(_, (fees, _))| *fees > 0).collect();
+    peers.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+    let height = area.height.saturating_sub(3) as usize;
+    let cells: Vec<_> = peers
+        .iter()
+        .take(height)
+        .map(|(peer, (fees, out))| {
+            let rate = ppm(*fees, *out).map_or_else(String::new, |p| p.to_string());
+            let row = vec![
+                Cell::from(one_line(&cx.data.name(peer), 20)),
+                Cell::from(format!("{:>11}", sat(*fees))),
+                Cell::from(format!("{rate:>5}")),
+                Cell::from(format!("{:>11}", sats(*out))),
+            ];
+            (row, Style::default())
+        })
+        .collect();
+    let cols = [
+        col("peer", Constraint::Length(20)),
+        col("       fees", Constraint::Length(11)),
+        col("  ppm", Constraint::Length(5)),
+        col("   sink sat", Constraint::Length(11)).optional(1),
+    ];
+    list(f, area, t, "Peers by fees, 30 days".into(), false, &cols, cells);
 }
 
 fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {

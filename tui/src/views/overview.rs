@@ -50,9 +50,10 @@ fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
             sats(ours),
             sats(capacity),
             sats(capacity.saturating_sub(ours)),
-            match m.channels.closing_msat() {
-                0 => String::new(),
-                c => format!(" · closing {}", sats(c)),
+            match (m.channels.closing_msat(), m.channels.closing_back_in()) {
+                (0, _) => String::new(),
+                (c, Some(n)) => format!(" · closing {} (back in ≤{n} blocks)", sats(c)),
+                (c, None) => format!(" · closing {}", sats(c)),
             },
             m.onchain.map_or_else(String::new, |o| match o.unconfirmed_msat {
                 0 => format!(" · on chain {}", sats(o.confirmed_msat)),
