@@ -164,11 +164,12 @@ impl Data {
 
     /// Merges a `listinvoices` answer for `label` into the feed's rows, read as catch-up reads
     /// them. An answer without it means the node no longer has it (`delinvoice`, `autoclean`):
-    /// an unpaid row goes (a paid one stays: the payment happened).
+    /// an unpaid row the node did answer for before goes (a paid one stays: the payment
+    /// happened; one never found by its label, as a numeric label may not be, stays too).
     pub fn invoice_details(&mut self, label: &str, result: &Value) {
         let Some(list) = result.get("invoices").and_then(Value::as_array) else { return };
         if list.is_empty() {
-            self.invoices.retain(|r| r.label != label || r.paid.is_some());
+            self.invoices.retain(|r| r.label != label || r.paid.is_some() || r.expires_at.is_none());
             return;
         }
         for inv in list {

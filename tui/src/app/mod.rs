@@ -356,16 +356,9 @@ impl App {
                 self.catch_up_after_gap();
             }
             Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
-                Some(Ask::Invoice(label)) => {
-                    self.data.invoice_details(&label, &r.result);
-                    self.events.stale = true;
-                }
-                Some(Ask::Node(id)) => {
-                    self.data.names.answered(&id, &r.result);
-                    if self.frozen.is_none() {
-                        self.events.stale = true;
-                    }
-                }
+                Some(Ask::Invoice(label)) => self.data.invoice_details(&label, &r.result),
+                // Event lines take aliases when drawn: nothing to rebuild.
+                Some(Ask::Node(id)) => self.data.names.answered(&id, &r.result),
                 Some(Ask::Channels) => {
                     self.data.model.channels.refresh(&r.result);
                     let peers: Vec<String> =
