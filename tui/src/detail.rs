@@ -179,7 +179,7 @@ fn funds_back(c: &Channel) -> String {
 /// A day of income: the node's records for it, and the bookkeeper's figure to check them by.
 pub fn income_day(day: i64, data: &Data) -> Vec<String> {
     let d = data.model.forwards.days.get(day).cloned().unwrap_or_default();
-    let m = data.model.money.as_ref().and_then(|m| m.days().get(&day).copied()).unwrap_or_default();
+    let m = data.model.money.as_ref().and_then(|m| m.get(&day).copied()).unwrap_or_default();
     let mut out = Lines::new(16);
     out.row("day (UTC)", crate::clock::date(day as f64 * 86_400.0))
         .row("forwards", format!("{} settled · {} failed ({} refused here)", d.settled, d.failures(), d.local_failed))

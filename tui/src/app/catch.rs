@@ -140,7 +140,7 @@ impl App {
     /// A finished money walk replaces what the views show.
     fn money_walked(&mut self) {
         if let Some(walk) = self.catchup.money.as_ref().filter(|w| w.done()) {
-            self.data.model.money = Some(walk.money.clone());
+            self.data.model.money = Some(walk.money.days());
         }
     }
 

@@ -54,12 +54,10 @@ pub struct Day {
 }
 
 impl Day {
-    /// Counts a forward into the day; its channels are listed whatever became of it.
+    /// Counts a resolved forward into the day.
     pub fn add(&mut self, f: &Forward) {
-        if f.status != "offered" {
-            for c in [&f.in_channel, &f.out_channel].into_iter().flatten() {
-                self.channels.entry(c.clone()).or_default();
-            }
+        if f.status == "offered" {
+            return;
         }
         match f.status.as_str() {
             "settled" => {
@@ -68,20 +66,31 @@ impl Day {
                 self.settled += 1;
                 self.fees_msat += fee;
                 self.forwarded_msat += out;
-                if let Some(c) = &f.out_channel {
-                    let ch = self.channels.entry(c.clone()).or_default();
+                if let Some(ch) = self.channel(&f.out_channel) {
                     ch.fees_msat += fee;
                     ch.out_msat += out;
                     ch.settled += 1;
                 }
-                if let Some(c) = &f.in_channel {
-                    self.channels.entry(c.clone()).or_default().in_msat += f.in_msat.unwrap_or(0);
+                if let Some(ch) = self.channel(&f.in_channel) {
+                    ch.in_msat += f.in_msat.unwrap_or(0);
                 }
             }
             "failed" => self.failed += 1,
             "local_failed" => self.local_failed += 1,
             _ => {}
         }
+        // Channels are listed whatever became of their forwards.
+        self.channel(&f.in_channel);
+        self.channel(&f.out_channel);
+    }
+
+    /// A channel's sums, added the first time it is named (its id copied only then).
+    fn channel(&mut self, scid: &Option<String>) -> Option<&mut ChannelDay> {
+        let scid = scid.as_deref()?;
+        if !self.channels.contains_key(scid) {
+            self.channels.insert(scid.to_owned(), ChannelDay::default());
+        }
+        self.channels.get_mut(scid)
     }
 
     /// Failed downstream and refused here.
@@ -236,6 +245,13 @@ impl Days {
     /// The day of `now`.
     pub fn today(&self, now: f64) -> Day {
         self.days.get(&day_of(now)).cloned().unwrap_or_default()
+    }
+
+    /// The days with something in them among the `n` up to the day of `now`, oldest first,
+    /// borrowed: what the sums over a period read.
+    pub fn within(&self, n: i64, now: f64) -> impl Iterator<Item = (i64, &Day)> {
+        let today = day_of(now);
+        self.days.range(today - n + 1..=today).map(|(d, day)| (*d, day))
     }
 
     /// The `n` days up to the day of `now`, oldest first, empty ones included.

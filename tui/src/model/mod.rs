@@ -36,7 +36,7 @@ pub struct Model {
     /// On-chain funds (`listfunds`): confirmed and unconfirmed, once asked.
     pub onchain: Option<Onchain>,
     /// Payments and invoices by day, from the node's records (the last walk that finished).
-    pub money: Option<money::Money>,
+    pub money: Option<std::collections::BTreeMap<i64, money::MoneyDay>>,
 }
 
 /// The node's on-chain wallet, from `listfunds`.

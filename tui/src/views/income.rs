@@ -53,9 +53,9 @@ pub fn rows(cx: &Ctx) -> Vec<(i64, Day)> {
 /// Every channel's totals over the last `n` days up to `now`.
 pub fn channels(data: &Data, n: i64, now: f64) -> HashMap<String, ChannelDay> {
     let mut out: HashMap<String, ChannelDay> = HashMap::new();
-    for (_, day) in data.model.forwards.days.last(n, now) {
-        for (scid, c) in day.channels {
-            let t = out.entry(scid).or_default();
+    for (_, day) in data.model.forwards.days.within(n, now) {
+        for (scid, c) in &day.channels {
+            let t = out.entry(scid.clone()).or_default();
             t.fees_msat += c.fees_msat;
             t.out_msat += c.out_msat;
             t.in_msat += c.in_msat;
@@ -67,14 +67,14 @@ pub fn channels(data: &Data, n: i64, now: f64) -> HashMap<String, ChannelDay> {
 
 /// Totals of the last `n` days: (settled, failed, fees, forwarded).
 fn totals(data: &Data, n: i64, now: f64) -> (u64, u64, u64, u64) {
-    data.model.forwards.days.last(n, now).iter().fold((0, 0, 0, 0), |(s, f, fee, fw), (_, d)| {
+    data.model.forwards.days.within(n, now).fold((0, 0, 0, 0), |(s, f, fee, fw), (_, d)| {
         (s + d.settled, f + d.failures(), fee + d.fees_msat, fw + d.forwarded_msat)
     })
 }
 
 /// Payments and invoices of the last `n` days, once the node's records have been read.
 fn money(data: &Data, n: i64, now: f64) -> Option<MoneyDay> {
-    let days = data.model.money.as_ref()?.days();
+    let days = data.model.money.as_ref()?;
     let from = day_of(now) - n + 1;
     Some(days.range(from..).fold(MoneyDay::default(), |mut t, (_, d)| {
         t.payments_sent += d.payments_sent;
@@ -195,7 +195,7 @@ fn peer_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
 
 fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
     let all = rows(cx);
-    let money = cx.data.model.money.as_ref().map(|m| m.days()).unwrap_or_default();
+    let money = cx.data.model.money.as_ref();
     let selected = cx.cursor.selected(all.len());
     let range = visible(area, all.len(), selected, false);
     let cells: Vec<_> = all[range.clone()]
@@ -208,7 +208,7 @@ fn day_table(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
                 d.failures().to_string()
             };
             let rate = ppm(d.fees_msat, d.forwarded_msat).map_or_else(String::new, |p| p.to_string());
-            let m = money.get(day).copied().unwrap_or_default();
+            let m = money.and_then(|m| m.get(day)).copied().unwrap_or_default();
             let row = vec![
                 Cell::from(date(*day)),
                 Cell::from(format!("{:>8}", d.settled)),
