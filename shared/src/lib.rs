@@ -1,5 +1,6 @@
 //! lnwatch-shared: what the plugin and the terminal app agree on.
 //!
+//! - [`date`]: UTC dates of Unix times.
 //! - [`frame`]: the socket wire protocol (NDJSON frames) and its line codec.
 //! - [`interner`]: topic names shared, not allocated per event.
 //! - [`notification`]: decoding of lightningd notifications across every CLN payload shape.
@@ -9,6 +10,7 @@
 //! - [`sanitize`]: making network strings safe to print on a terminal.
 
 pub mod activity;
+pub mod date;
 pub mod frame;
 pub mod interner;
 pub mod notification;

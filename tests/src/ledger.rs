@@ -20,21 +20,7 @@ pub const FIELDS: [&str; 10] = [
     "received_msat",
 ];
 
-/// `YYYY-MM-DD` of a Unix time.
-pub fn date(t: f64) -> String {
-    let secs = t as i64;
-    let days = secs.div_euclid(86_400);
-    // Days since 1970 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{month:02}-{day:02}", yoe + era * 400 + i64::from(month <= 2))
-}
+pub use lnwatch_shared::date::date;
 
 /// Per day (`YYYY-MM-DD`), the report's fields from the three lists.
 pub fn by_day(forwards: &Value, sendpays: &Value, invoices: &Value) -> BTreeMap<String, Value> {

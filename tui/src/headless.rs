@@ -109,6 +109,17 @@ impl Conn {
     }
 }
 
+/// Text from the network made one line of a printed report: labels, channel names and the
+/// node's messages cannot start a line of their own.
+pub fn one_line(s: &str) -> String {
+    lnwatch_shared::sanitize::sanitize(s).into_owned()
+}
+
+/// A report's first lines: its warnings, each `warning: …`.
+pub fn warning_lines(warnings: &[String]) -> Vec<String> {
+    warnings.iter().map(|w| format!("warning: {}", one_line(w))).collect()
+}
+
 /// Who is who in what a headless command prints: channels' peers (open ones from
 /// `listpeerchannels`, closed ones from `listclosedchannels`) and nodes' aliases (`listnodes`,
 /// where the node's gossip has one).

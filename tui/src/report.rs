@@ -234,11 +234,8 @@ impl Report<'_> {
     }
 
     fn text(&self) -> String {
-        let one = |s: &str| lnwatch_shared::sanitize::sanitize(s).into_owned();
-        let mut out = Vec::new();
-        for w in &self.warnings {
-            out.push(format!("warning: {}", one(w)));
-        }
+        let one = crate::headless::one_line;
+        let mut out = crate::headless::warning_lines(&self.warnings);
         let name = self.alias.clone().unwrap_or_else(|| crate::summary::short_id(self.node));
         out.push(format!("node {}: the last {} UTC days, oldest first", one(&name), self.days.len()));
         out.push(format!(

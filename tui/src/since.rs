@@ -191,13 +191,8 @@ impl Report<'_> {
     }
 
     fn text(&self) -> String {
-        // Labels, channel names and the node's messages come from the network: each is made
-        // one line where it is put, so none can start a line of its own.
-        let one = |s: &str| lnwatch_shared::sanitize::sanitize(s).into_owned();
-        let mut out = Vec::new();
-        for w in &self.warnings {
-            out.push(format!("warning: {}", one(w)));
-        }
+        let one = crate::headless::one_line;
+        let mut out = crate::headless::warning_lines(&self.warnings);
         if self.first_run {
             out.push(format!(
                 "node {}: cursor \"{}\" starts now; the next run prints what happens from here",

@@ -36,17 +36,19 @@ fn node(dir: &std::path::Path, records: Arc<Mutex<Records>>) -> Lightningd {
     ln
 }
 
-fn since(dir: &std::path::Path, state: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lnwatch"))
-        .args(["--lightning-dir", &dir.display().to_string(), "--state-dir", &state.display().to_string(), "since"])
-        .args(extra)
-        .output()
-        .expect("lnwatch runs");
+/// Runs the real binary with `args`: (success, stdout, stderr).
+fn lnwatch(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lnwatch")).args(args).output().expect("lnwatch runs");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn since(dir: &std::path::Path, state: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let (dir, state) = (dir.display().to_string(), state.display().to_string());
+    lnwatch(&[&["--lightning-dir", &dir, "--state-dir", &state, "since"], extra].concat())
 }
 
 #[test]
@@ -192,16 +194,8 @@ fn an_entry_too_large_to_fetch_is_skipped_and_said_and_the_rest_arrive() {
 }
 
 fn report(dir: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lnwatch"))
-        .args(["--lightning-dir", &dir.display().to_string(), "report"])
-        .args(extra)
-        .output()
-        .expect("lnwatch runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let dir = dir.display().to_string();
+    lnwatch(&[&["--lightning-dir", &dir, "report"], extra].concat())
 }
 
 fn now() -> f64 {
