@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Cell;
 
-use super::{Ctx, View};
+use super::{Ctx, Spec, View};
 use crate::clock::ago;
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
@@ -198,24 +198,15 @@ const COMMANDS: &[Binding] = &[
 pub struct Channels;
 
 impl View for Channels {
-    fn name(&self) -> &'static str {
-        "channels"
-    }
-
-    fn about(&self) -> &'static str {
-        "one row per channel, trouble first: state and time in it, capacity, our and their side"
-    }
-
-    fn commands(&self) -> &'static [Binding] {
-        COMMANDS
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FIELDS
-    }
-
-    fn sorts(&self) -> &'static [&'static str] {
-        SORTS
+    fn spec(&self) -> &'static Spec {
+        &Spec {
+            name: "channels",
+            about: "one row per channel, trouble first: state and time in it, capacity, our and their side",
+            commands: COMMANDS,
+            fields: FIELDS,
+            sorts: SORTS,
+            follows: false,
+        }
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

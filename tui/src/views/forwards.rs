@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::{Ctx, View};
+use super::{Ctx, Spec, View};
 use crate::clock::clock;
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
@@ -230,24 +230,15 @@ const COMMANDS: &[Binding] = &[
 pub struct Forwards;
 
 impl View for Forwards {
-    fn name(&self) -> &'static str {
-        "forwards"
-    }
-
-    fn about(&self) -> &'static str {
-        "one row per HTLC routed, its fee or why it failed; session and today totals"
-    }
-
-    fn commands(&self) -> &'static [Binding] {
-        COMMANDS
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FIELDS
-    }
-
-    fn sorts(&self) -> &'static [&'static str] {
-        SORTS
+    fn spec(&self) -> &'static Spec {
+        &Spec {
+            name: "forwards",
+            about: "one row per HTLC routed, its fee or why it failed; session and today totals",
+            commands: COMMANDS,
+            fields: FIELDS,
+            sorts: SORTS,
+            follows: true,
+        }
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {
@@ -256,10 +247,6 @@ impl View for Forwards {
 
     fn open(&self, cx: &Ctx<'_>, i: usize) -> Option<Subject> {
         rows(cx).get(i).map(|r| Subject::Forward(Box::new((*r).clone())))
-    }
-
-    fn follows(&self) -> bool {
-        true
     }
 
     fn clear(&self, data: &mut Data) {

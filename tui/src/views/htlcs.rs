@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
-use super::{Ctx, View};
+use super::{Ctx, Spec, View};
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
 use crate::model::channels::{Channel, Htlc};
@@ -100,20 +100,15 @@ const COMMANDS: &[Binding] = &[
 pub struct Htlcs;
 
 impl View for Htlcs {
-    fn name(&self) -> &'static str {
-        "htlcs"
-    }
-
-    fn about(&self) -> &'static str {
-        "every HTLC in flight, soonest expiry first, with blocks left (red within --htlc-expiry-blocks); also H"
-    }
-
-    fn commands(&self) -> &'static [Binding] {
-        COMMANDS
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FIELDS
+    fn spec(&self) -> &'static Spec {
+        &Spec {
+            name: "htlcs",
+            about: "every HTLC in flight, soonest expiry first, with blocks left (red within --htlc-expiry-blocks); also H",
+            commands: COMMANDS,
+            fields: FIELDS,
+            sorts: &[],
+            follows: false,
+        }
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
 
-use super::{Ctx, View};
+use super::{Ctx, Spec, View};
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
 use crate::model::days::{ChannelDay, Coverage, Day, day_of};
@@ -282,24 +282,15 @@ const COMMANDS: &[Binding] = &[
 pub struct Income;
 
 impl View for Income {
-    fn name(&self) -> &'static str {
-        "income"
-    }
-
-    fn about(&self) -> &'static str {
-        "fees earned per UTC day for 30 days, from the node's forwards: bars, the days, totals for today, 7 and 30 days, the channels that earned and at what rate, sources and sinks"
-    }
-
-    fn commands(&self) -> &'static [Binding] {
-        COMMANDS
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    fn sorts(&self) -> &'static [&'static str] {
-        SORTS
+    fn spec(&self) -> &'static Spec {
+        &Spec {
+            name: "income",
+            about: "fees earned per UTC day for 30 days, from the node's forwards: bars, the days, totals for today, 7 and 30 days, the channels that earned and at what rate, sources and sinks",
+            commands: COMMANDS,
+            fields: &[],
+            sorts: SORTS,
+            follows: false,
+        }
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

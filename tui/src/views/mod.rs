@@ -83,29 +83,48 @@ impl Sort {
     }
 }
 
-pub trait View: Sync {
+/// What a view says of itself, declared once per view.
+pub struct Spec {
     /// Its name, as the header and help say it; it is also its [`Pane::View`].
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
     /// What its rows are, for the help.
-    fn about(&self) -> &'static str;
+    pub about: &'static str,
     /// Its keys, what they do here and their footer words, most useful first: the footer and
     /// the help list them, and the key lookup tries them before the keys every view shares.
-    fn commands(&self) -> &'static [Binding];
+    pub commands: &'static [Binding],
     /// The names `field:VALUE` filters its rows by.
-    fn fields(&self) -> &'static [&'static str];
+    pub fields: &'static [&'static str],
     /// The columns `s` sorts its rows by, in the order `s` cycles them.
+    pub sorts: &'static [&'static str],
+    /// Whether new rows arrive at the end, so that `G` follows them.
+    pub follows: bool,
+}
+
+pub trait View: Sync {
+    fn spec(&self) -> &'static Spec;
+    fn name(&self) -> &'static str {
+        self.spec().name
+    }
+    fn about(&self) -> &'static str {
+        self.spec().about
+    }
+    fn commands(&self) -> &'static [Binding] {
+        self.spec().commands
+    }
+    fn fields(&self) -> &'static [&'static str] {
+        self.spec().fields
+    }
     fn sorts(&self) -> &'static [&'static str] {
-        &[]
+        self.spec().sorts
+    }
+    fn follows(&self) -> bool {
+        self.spec().follows
     }
     /// Rows the keys move over and `Enter` opens, in the order shown.
     fn len(&self, cx: &Ctx<'_>) -> usize;
     /// What `Enter` opens on row `i`, if anything.
     fn open(&self, _cx: &Ctx<'_>, _i: usize) -> Option<Subject> {
         None
-    }
-    /// Whether new rows arrive at the end, so that `G` follows them.
-    fn follows(&self) -> bool {
-        false
     }
     /// What `c` clears.
     fn clear(&self, data: &mut Data);

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::{Ctx, View};
+use super::{Ctx, Spec, View};
 use crate::clock::{ago, clock};
 use crate::keymap::{self, Binding};
 use crate::link::NodeStatus;
@@ -204,20 +204,15 @@ const COMMANDS: &[Binding] = &[
 pub struct Overview;
 
 impl View for Overview {
-    fn name(&self) -> &'static str {
-        "overview"
-    }
-
-    fn about(&self) -> &'static str {
-        "the node, its counters since start, event rates and the latest problems"
-    }
-
-    fn commands(&self) -> &'static [Binding] {
-        COMMANDS
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FIELDS
+    fn spec(&self) -> &'static Spec {
+        &Spec {
+            name: "overview",
+            about: "the node, its counters since start, event rates and the latest problems",
+            commands: COMMANDS,
+            fields: FIELDS,
+            sorts: &[],
+            follows: false,
+        }
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {

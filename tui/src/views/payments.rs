@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
-use super::{Ctx, View};
+use super::{Ctx, Spec, View};
 use crate::clock::clock;
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
@@ -165,24 +165,15 @@ const COMMANDS: &[Binding] = &[
 pub struct Payments;
 
 impl View for Payments {
-    fn name(&self) -> &'static str {
-        "payments"
-    }
-
-    fn about(&self) -> &'static str {
-        "one row per payment sent, its parts and attempts gathered, why it failed and where"
-    }
-
-    fn commands(&self) -> &'static [Binding] {
-        COMMANDS
-    }
-
-    fn fields(&self) -> &'static [&'static str] {
-        FIELDS
-    }
-
-    fn sorts(&self) -> &'static [&'static str] {
-        SORTS
+    fn spec(&self) -> &'static Spec {
+        &Spec {
+            name: "payments",
+            about: "one row per payment sent, its parts and attempts gathered, why it failed and where",
+            commands: COMMANDS,
+            fields: FIELDS,
+            sorts: SORTS,
+            follows: true,
+        }
     }
 
     fn len(&self, cx: &Ctx<'_>) -> usize {
@@ -191,10 +182,6 @@ impl View for Payments {
 
     fn open(&self, cx: &Ctx<'_>, i: usize) -> Option<Subject> {
         rows(cx).get(i).map(|p| Subject::Payment(Box::new((*p).clone())))
-    }
-
-    fn follows(&self) -> bool {
-        true
     }
 
     fn clear(&self, data: &mut Data) {
