@@ -910,3 +910,170 @@ fn spend_hex(txid: bitcoin::Txid, script: &bitcoin::ScriptBuf) -> String {
     };
     bitcoin::consensus::encode::serialize_hex(&tx)
 }
+
+/// l1 sends `n` payments through l2 to l3 paying l2 no fee, `threads` at a time: l2 refuses
+/// each one (a `local_failed` forward, fee insufficient).
+fn refused_forwards(net: &Network, n: usize, threads: usize) {
+    let route = net.node(L1).call("getroute", json!({"id": net.node(L3).id, "amount_msat": 10_000, "riskfactor": 1}));
+    let mut route = route["route"].clone();
+    // What l2 would pass on, with nothing left for l2's fee.
+    route[0]["amount_msat"] = route[1]["amount_msat"].clone();
+    let rpc_file = net.node(L1).dir.join("regtest").join("lightning-rpc");
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let (route, rpc_file) = (route.clone(), rpc_file.clone());
+            std::thread::spawn(move || {
+                let rpc = lnwatch_tests::rpc::Rpc::new(&rpc_file);
+                for i in (t..n).step_by(threads) {
+                    let hash = format!("{:064x}", 0xf100_0000u64 + i as u64);
+                    rpc.call("sendpay", json!({"route": route, "payment_hash": hash})).expect("sendpay");
+                    let failed = rpc.call("waitsendpay", json!({"payment_hash": hash, "timeout": 60}));
+                    assert!(failed.is_err(), "l2 refuses it: {failed:?}");
+                }
+            })
+        })
+        .collect();
+    workers.into_iter().for_each(|w| w.join().expect("a payer"));
+}
+
+/// `kind state` of each change `lnwatch alerts --json` printed so far.
+fn alert_changes(a: &lnwatch_tests::lines::Lines) -> Vec<String> {
+    a.json()
+        .iter()
+        .map(|o| format!("{} {}", o["kind"].as_str().unwrap_or("?"), o["state"].as_str().unwrap_or("?")))
+        .collect()
+}
+
+fn alerted(a: &lnwatch_tests::lines::Lines, what: &str) -> usize {
+    alert_changes(a).iter().filter(|c| *c == what).count()
+}
+
+/// The alerts on real nodes, `lnwatch alerts --json --exec` and the monitor (in tmux, its raw
+/// output kept) both watching l2, every node without reconnection so a peer stays down: an
+/// HTLC held at l3 while blocks are mined → `htlc_expiry`; 1,000 forwards refused at l2 → one
+/// `forward_failures`; l1 disconnected → `peer_down` (after `peer_down_after = 2`), then
+/// `resolved` on reconnection, one each; l3 closes its channel → `channel_closing` within 10 s;
+/// l2 killed → `node_down`. The command got every JSON line; the monitor listed the firing
+/// alerts at the top of the overview, rang the bell and sent the notification through tmux.
+#[test]
+fn alerts_fire_on_a_real_network_once_each() {
+    let Some(ld) = lightningd_or_skip("alerts_fire_on_a_real_network_once_each") else { return };
+    if !tmux_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let release = tmp.path().join("release");
+    let hold = workspace_bin("lnwatch-hold-htlc");
+    let spec = |alias: &str| NodeSpec::new(PluginLoad::AtBoot).alias(alias).node_option("dev-no-reconnect", "");
+    let mut net = Network::start(
+        "alerts",
+        &ld,
+        vec![
+            spec("alice"),
+            spec("bob"),
+            spec("carol")
+                .node_option("plugin", &hold.display().to_string())
+                .env("LNWATCH_RELEASE_FILE", &release.display().to_string()),
+        ],
+    );
+    let (_, scid23) = route_through_l2(&mut net);
+    // A payment held at l3: l2 has its HTLC out to l3 in flight.
+    let inv = net.node(L3).call("invoice", json!({"amount_msat": 21_000_000, "label": "held", "description": "held"}));
+    let rpc_file = net.node(L1).dir.join("regtest").join("lightning-rpc");
+    let bolt11 = inv["bolt11"].clone();
+    let payer = std::thread::spawn(move || {
+        lnwatch_tests::rpc::Rpc::new(&rpc_file).call("pay", json!({ "bolt11": bolt11, "retry_for": 600 }))
+    });
+    let l2 = net.node(L2);
+    let htlc = wait_until("the HTLC held on l2's channel to l3", Duration::from_secs(60), || {
+        let ch = l2.channel_with(&net.node(L3).id)?;
+        ch["htlcs"].as_array()?.iter().find(|h| h["direction"] == "out").cloned()
+    });
+    let left = htlc["expiry"].as_u64().unwrap() - l2.call("getinfo", json!({}))["blockheight"].as_u64().unwrap();
+
+    let recorded = tmp.path().join("exec.jsonl");
+    let config = tmp.path().join("config.toml");
+    let near = left - 2;
+    std::fs::write(
+        &config,
+        format!(
+            "[alerts]\npeer_down_after = 2\nnode_down_after = 2\nhtlc_expiry_blocks = {near}\nforward_failures = 20\n\
+             exec = \"cat >> '{}'\"\n\n[ui]\nstart_view = \"overview\"\nnotifications = \"osc777\"\n",
+            recorded.display()
+        ),
+    )
+    .unwrap();
+    let (dir, cfg) = (l2.dir.display().to_string(), config.display().to_string());
+    let l2_id = l2.id.clone();
+    let lnwatch = workspace_bin("lnwatch");
+    let alerts =
+        lnwatch_tests::lines::Lines::spawn(&lnwatch, &["--config", &cfg, "--lightning-dir", &dir, "alerts", "--json"]);
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {} --config {cfg} --lightning-dir {dir}", lnwatch.display()), 150, 45);
+    let raw = tmp.path().join("pane.raw");
+    assert!(tmux.cmd(&["pipe-pane", "-o", "-t", "main", &format!("cat >> {}", raw.display())]).status.success());
+    tmux.wait_for("the overview, connected", |s| s.contains("● connected") && s.contains("Node · up"));
+    let within = Duration::from_secs(30);
+
+    net.mine(2);
+    alerts.wait_for("htlc_expiry", within, |_| alerted(&alerts, "htlc_expiry firing") == 1);
+    let s =
+        tmux.wait_for("the alert on the overview", |s| s.contains("Alerts · 1 firing") && s.contains("htlc_expiry"));
+    assert!(has_line(&s, &["⚑", "critical", "htlc_expiry", "HTLC of 21,000"]), "{s}");
+    std::fs::write(&release, b"go").unwrap();
+    payer.join().unwrap().expect("the held payment goes through once released");
+    alerts.wait_for("htlc_expiry resolved", within, |_| alerted(&alerts, "htlc_expiry resolved") == 1);
+
+    refused_forwards(&net, 1000, 10);
+    alerts.wait_for("forward_failures", within, |_| alerted(&alerts, "forward_failures firing") == 1);
+
+    net.node(L2).call("disconnect", json!({"id": net.node(L1).id, "force": true}));
+    alerts.wait_for("peer_down", within, |_| alerted(&alerts, "peer_down firing") == 1);
+    let l1 = net.node(L1);
+    net.node(L2).call("connect", json!({"id": l1.id, "host": "127.0.0.1", "port": l1.port}));
+    alerts.wait_for("peer_down resolved", within, |_| alerted(&alerts, "peer_down resolved") == 1);
+
+    net.node(L3).call("close", json!({"id": net.node(L2).id, "unilateraltimeout": 0}));
+    alerts.wait_for("channel_closing within 10 s", Duration::from_secs(10), |_| {
+        alerted(&alerts, "channel_closing firing") == 1
+    });
+    let closing = alerts.json().into_iter().find(|o| o["kind"] == "channel_closing").unwrap();
+    assert_eq!(closing["subject"], scid23.as_str());
+    assert!(closing["message"].as_str().unwrap().contains("carol"), "by alias: {closing}");
+
+    net.kill(L2);
+    alerts.wait_for("node_down", within, |_| alerted(&alerts, "node_down firing") == 1);
+    std::thread::sleep(Duration::from_secs(3));
+    let changes = alert_changes(&alerts);
+    let mut kinds = changes.clone();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), changes.len(), "each change once: {changes:?}");
+    assert_eq!(alerted(&alerts, "forward_failures firing"), 1, "{changes:?}");
+    let objects = alerts.json();
+    for o in &objects {
+        assert_eq!(o["node"], "bob", "the node by alias: {o}");
+    }
+    let node_down = objects.iter().find(|o| o["kind"] == "node_down").unwrap();
+    assert_eq!(
+        (node_down["subject"].as_str(), node_down["severity"].as_str()),
+        (Some(l2_id.as_str()), Some("critical"))
+    );
+    let exec: Vec<Value> = wait_until("the command's record", Duration::from_secs(10), || {
+        let got: Vec<Value> = std::fs::read_to_string(&recorded)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        (got.len() >= objects.len()).then_some(got)
+    });
+    assert_eq!(exec, objects, "--exec got the same JSON");
+
+    // The monitor rang and notified through tmux for each new alert.
+    let raw = std::fs::read(&raw).unwrap();
+    let firing = objects.iter().filter(|o| o["state"] == "firing").count();
+    let bells = raw.iter().filter(|b| **b == 0x07).count();
+    assert!(bells >= firing, "a bell per new alert: {bells} for {firing}");
+    let osc = String::from_utf8_lossy(&raw).matches("\x1bPtmux;\x1b\x1b]777;notify;lnwatch bob: ").count();
+    assert!(osc >= firing, "a notification per new alert, wrapped for tmux: {osc} for {firing}");
+    tmux.keys(&["q"]);
+}

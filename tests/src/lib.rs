@@ -9,11 +9,13 @@
 //!   reached with [`rpc`], their `notif.sock` read with [`watch`].
 //! - [`tmux`]: the terminal a person would use, for the monitor's tests.
 //! - [`ledger`]: what `lnwatch report` must say, from the node's whole lists.
+//! - [`lines`]: a long-running program's stdout, line by line (`lnwatch alerts`).
 
 pub mod backend;
 pub mod chain;
 pub mod client;
 pub mod ledger;
+pub mod lines;
 pub mod network;
 pub mod plugin_io;
 pub mod rpc;

@@ -61,7 +61,8 @@ pub struct NodeSpec {
     pub plugin: PluginLoad,
     /// lnwatch-plugin options, e.g. `("lnwatch-redact", "false")`.
     pub plugin_options: Vec<(String, String)>,
-    /// lightningd options of this node's own, after the network's (`("log-level", "io")`).
+    /// lightningd options of this node's own, after the network's (`("log-level", "io")`; a
+    /// flag with `""`).
     pub node_options: Vec<(String, String)>,
     /// Environment for lightningd and its plugins.
     pub env: Vec<(String, String)>,
@@ -247,7 +248,8 @@ impl Network {
             cmd.arg(format!("--alias={alias}"));
         }
         for (k, v) in &spec.node_options {
-            cmd.arg(format!("--{k}={v}"));
+            // An empty value: a flag (`dev-no-reconnect`), which takes none.
+            cmd.arg(if v.is_empty() { format!("--{k}") } else { format!("--{k}={v}") });
         }
         cmd.envs(spec.env.iter().map(|(k, v)| (k, v)));
         if spec.plugin == PluginLoad::AtBoot {

@@ -27,8 +27,8 @@ impl Files {
                     Effect::SaveCursor(path, c) => cursor::save(&path, &c)
                         .err()
                         .map(|e| Msg::Warn(format!("could not save the catch-up cursor to {}: {e}", path.display()))),
-                    // Not file work: the main loop sends these.
-                    Effect::Send(_) => None,
+                    // Not file work: the main loop does these.
+                    Effect::Send(_) | Effect::Alert(_) => None,
                 };
                 if msg.is_some_and(|m| tell.send(m).is_err()) {
                     return;

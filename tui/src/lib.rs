@@ -2,10 +2,13 @@
 //! [`app::App::update`] is pure, [`ui::render`] only draws, I/O lives at the edges
 //! ([`source`], [`main`]'s input and tick tasks).
 
+pub mod alerts;
+pub mod alerts_command;
 pub mod app;
 pub mod catchup;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod detail;
@@ -18,6 +21,7 @@ pub mod keymap;
 pub mod layout;
 pub mod link;
 pub mod model;
+pub mod notify;
 pub mod queries;
 pub mod report;
 pub mod run;

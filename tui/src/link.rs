@@ -73,6 +73,9 @@ pub struct Link {
     pub ended: Option<(Ended, f64)>,
     /// The status last handed out by [`Link::status_change`].
     reported: NodeStatus,
+    /// Since when the node has not answered (its RPC timed out, or no answer came at all),
+    /// while the relay is up; cleared by the next answer.
+    pub unanswered_since: Option<f64>,
 }
 
 /// How a connection to the plugin ended.
@@ -147,6 +150,7 @@ impl Link {
             absent: None,
             ended: None,
             reported: NodeStatus::Unknown,
+            unanswered_since: None,
         }
     }
 
@@ -186,10 +190,20 @@ impl Link {
             self.peers_seq = 0;
         }
         self.hello = Some(h);
+        self.unanswered_since = None;
         self.greeted = true;
         self.silent = false;
         self.ended = None;
         restarted
+    }
+
+    /// The node answered a question (`ok`), or it could not (timed out, unreachable).
+    pub fn answered(&mut self, ok: bool, now: f64) {
+        if ok {
+            self.unanswered_since = None;
+        } else {
+            self.unanswered_since.get_or_insert(now);
+        }
     }
 
     pub fn gap(&mut self, g: &Gap) {

@@ -8,7 +8,9 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use lnwatch::app::{App, Msg};
 use lnwatch::cli::Cli;
+use lnwatch::config::{Config, ThemeName};
 use lnwatch::files::Files;
+use lnwatch::notify::Notify;
 use lnwatch::{demo, now, run, source};
 use tokio::sync::mpsc;
 
@@ -26,15 +28,53 @@ fn no_terminal() -> Option<&'static str> {
 }
 
 fn main() -> ExitCode {
+    use lnwatch::cli::Command;
     let cli = Cli::from_env();
+    // A config file that cannot be used is a usage error, as a bad flag is.
+    let (file, from) = match lnwatch::config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "lnwatch: config: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = cli.effective(file);
+    let socket = cli.socket_path(&config);
     // The headless commands print what they found, or why they could not.
     let headless = match &cli.command {
-        Some(lnwatch::cli::Command::Since(args)) => Some((
+        Some(Command::Since(args)) => Some((
             "since",
             lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref())
-                .and_then(|dir| lnwatch::since::run(&cli.socket_path(), &dir, args)),
+                .and_then(|dir| lnwatch::since::run(&socket, &dir, args)),
         )),
-        Some(lnwatch::cli::Command::Report(args)) => Some(("report", lnwatch::report::run(&cli.socket_path(), args))),
+        Some(Command::Report(args)) => Some(("report", lnwatch::report::run(&socket, args))),
+        Some(Command::Alerts(args)) => {
+            let opts = lnwatch::alerts_command::Options {
+                socket: socket.clone(),
+                json: args.json,
+                exec: config.alerts.exec.clone(),
+                exec_timeout: Duration::from_secs(config.alerts.exec_timeout.max(1)),
+                rules: config.alerts.clone(),
+            };
+            Some(("alerts", lnwatch::alerts_command::run(opts).map(|()| String::new())))
+        }
+        Some(Command::Config) => {
+            let origin = match &from {
+                Some(path) => format!("{}, then the flags", path.display()),
+                None => "defaults (no config file), then the flags".into(),
+            };
+            Some(("config", Ok(lnwatch::config::effective_toml(&config, &origin))))
+        }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "lnwatch", &mut out);
+            Some(("completions", Ok(String::from_utf8_lossy(&out).into_owned())))
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            let page = clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(|e| e.to_string());
+            Some(("man", page.map(|()| String::from_utf8_lossy(&out).into_owned())))
+        }
         None => None,
     };
     if let Some((name, result)) = headless {
@@ -61,7 +101,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async_main(cli));
+    let result = runtime.block_on(async_main(cli, config, socket));
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,9 +112,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn async_main(cli: Cli) -> Result<(), String> {
+async fn async_main(cli: Cli, config: Config, socket: std::path::PathBuf) -> Result<(), String> {
     let demo = if cli.demo { Some(demo::Demo::start()?) } else { None };
-    let socket = demo.as_ref().map_or_else(|| cli.socket_path(), |d| d.socket());
+    let socket = demo.as_ref().map_or(socket, |d| d.socket());
     let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
     // The demo's node is new each run: its cursor stays in memory.
     if demo.is_none() {
@@ -84,8 +124,16 @@ async fn async_main(cli: Cli) -> Result<(), String> {
         }
     }
     app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
-    app.data.htlc_expiry_blocks = cli.htlc_expiry_blocks;
-    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    app.set_rules(config.alerts.clone());
+    if let Some(view) = lnwatch::views::by_name(&config.ui.start_view.0) {
+        app.show_view(view);
+    }
+    // NO_COLOR wins over the file, not over --theme.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = cli.theme.unwrap_or(if no_color { ThemeName::None } else { config.ui.theme });
+    app.color = theme != ThemeName::None;
+    app.light = theme == ThemeName::Light;
+    let mut notify = Notify::new(config.ui.bell, config.ui.notifications, Box::new(std::io::stdout()));
     if let Some(warning) = cli.unknown_topics() {
         // Said before the screen is taken (so it is there after quitting) and in the footer.
         eprintln!("lnwatch: {warning}");
@@ -96,8 +144,8 @@ async fn async_main(cli: Cli) -> Result<(), String> {
     let (queries, queries_rx) = mpsc::unbounded_channel();
     tokio::spawn(source::run(socket, tx.clone(), queries_rx));
     tokio::spawn(input(tx.clone()));
-    tokio::spawn(ticks(tx.clone()));
-    tokio::spawn(signals(tx));
+    tokio::spawn(run::ticks(tx.clone()));
+    tokio::spawn(run::signals(tx));
 
     // Raw mode and the alternate screen; the panic hook ratatui installs restores the terminal.
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
@@ -105,7 +153,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
         app.update(Msg::Resize(size.width, size.height));
     }
     let mut files = Files::start();
-    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files).await;
+    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files, &mut notify).await;
     while result.is_ok() && app.suspend {
         // Ctrl-Z, as vim and htop do it: restore the terminal, stop, and take it back on `fg`.
         let _ = ratatui::try_restore();
@@ -115,7 +163,7 @@ async fn async_main(cli: Cli) -> Result<(), String> {
         let _ = terminal.clear();
         app.suspend = false;
         app.dirty = true;
-        result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files).await;
+        result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files, &mut notify).await;
     }
     // The terminal may be gone (tmux pane killed): restoring must not print, or panic on a
     // closed stderr before the demo's directory is removed.
@@ -137,32 +185,4 @@ async fn input(tx: mpsc::Sender<Msg>) {
             return;
         }
     }
-}
-
-async fn ticks(tx: mpsc::Sender<Msg>) {
-    let mut every = tokio::time::interval(Duration::from_secs(1));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        every.tick().await;
-        if tx.send(Msg::Tick(now())).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// SIGTERM, SIGHUP (tmux pane killed) and SIGINT quit through the normal path, which restores
-/// the terminal.
-async fn signals(tx: mpsc::Sender<Msg>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
-        (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
-    else {
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = hup.recv() => {}
-        _ = int.recv() => {}
-    }
-    let _ = tx.send(Msg::Quit).await;
 }

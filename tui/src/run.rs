@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, Effect, Msg};
 use crate::files::Files;
+use crate::notify::Notify;
 use crate::ui;
 
 /// At most ~30 frames per second, whatever the event rate.
@@ -18,13 +19,15 @@ const MAX_BATCH: usize = 4096;
 /// Applies messages and draws when something changed, until the app quits, asks to be
 /// suspended (`app.suspend`: the caller stops the process and calls this again), or every sender
 /// is gone (then it draws the final state once). The app's queries go to `queries`, the
-/// socket's sending side; its file work to `files`, whose results come back as messages.
+/// socket's sending side; its file work to `files`, whose results come back as messages; its
+/// new alerts to `notify`.
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &mut mpsc::Receiver<Msg>,
     queries: &mpsc::UnboundedSender<Vec<u8>>,
     files: &mut Files,
+    notify: &mut Notify,
 ) -> Result<(), B::Error> {
     let mut last_draw: Option<Instant> = None;
     loop {
@@ -70,10 +73,40 @@ pub async fn event_loop<B: Backend>(
             match effect {
                 // Not connected: the app asks again on the next hello.
                 Effect::Send(line) => drop(queries.send(line)),
+                Effect::Alert(change) => notify.alert(&change, &crate::alerts::rules::node_name(&app.link)),
                 file => files.submit(file),
             }
         }
     }
+}
+
+/// Sends the time once a second.
+pub async fn ticks(tx: mpsc::Sender<Msg>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        if tx.send(Msg::Tick(crate::now())).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP (tmux pane killed) and SIGINT quit through the normal path, which restores
+/// the terminal.
+pub async fn signals(tx: mpsc::Sender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
+    else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+        _ = int.recv() => {}
+    }
+    let _ = tx.send(Msg::Quit).await;
 }
 
 fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {

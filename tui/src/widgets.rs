@@ -13,6 +13,8 @@ use crate::summary::Outcome;
 
 pub struct Theme {
     pub color: bool,
+    /// Colours for a light background (`theme = "light"`): the darker shades of each.
+    pub light: bool,
     /// Set while the data is no longer live (node down, plugin stopped): what it is as of.
     /// Colours fade; the header and the overview say why.
     pub stale: Option<String>,
@@ -23,7 +25,19 @@ impl Theme {
         match (self.color, &self.stale) {
             (false, _) => Style::default(),
             (true, Some(_)) => Style::default().fg(Color::DarkGray),
-            (true, None) => Style::default().fg(c),
+            (true, None) => Style::default().fg(self.tone(c)),
+        }
+    }
+    /// `c` as it reads on the background: yellow, cyan and green wash out on white.
+    fn tone(&self, c: Color) -> Color {
+        match (self.light, c) {
+            (false, c) => c,
+            (true, Color::Yellow) => Color::Indexed(130),
+            (true, Color::Cyan) => Color::Blue,
+            (true, Color::Green) => Color::Indexed(28),
+            (true, Color::Magenta) => Color::Indexed(90),
+            (true, Color::Indexed(208)) => Color::Indexed(166),
+            (true, c) => c,
         }
     }
     pub fn good(&self) -> Style {
@@ -52,7 +66,7 @@ impl Theme {
     }
     pub fn border(&self, focused: bool) -> Style {
         match (focused, self.color) {
-            (true, true) => Style::default().fg(Color::Cyan),
+            (true, true) => Style::default().fg(self.tone(Color::Cyan)),
             (true, false) => Style::default().add_modifier(Modifier::BOLD),
             _ => Style::default(),
         }

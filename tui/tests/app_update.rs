@@ -1272,7 +1272,9 @@ fn plugin_stop_and_node_down_are_told_apart_and_shown_until_back() {
     let s = render_text(&mut a, 120, 40);
     assert!(s.contains("○ node down 30s ago: lightningd closed the plugin's input"), "{s}");
     assert!(s.contains("Node · DOWN since 00:41:40 UTC · last block 840123 · lightningd closed"), "{s}");
-    assert!(has_line(&s, &["node down: lightningd closed the plugin's input"]), "the problem: {s}");
+    // The problem, raised by the node_down alert 30 s on.
+    assert!(has_line(&s, &["⚑ node_down: node SLEEPYCHIPMUNK down: lightningd closed the plugin's input"]), "{s}");
+    assert!(has_line(&s, &["⚑", "critical node_down node SLEEPYCHIPMUNK down"]), "the alert on top: {s}");
     a.update(key('1'));
     let s = render_text(&mut a, 120, 40);
     assert!(s.contains("— lightningd closed the plugin's input without shutdown: "), "the marker in the list: {s}");
@@ -1571,4 +1573,62 @@ fn s_sorts_the_lists_and_the_title_says_how() {
     assert_eq!(a.focus, Pane::Invoices);
     a.update(key('s'));
     assert!(a.show_secrets);
+}
+
+/// Ticks to `t` and answers what the app asks; the alert changes, as `kind state subject`.
+fn alerts_at(a: &mut lnwatch::app::App, t: f64) -> Vec<String> {
+    a.update(Msg::Tick(t));
+    answer_queries(a).iter().map(|c| format!("{} {} {}", c.kind.name(), c.state.name(), c.subject)).collect()
+}
+
+/// The rules through the app as the monitor and `lnwatch alerts` run them: a peer with a
+/// channel down past its delay fires once, however long it stays down, and resolves once on
+/// its return; a run of refusals is one alert however long; the node going away is one more,
+/// and while it is away nothing else it knew is called resolved. Each fired alert raises the
+/// problems list's entry for its subject.
+#[test]
+fn alerts_fire_once_per_subject_wait_their_delay_and_resolve_once() {
+    let mut a = app();
+    a.set_rules(lnwatch::alerts::Rules { peer_down_after: 5, forward_failures: 3, ..Default::default() });
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true), peer(PEER_B, true)])]));
+    answer_queries(&mut a);
+    assert!(alerts_at(&mut a, T0 + 1.0).is_empty());
+
+    a.update(batch(vec![disconnect(2, PEER_A)]));
+    assert!(alerts_at(&mut a, T0 + 5.0).is_empty(), "inside peer_down_after");
+    assert_eq!(alerts_at(&mut a, T0 + 7.5), [format!("peer_down firing {PEER_A}")]);
+    for t in 8..60 {
+        assert!(alerts_at(&mut a, T0 + t as f64).is_empty(), "once, not once a second");
+    }
+    let p = a.data.model.problems.iter().find(|p| p.subject == format!("peer:{PEER_A}")).unwrap();
+    assert!(p.alert && p.resolved.is_none() && p.text.starts_with("peer_down: peer river-hub down"), "{p:?}");
+
+    // 1,000 refusals: one alert.
+    let refused = (0..1000)
+        .map(|i| {
+            forward(3 + i, "local_failed", "103x1x0", "105x1x1", json!({"failcode": 4103, "resolved_time": T0 + 60.0}))
+        })
+        .collect();
+    a.update(batch(refused));
+    assert_eq!(alerts_at(&mut a, T0 + 61.0), [format!("forward_failures firing {}", NODE_ID)]);
+    assert!(alerts_at(&mut a, T0 + 62.0).is_empty());
+
+    a.update(batch(vec![connect(1003, PEER_A)]));
+    assert_eq!(alerts_at(&mut a, T0 + 63.0), [format!("peer_down resolved {PEER_A}")]);
+    let p = a.data.model.problems.iter().find(|p| p.subject == format!("peer:{PEER_A}")).unwrap();
+    assert!(p.resolved.is_some(), "{p:?}");
+
+    // The node goes: one node_down after its delay (30 s); the refusals' alert stands.
+    a.update(Msg::Source(SourceEvent::Lost { reason: "eof".into(), retry_in: 1.0 }));
+    assert!(alerts_at(&mut a, T0 + 80.0).is_empty());
+    assert_eq!(alerts_at(&mut a, T0 + 94.0), [format!("node_down firing {NODE_ID}")]);
+    assert!(alerts_at(&mut a, T0 + 700.0).is_empty(), "nothing resolved while the node is away");
+    assert_eq!(a.alerts.len(), 2);
+    // Back: node_down resolves; ten minutes on, the refusals are out of the window.
+    a.update(connected());
+    a.update(batch(vec![hello("r", true)]));
+    let mut back = alerts_at(&mut a, T0 + 701.0);
+    back.sort();
+    assert_eq!(back, [format!("forward_failures resolved {NODE_ID}"), format!("node_down resolved {NODE_ID}")]);
 }

@@ -35,7 +35,15 @@ fn watch_demo(secs: u64) -> App {
         let _ = tx.send(Msg::Quit).await;
     });
     let mut files = lnwatch::files::Files::start();
-    rt.block_on(event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files)).unwrap();
+    rt.block_on(event_loop(
+        &mut terminal,
+        &mut app,
+        &mut rx,
+        &queries,
+        &mut files,
+        &mut lnwatch::notify::Notify::silent(),
+    ))
+    .unwrap();
     rt.shutdown_timeout(Duration::from_secs(1));
     drop(demo);
     app

@@ -25,7 +25,15 @@ fn screen(mut app: App, msgs: Vec<Msg>, w: u16, h: u16) -> String {
     drop(tx);
     let (queries, _) = mpsc::unbounded_channel();
     let mut files = lnwatch::files::Files::start();
-    rt.block_on(event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files)).unwrap();
+    rt.block_on(event_loop(
+        &mut terminal,
+        &mut app,
+        &mut rx,
+        &queries,
+        &mut files,
+        &mut lnwatch::notify::Notify::silent(),
+    ))
+    .unwrap();
     text(terminal.backend().buffer())
 }
 
@@ -319,6 +327,18 @@ fn operator_views() {
     {
         check(&format!("view_{name}"), || (routing_app(), vec![key(k)]));
     }
+}
+
+/// Alerts firing head the overview (the most severe first), are counted in the header and
+/// marked in the problems; a minute on, the routing node's peer A is down and its failed
+/// payment settled as failed.
+#[test]
+fn alerts_head_the_overview() {
+    check("alerts_overview", || {
+        let mut a = routing_app();
+        a.set_rules(lnwatch::alerts::Rules { peer_down_after: 30, ..Default::default() });
+        (a, vec![Msg::Tick(T0 + 60.0), key('2')])
+    });
 }
 
 /// A forward refused here before anything was sent on carries only what came in: the

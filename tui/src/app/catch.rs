@@ -67,6 +67,8 @@ pub struct CatchUp {
     /// The walk through the payments and invoices, and when to walk them again after activity.
     money: Option<MoneyWalk>,
     money_due: Option<f64>,
+    /// Events the relay lost (since when, how many) that no finished round has made good yet.
+    pub lost: Option<(f64, u64)>,
 }
 
 /// Payments and invoices are read again this long after activity in them (they are few; a
@@ -361,6 +363,9 @@ impl App {
         self.catchup.last = Some(away);
         if std::mem::take(&mut self.catchup.again) {
             self.start_round(Why::Away);
+        } else if round.errors.is_empty() && round.skipped.is_empty() {
+            // Everything the relay dropped is in the node's records, and now in the views.
+            self.catchup.lost = None;
         }
     }
 }

@@ -56,6 +56,8 @@ pub enum Effect {
     /// Read the cursor file and send back [`Msg::Cursor`].
     LoadCursor(std::path::PathBuf),
     SaveCursor(std::path::PathBuf, crate::catchup::Cursor),
+    /// An alert fired or resolved: the monitor rings and notifies, `lnwatch alerts` prints.
+    Alert(crate::alerts::Change),
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +99,12 @@ pub struct App {
     pub queries: Queries,
     /// Catching up from the node's indexes.
     pub catchup: CatchUp,
+    /// The alert rules in force (the config's `[alerts]`), and the alerts firing: live even
+    /// while paused, as an alert must be.
+    pub rules: crate::alerts::Rules,
+    pub alerts: crate::alerts::Alerts,
+    /// The node answered for its channels since the last hello: its state is current.
+    channels_fresh: bool,
     /// File work queued for the main loop (see [`App::take_effects`]).
     pub effects: Vec<Effect>,
     pub overlay: Option<Overlay>,
@@ -110,6 +118,8 @@ pub struct App {
     /// A short message for the footer, until the given time.
     pub notice: Option<(String, f64)>,
     pub color: bool,
+    /// Colours for a light background.
+    pub light: bool,
     pub quit: bool,
     /// Ctrl-Z: the loop hands the terminal back to the shell, then redraws everything.
     pub suspend: bool,
@@ -133,6 +143,9 @@ impl App {
             view_sorts: Default::default(),
             queries: Queries::new(now),
             catchup: CatchUp::default(),
+            rules: Default::default(),
+            alerts: Default::default(),
+            channels_fresh: false,
             effects: Vec::new(),
             overlay: None,
             filter: TextFilter::default(),
@@ -143,6 +156,7 @@ impl App {
             size: ratatui::layout::Rect::new(0, 0, 500, 200),
             notice: None,
             color: true,
+            light: false,
             quit: false,
             suspend: false,
             dirty: true,
@@ -175,6 +189,12 @@ impl App {
         self.dirty = true;
     }
 
+    /// Sets the alert rules; their HTLC margin is also where the HTLC view turns red.
+    pub fn set_rules(&mut self, rules: crate::alerts::Rules) {
+        self.data.htlc_expiry_blocks = rules.htlc_expiry_blocks;
+        self.rules = rules;
+    }
+
     /// What an operator view reads: the state shown, its moment, the filter, its cursor.
     pub fn ctx(&self, pane: Pane) -> crate::views::Ctx<'_> {
         crate::views::Ctx {
@@ -182,6 +202,7 @@ impl App {
             now: self.shown_now(),
             filter: &self.filter,
             link: &self.link,
+            alerts: &self.alerts,
             cursor: self.cursor_of(pane),
             focused: self.focus == pane,
             sort: self.view_sorts.get(&pane).copied().unwrap_or_default(),
@@ -288,7 +309,11 @@ impl App {
         // A question the plugin never answered (a line it dropped, an old plugin) frees its
         // slot; a catch-up step that got no answer ends its lane, said like a refusal.
         let late = format!("no answer within {:.0} s", crate::queries::ANSWER_WITHIN);
-        for ask in self.queries.tick(now) {
+        let given_up = self.queries.tick(now);
+        if !given_up.is_empty() {
+            self.link.answered(false, now);
+        }
+        for ask in given_up {
             match ask {
                 Ask::CatchUp(step) => self.catch_step_failed(&step, &late),
                 Ask::Walk(step) => self.walk_failed(&step, &late, false),
@@ -317,6 +342,36 @@ impl App {
         if self.notice.as_ref().is_some_and(|(_, until)| *until <= now) {
             self.notice = None;
         }
+        self.evaluate_alerts();
+    }
+
+    /// Runs the alert rules on the live state; what changed goes to the problems list and out
+    /// as [`Effect::Alert`].
+    fn evaluate_alerts(&mut self) {
+        use crate::alerts::{State, rules};
+        let facts = rules::Facts {
+            data: &self.data,
+            link: &self.link,
+            fresh: self.channels_fresh,
+            lost: self.catchup.lost,
+            firing: &self.alerts,
+            now: self.now,
+        };
+        let (found, known) = rules::evaluate(&facts, &self.rules);
+        let changes = self.alerts.sync(found, &known, self.now);
+        let topic: Arc<str> = "lnwatch".into();
+        for c in changes {
+            let subject = c.kind.problem_subject(&c.subject);
+            let problems = &mut self.data.model.problems;
+            match c.state {
+                State::Firing => {
+                    let text = format!("{}: {}", c.kind.name(), c.message);
+                    problems.alert(subject, &topic, c.at, c.peer.as_deref(), text);
+                }
+                State::Resolved => problems.resolve(|| subject, c.at),
+            }
+            self.effects.push(Effect::Alert(c));
+        }
     }
 
     // --- socket input -------------------------------------------------------------------------
@@ -331,6 +386,7 @@ impl App {
                     self.events.stale = true;
                 }
                 self.node_status_changed();
+                self.channels_fresh = false;
                 // Questions lost with an earlier connection are asked again.
                 for label in self.data.invoices_without_details() {
                     self.queries.ask(Ask::Invoice(label));
@@ -353,13 +409,13 @@ impl App {
             Received::Frame(Frame::Gap(g)) => {
                 self.link.gap(&g);
                 self.mark_missed(g.missed);
-                self.catch_up_after_gap();
             }
-            Received::Frame(Frame::Result(r)) => match self.queries.answered(&r.id) {
+            Received::Frame(Frame::Result(r)) => match self.answered(&r.id, true) {
                 Some(Ask::Invoice(label)) => self.data.invoice_details(&label, &r.result),
                 // Event lines take aliases when drawn: nothing to rebuild.
                 Some(Ask::Node(id)) => self.data.names.answered(&id, &r.result),
                 Some(Ask::Channels) => {
+                    self.channels_fresh = true;
                     self.data.model.channels.refresh(&r.result);
                     let peers: Vec<String> =
                         self.data.model.channels.iter().filter_map(|c| c.peer_id.clone()).collect();
@@ -383,7 +439,8 @@ impl App {
                 // sent the moment an answer arrives can find none free; it is asked again.
                 // Anything else (a node without the method, an old plugin): the feed goes on
                 // without the details.
-                match self.queries.answered(&e.id) {
+                use lnwatch_shared::frame::query_error::{TIMEOUT, UNAVAILABLE};
+                match self.answered(&e.id, !matches!(e.code, TIMEOUT | UNAVAILABLE)) {
                     Some(ask) if e.code == lnwatch_shared::frame::query_error::BUSY => self.queries.ask(ask),
                     // The plugin holds as many unread answers as it allows: later, not at once.
                     Some(ask) if e.code == lnwatch_shared::frame::query_error::OVERLOADED => {
@@ -410,6 +467,16 @@ impl App {
             Received::Frame(_) => {}
             Received::Bad(_) => self.link.bad_lines += 1,
         }
+    }
+
+    /// What an answer was for; whether the node could answer at all (`ok`: an error of its
+    /// own is an answer, a timeout is not) goes to the link.
+    fn answered(&mut self, id: &serde_json::Value, ok: bool) -> Option<Ask> {
+        let ask = self.queries.answered(id);
+        if ask.is_some() {
+            self.link.answered(ok, self.now);
+        }
+        ask
     }
 
     /// After the channels, what they do not say: the wallet's funds and, once a channel is
@@ -470,10 +537,15 @@ impl App {
         }
     }
 
+    /// Events the relay lost: marked in the list, and caught up from the node's records (the
+    /// `events_lost` alert holds until that is done).
     fn mark_missed(&mut self, missed: u64) {
         if missed > 0 {
             self.data.store.mark(&format!("— {} missed —", crate::summary::count(missed, "event")));
             self.events.stale = true;
+            let (since, n) = self.catchup.lost.unwrap_or((self.now, 0));
+            self.catchup.lost = Some((since, n + missed));
+            self.catch_up_after_gap();
         }
     }
 
@@ -591,8 +663,9 @@ impl App {
         }
     }
 
-    /// Shows `view`; the events view comes back with the pane it had.
-    fn show_view(&mut self, view: Pane) {
+    /// Shows `view` (a key, `--view`, the config's `start_view`); the events view comes back
+    /// with the pane it had.
+    pub fn show_view(&mut self, view: Pane) {
         if self.focus.view() == Pane::Events {
             self.events_focus = self.focus;
         }

@@ -89,7 +89,16 @@ pub struct Forwards {
     minutes: VecDeque<(i64, u64, u64)>,
     /// Resolutions counted, by the node's indexes: counted once even after their row is gone.
     pub counted: Ledger,
+    /// Forwards refused here in the last [`REFUSED_WINDOW`] (their times), and the latest one:
+    /// what the `forward_failures` alert counts.
+    refused: VecDeque<f64>,
+    pub last_refused: Option<Forward>,
 }
+
+/// Seconds the `forward_failures` alert counts refusals over.
+pub const REFUSED_WINDOW: f64 = 600.0;
+/// Refusals remembered at most: more than any threshold (`forward_failures` ≤ 1,000).
+const MAX_REFUSED: usize = 10_000;
 
 impl Forwards {
     pub fn new(max_rows: usize) -> Forwards {
@@ -102,6 +111,8 @@ impl Forwards {
             days: Days::new(0.0),
             minutes: VecDeque::new(),
             counted: Ledger::default(),
+            refused: VecDeque::new(),
+            last_refused: None,
         }
     }
 
@@ -161,6 +172,15 @@ impl Forwards {
 
     fn count(&mut self, f: &Forward, time: f64) {
         self.session.add(f);
+        if f.is_local_failure() {
+            // Counted once, as the totals are; kept in time order for the window.
+            let at = self.refused.partition_point(|t| *t <= time);
+            self.refused.insert(at, time);
+            while self.refused.len() > MAX_REFUSED || self.refused.front().is_some_and(|t| time - t > REFUSED_WINDOW) {
+                self.refused.pop_front();
+            }
+            self.last_refused = Some(f.clone());
+        }
         self.days.changed(f, time);
         let minute = (time / 60.0).floor() as i64;
         let settled = u64::from(f.status == "settled");
@@ -178,6 +198,11 @@ impl Forwards {
             }
             None => {}
         }
+    }
+
+    /// Forwards refused here in the [`REFUSED_WINDOW`] up to `now`.
+    pub fn refused_within(&self, now: f64) -> usize {
+        self.refused.len() - self.refused.partition_point(|t| now - t > REFUSED_WINDOW)
     }
 
     /// Settled and failed forwards in each of the last [`MINUTES`] minutes up to `now`, oldest

@@ -26,6 +26,8 @@ pub struct Problem {
     /// The peer it concerns, shown by alias.
     pub peer: Option<String>,
     pub text: String,
+    /// An alert fired on it ([`crate::alerts`]): drawn with the alert's mark until resolved.
+    pub alert: bool,
 }
 
 /// The problems, least recently seen first.
@@ -39,24 +41,41 @@ pub struct Problems {
 impl Problems {
     /// `subject` seen again (or for the first time), as `text`.
     pub fn seen(&mut self, subject: String, topic: &Arc<str>, time: f64, peer: Option<&str>, text: String) {
+        self.put(subject, topic, time, peer, text, false);
+    }
+
+    /// An alert fired on `subject`: its entry (the one the events made, if any) says so, moves
+    /// up and is marked, without counting as seen again.
+    pub fn alert(&mut self, subject: String, topic: &Arc<str>, time: f64, peer: Option<&str>, text: String) {
+        self.put(subject, topic, time, peer, text, true);
+    }
+
+    fn put(&mut self, subject: String, topic: &Arc<str>, time: f64, peer: Option<&str>, text: String, alert: bool) {
         let old = self.list.iter().position(|p| p.subject == subject).and_then(|i| self.list.remove(i));
-        if old.as_ref().is_none_or(|p| p.resolved.is_some()) {
+        let open = old.as_ref().is_some_and(|p| p.resolved.is_none());
+        if !open {
             self.open += 1;
         }
-        let (first, count) = old.map_or((time, 0), |p| (p.first, p.count));
+        let (first, count) = old.as_ref().map_or((time, 0), |p| (p.first, p.count));
+        // An alert counts nothing; an event on an entry an alert marked keeps the mark.
+        let (count, alert) = match alert {
+            true => (count.max(1), true),
+            false => (count + 1, open && old.as_ref().is_some_and(|p| p.alert)),
+        };
+        let peer = peer.map(str::to_owned).or_else(|| old.and_then(|p| p.peer));
         if self.list.len() >= MAX_PROBLEMS && self.list.pop_front().is_some_and(|p| p.resolved.is_none()) {
             self.open -= 1;
         }
-        let peer = peer.map(str::to_owned);
         self.list.push_back(Problem {
             subject,
             time,
             first,
-            count: count + 1,
+            count,
             resolved: None,
             topic: topic.clone(),
             peer,
             text,
+            alert,
         });
     }
 

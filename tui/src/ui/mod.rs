@@ -18,7 +18,7 @@ use crate::summary::{sat, short_id};
 pub use crate::widgets::{Col, Theme, block, caught_up, col, list, outcome_style, sparkline, visible, window_start};
 
 pub fn render(app: &App, f: &mut Frame) {
-    let theme = Theme { color: app.color, stale: app.link.status().stale() };
+    let theme = Theme { color: app.color, light: app.light, stale: app.link.status().stale() };
     let area = f.area();
     let crate::layout::Areas { header, footer, body, topics, events, peers, invoices } = crate::layout::areas(area);
     f.render_widget(Paragraph::new(header_line(app, header.width, &theme)), header);
@@ -83,6 +83,12 @@ fn header_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
     if let Some(p) = &app.frozen {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(format!("PAUSED +{}", p.pending), t.warn().add_modifier(Modifier::REVERSED)));
+    }
+    // Alerts firing, on every view: the overview (2) lists them.
+    let firing = app.alerts.len();
+    if firing > 0 {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(format!("⚑ {} firing", crate::summary::count(firing as u64, "alert")), t.alarm()));
     }
     let link = &app.link;
     if link.missed > 0 {

@@ -32,6 +32,8 @@ pub struct Ctx<'a> {
     pub filter: &'a TextFilter,
     /// The connection: the node's identity and the counters since start.
     pub link: &'a Link,
+    /// The alerts firing: live, even while the rest is paused.
+    pub alerts: &'a crate::alerts::Alerts,
     pub cursor: Cursor,
     pub focused: bool,
     /// How its rows are sorted (`s`, `S`).
@@ -161,6 +163,16 @@ pub fn pane_at(n: usize) -> Option<Pane> {
 /// The number key (0-based) of the view `pane` is in.
 pub fn index_of(pane: Pane) -> usize {
     (0..count()).find(|n| pane_at(*n) == Some(pane.view())).unwrap_or(0)
+}
+
+/// The view called `name` (`events`, `overview`, …): `--view` and the config's `start_view`.
+pub fn by_name(name: &str) -> Option<Pane> {
+    (0..count()).filter_map(pane_at).find(|p| self::name(*p) == name)
+}
+
+/// Every view's name, in key order.
+pub fn names() -> Vec<&'static str> {
+    (0..count()).filter_map(pane_at).map(name).collect()
 }
 
 /// The name of the view `pane` is in.

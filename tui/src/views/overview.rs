@@ -79,10 +79,47 @@ fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
     lines.into_iter().map(|l| Line::from(one_line(&l, width))).collect()
 }
 
+/// Alerts listed at the top at most; the rest are counted.
+const ALERT_ROWS: usize = 3;
+
+/// The alerts firing, most severe and newest first: one line each.
+fn alerts(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
+    let firing = cx.alerts.firing();
+    let more = firing.len().saturating_sub(ALERT_ROWS);
+    let title = match more {
+        0 => format!("Alerts · {} firing", firing.len()),
+        n => format!("Alerts · {} firing · {n} more in the problems below", firing.len()),
+    };
+    let b = block(title, false, t).border_style(t.alarm());
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let lines: Vec<Line> = firing
+        .iter()
+        .take(ALERT_ROWS)
+        .map(|a| {
+            let head = format!("⚑ {} {} {} ", clock(a.at), a.severity.name(), a.kind.name());
+            let rest = one_line(&a.message, (inner.width as usize).saturating_sub(head.chars().count()).max(1));
+            let style = if a.severity == crate::alerts::Severity::Info { t.warn() } else { t.alarm() };
+            Line::from(vec![Span::styled(head, style), Span::raw(rest)])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
 pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
-    let [node, rates, problems] =
-        Layout::vertical([Constraint::Length(7), Constraint::Length(RATE_ROWS as u16 + 2), Constraint::Min(3)])
-            .areas(area);
+    // Alerts first, when any fire; the problems list gives up the room.
+    let firing = cx.alerts.len().min(ALERT_ROWS) as u16;
+    let alert_rows = if firing > 0 { firing + 2 } else { 0 };
+    let [top, node, rates, problems] = Layout::vertical([
+        Constraint::Length(alert_rows),
+        Constraint::Length(7),
+        Constraint::Length(RATE_ROWS as u16 + 2),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    if firing > 0 {
+        alerts(cx, f, top, t);
+    }
     let height = cx.data.model.height.map_or_else(|| "?".into(), |h| h.to_string());
     let title = match cx.link.status() {
         NodeStatus::Up => "Node · up".to_owned(),
@@ -134,6 +171,9 @@ pub fn draw(cx: &Ctx, f: &mut Frame, area: Rect, t: &Theme) {
             let who = p.peer.as_deref().map(|id| cx.data.name(id)).unwrap_or_default();
             // Repeats count on one row; a subject put right is said so and dimmed.
             let mut what = sanitize(&p.text).into_owned();
+            if p.alert {
+                what = format!("⚑ {what}");
+            }
             if p.count > 1 {
                 what = format!("×{} {what} (since {})", p.count, clock(p.first));
             }
@@ -207,7 +247,7 @@ impl View for Overview {
     fn spec(&self) -> &'static Spec {
         &Spec {
             name: "overview",
-            about: "the node, its counters since start, event rates and the latest problems",
+            about: "alerts, the node, counters since start, event rates and latest problems",
             commands: COMMANDS,
             fields: FIELDS,
             sorts: &[],

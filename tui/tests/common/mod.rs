@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 pub const T0: f64 = 1_763_772_000.0;
 pub const PEER_A: &str = "0284d0fbe2c732030b8e35f0df5ed997cdd8ca8c8df26b2452a236bdffc2cdbbe0";
 pub const PEER_B: &str = "022d223620a359a47ff7f7ac447c85c46c923da53389221a0054c11c1e3ca31d59";
+/// The node the hello names.
+pub const NODE_ID: &str = "0357f749a32bba1cec0c37ffba42352b49eed0ea1e7233f595a1a07038f7a380d0";
 
 pub fn app() -> App {
     let mut a = App::new("/tmp/l1-regtest/notif.sock".into(), 1000, None, T0);
@@ -37,7 +39,7 @@ pub fn hello(instance: &str, redacted: bool) -> Incoming {
         plugin: "lnwatch-plugin 0.1.0".into(),
         lightningd: Some("v25.12.1".into()),
         network: Some("regtest".into()),
-        node_id: Some("0357f749a32bba1cec0c37ffba42352b49eed0ea1e7233f595a1a07038f7a380d0".into()),
+        node_id: Some(NODE_ID.into()),
         alias: Some("SLEEPYCHIPMUNK".into()),
         next_seq: 1,
         redacted,
@@ -166,14 +168,16 @@ pub fn node_answer(method: &str, params: &Value) -> Value {
     }
 }
 
-/// Answers every query the app has queued, as [`node_answer`] says, until none is left.
-pub fn answer_queries(app: &mut App) {
-    answer_queries_from(app, &lnwatch_sim::records::Records::default());
+/// Answers every query the app has queued, as [`node_answer`] says, until none is left;
+/// returns the alert changes met on the way.
+pub fn answer_queries(app: &mut App) -> Vec<lnwatch::alerts::Change> {
+    answer_queries_from(app, &lnwatch_sim::records::Records::default())
 }
 
 /// The same, with the node's indexed records answering catch-up (`wait`, `list*` by index).
 /// Cursor files the app asks for are read and written as the main loop would.
-pub fn answer_queries_from(app: &mut App, records: &lnwatch_sim::records::Records) {
+pub fn answer_queries_from(app: &mut App, records: &lnwatch_sim::records::Records) -> Vec<lnwatch::alerts::Change> {
+    let mut alerts = Vec::new();
     loop {
         let mut lines = Vec::new();
         for effect in app.take_effects() {
@@ -182,10 +186,11 @@ pub fn answer_queries_from(app: &mut App, records: &lnwatch_sim::records::Record
                 lnwatch::app::Effect::LoadCursor(p) => app.update(Msg::Cursor(cursor::load(&p))),
                 lnwatch::app::Effect::SaveCursor(p, c) => cursor::save(&p, &c).unwrap(),
                 lnwatch::app::Effect::Send(line) => lines.push(line),
+                lnwatch::app::Effect::Alert(c) => alerts.push(c),
             }
         }
         if lines.is_empty() && app.effects.is_empty() {
-            return;
+            return alerts;
         }
         let answers = lines
             .iter()
