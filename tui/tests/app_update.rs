@@ -1632,3 +1632,54 @@ fn alerts_fire_once_per_subject_wait_their_delay_and_resolve_once() {
     back.sort();
     assert_eq!(back, [format!("forward_failures resolved {NODE_ID}"), format!("node_down resolved {NODE_ID}")]);
 }
+
+/// A node whose RPC times out is down though its relay is up (`node_down`, "not answering"),
+/// until it answers again; a channel that can send under `low_outbound_pct` of its capacity
+/// fires `low_outbound` once.
+#[test]
+fn a_node_that_stops_answering_is_down_and_low_outbound_follows_the_balance() {
+    use lnwatch_shared::frame::{Frame, QueryError, query_error};
+    let mut a = app();
+    a.set_rules(lnwatch::alerts::Rules { node_down_after: 10, low_outbound_pct: 50, ..Default::default() });
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true), peer(PEER_B, true)])]));
+    answer_queries(&mut a);
+    // Channel A can send 2,000,000 of 5,000,000 sat (40 %); B 90 %.
+    assert_eq!(alerts_at(&mut a, T0 + 1.0), ["low_outbound firing 103x1x0"]);
+    let fired = a.alerts.firing();
+    assert!(fired[0].message.contains("can send 2,000,000 sat of 5,000,000 sat (40.0%, under 50%)"), "{fired:?}");
+
+    // The node's RPC hangs: the plugin answers each question with a timeout.
+    a.update(Msg::Tick(T0 + 70.0));
+    let asked: Vec<_> = a
+        .take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            lnwatch::app::Effect::Send(l) => match lnwatch_shared::frame::decode(&l) {
+                Ok(Frame::Query(q)) => Some(q.id),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert!(!asked.is_empty(), "the channels are asked for again");
+    let timeouts = asked
+        .into_iter()
+        .map(|id| {
+            lnwatch::decode::Received::Frame(Frame::Error(QueryError {
+                id,
+                code: query_error::TIMEOUT,
+                message: "the node did not answer".into(),
+            }))
+        })
+        .collect();
+    a.update(batch(timeouts));
+    assert!(alerts_at(&mut a, T0 + 75.0).is_empty(), "inside node_down_after");
+    assert_eq!(alerts_at(&mut a, T0 + 81.0), [format!("node_down firing {NODE_ID}")]);
+    assert!(a.alerts.firing().iter().any(|x| x.message.contains("not answering")));
+    // It answers again.
+    a.update(Msg::Tick(T0 + 140.0));
+    answer_queries(&mut a);
+    let names = alerts_at(&mut a, T0 + 141.0);
+    assert_eq!(names, [format!("node_down resolved {NODE_ID}")], "the balance is as it was");
+}
