@@ -557,6 +557,35 @@ fn route_through_l2(net: &mut Network) -> (String, String) {
     (scid12, scid23)
 }
 
+/// l1 → l2 → l3 with channels, `spec` for each node (named alice, bob, carol), l3 holding every
+/// HTLC until `release` exists; l1 pays l3 21,000 sat and the payment stays in flight. Returns
+/// the network, l2–l3's short id, the paying thread and the HTLC l2 has out to l3.
+fn held_payment(
+    name: &str,
+    ld: &Path,
+    release: &Path,
+    spec: impl Fn(&str) -> NodeSpec,
+) -> (Network, String, std::thread::JoinHandle<Result<Value, lnwatch_tests::rpc::RpcError>>, Value) {
+    let hold = workspace_bin("lnwatch-hold-htlc");
+    let carol = spec("carol")
+        .node_option("plugin", &hold.display().to_string())
+        .env("LNWATCH_RELEASE_FILE", &release.display().to_string());
+    let mut net = Network::start(name, ld, vec![spec("alice"), spec("bob"), carol]);
+    let (_, scid23) = route_through_l2(&mut net);
+    let inv = net.node(L3).call("invoice", json!({"amount_msat": 21_000_000, "label": "held", "description": "held"}));
+    let rpc_file = net.node(L1).dir.join("regtest").join("lightning-rpc");
+    let bolt11 = inv["bolt11"].clone();
+    let payer = std::thread::spawn(move || {
+        lnwatch_tests::rpc::Rpc::new(&rpc_file).call("pay", json!({ "bolt11": bolt11, "retry_for": 600 }))
+    });
+    let l2 = net.node(L2);
+    let htlc = wait_until("the HTLC held on l2's channel to l3", Duration::from_secs(60), || {
+        let ch = l2.channel_with(&net.node(L3).id)?;
+        ch["htlcs"].as_array()?.iter().find(|h| h["direction"] == "out").cloned()
+    });
+    (net, scid23, payer, htlc)
+}
+
 /// l1 pays an invoice of `node` labelled `label` (routed through l2 when `node` is l3).
 fn pay(net: &Network, node: usize, label: &str, msat: u64) {
     let inv = net.node(node).call("invoice", json!({"amount_msat": msat, "label": label, "description": label}));
@@ -767,31 +796,9 @@ fn a_held_htlc_shows_its_expiry_and_turns_red() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let release = tmp.path().join("release");
-    let hold = workspace_bin("lnwatch-hold-htlc");
-    let mut net = Network::start(
-        "hold",
-        &ld,
-        vec![
-            NodeSpec::new(PluginLoad::AtBoot).alias("alice"),
-            NodeSpec::new(PluginLoad::AtBoot).alias("bob"),
-            NodeSpec::new(PluginLoad::AtBoot)
-                .alias("carol")
-                .node_option("plugin", &hold.display().to_string())
-                .env("LNWATCH_RELEASE_FILE", &release.display().to_string()),
-        ],
-    );
-    let (_, scid23) = route_through_l2(&mut net);
-    let inv = net.node(L3).call("invoice", json!({"amount_msat": 21_000_000, "label": "held", "description": "held"}));
-    let rpc_file = net.node(L1).dir.join("regtest").join("lightning-rpc");
-    let bolt11 = inv["bolt11"].clone();
-    let payer = std::thread::spawn(move || {
-        lnwatch_tests::rpc::Rpc::new(&rpc_file).call("pay", json!({ "bolt11": bolt11, "retry_for": 600 }))
-    });
+    let (mut net, scid23, payer, htlc) =
+        held_payment("hold", &ld, &release, |alias| NodeSpec::new(PluginLoad::AtBoot).alias(alias));
     let l2 = net.node(L2);
-    let htlc = wait_until("the HTLC held on l2's channel to l3", Duration::from_secs(60), || {
-        let ch = l2.channel_with(&net.node(L3).id)?;
-        ch["htlcs"].as_array()?.iter().find(|h| h["direction"] == "out").cloned()
-    });
     let expiry = htlc["expiry"].as_u64().unwrap();
     let height = l2.call("getinfo", json!({}))["blockheight"].as_u64().unwrap();
     let near = 4;
@@ -963,32 +970,10 @@ fn alerts_fire_on_a_real_network_once_each() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let release = tmp.path().join("release");
-    let hold = workspace_bin("lnwatch-hold-htlc");
+    // No reconnection: a peer disconnected stays down.
     let spec = |alias: &str| NodeSpec::new(PluginLoad::AtBoot).alias(alias).node_option("dev-no-reconnect", "");
-    let mut net = Network::start(
-        "alerts",
-        &ld,
-        vec![
-            spec("alice"),
-            spec("bob"),
-            spec("carol")
-                .node_option("plugin", &hold.display().to_string())
-                .env("LNWATCH_RELEASE_FILE", &release.display().to_string()),
-        ],
-    );
-    let (_, scid23) = route_through_l2(&mut net);
-    // A payment held at l3: l2 has its HTLC out to l3 in flight.
-    let inv = net.node(L3).call("invoice", json!({"amount_msat": 21_000_000, "label": "held", "description": "held"}));
-    let rpc_file = net.node(L1).dir.join("regtest").join("lightning-rpc");
-    let bolt11 = inv["bolt11"].clone();
-    let payer = std::thread::spawn(move || {
-        lnwatch_tests::rpc::Rpc::new(&rpc_file).call("pay", json!({ "bolt11": bolt11, "retry_for": 600 }))
-    });
+    let (mut net, scid23, payer, htlc) = held_payment("alerts", &ld, &release, spec);
     let l2 = net.node(L2);
-    let htlc = wait_until("the HTLC held on l2's channel to l3", Duration::from_secs(60), || {
-        let ch = l2.channel_with(&net.node(L3).id)?;
-        ch["htlcs"].as_array()?.iter().find(|h| h["direction"] == "out").cloned()
-    });
     let left = htlc["expiry"].as_u64().unwrap() - l2.call("getinfo", json!({}))["blockheight"].as_u64().unwrap();
 
     let recorded = tmp.path().join("exec.jsonl");
@@ -1025,10 +1010,12 @@ fn alerts_fire_on_a_real_network_once_each() {
 
     refused_forwards(&net, 1000, 10);
     alerts.wait_for("forward_failures", within, |_| alerted(&alerts, "forward_failures firing") == 1);
+    tmux.wait_for("forward_failures on the overview", |s| has_line(s, &["⚑", "forward_failures"]));
 
     net.node(L2).call("disconnect", json!({"id": net.node(L1).id, "force": true}));
     alerts.wait_for("peer_down", within, |_| alerted(&alerts, "peer_down firing") == 1);
-    // The monitor ticks on its own second: its alert too, before the peer is back.
+    // The monitor runs the rules on its own second: its alert is awaited too, before the
+    // condition goes (as for each alert below).
     tmux.wait_for("peer_down on the overview", |s| has_line(s, &["⚑", "peer_down peer alice down"]));
     let l1 = net.node(L1);
     net.node(L2).call("connect", json!({"id": l1.id, "host": "127.0.0.1", "port": l1.port}));
@@ -1038,6 +1025,7 @@ fn alerts_fire_on_a_real_network_once_each() {
     alerts.wait_for("channel_closing within 10 s", Duration::from_secs(10), |_| {
         alerted(&alerts, "channel_closing firing") == 1
     });
+    tmux.wait_for("channel_closing on the overview", |s| has_line(s, &["⚑", "channel_closing"]));
     let closing = alerts.json().into_iter().find(|o| o["kind"] == "channel_closing").unwrap();
     assert_eq!(closing["subject"], scid23.as_str());
     assert!(closing["message"].as_str().unwrap().contains("carol"), "by alias: {closing}");
