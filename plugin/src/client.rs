@@ -50,6 +50,7 @@ const BATCH_ITEMS: usize = 1024;
 /// Serves one client until it goes away or the hub closes.
 pub async fn serve(stream: Stream, hub: Arc<Hub>, queries: Queries, log: Logger) {
     let attached = hub.attach();
+    let _counted = Counted::new(hub.clone());
     // `&Stream` reads and writes, so both tasks share it.
     let stream = Arc::new(stream);
     let (filter_tx, filter_rx) = watch::channel(None);
@@ -69,6 +70,22 @@ pub async fn serve(stream: Stream, hub: Arc<Hub>, queries: Queries, log: Logger)
     tokio::select! {
         _ = writer.run(attached, answers) => {}
         () = read_requests(stream, filter_tx, Requests { queries, answers: answers_tx, log }) => {}
+    }
+}
+
+/// Counts the client among the hub's while it is served.
+struct Counted(Arc<Hub>);
+
+impl Counted {
+    fn new(hub: Arc<Hub>) -> Counted {
+        hub.clients.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Counted(hub)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.clients.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -125,7 +142,9 @@ impl Writer {
             Item::Event { seq, topic, line } => {
                 if self.lagged {
                     self.lagged = false;
-                    let gap = Frame::Gap(Gap { missed: seq.saturating_sub(self.last_seq + 1), next_seq: *seq });
+                    let missed = seq.saturating_sub(self.last_seq + 1);
+                    self.hub.dropped.fetch_add(missed, std::sync::atomic::Ordering::Relaxed);
+                    let gap = Frame::Gap(Gap { missed, next_seq: *seq });
                     self.buf.extend_from_slice(&frame::encode(&gap));
                     // A `peers` frame may have been among the lost entries: resend the table.
                     self.buf.extend_from_slice(&self.hub.peers_line());

@@ -22,6 +22,8 @@ pub struct Config {
     /// The node's JSON-RPC socket.
     pub rpc_file: PathBuf,
     pub network: Option<String>,
+    /// Where to serve Prometheus metrics (`lnwatch-metrics`), if anywhere.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// Reads `init` params. The error is a reason fit for `{"disable": …}`.
@@ -51,7 +53,18 @@ pub fn from_init(params: &Value, cwd: &Path) -> Result<Config, String> {
         log: options::LOG.read(options)?,
         rpc_file: network_dir.join(rpc_file),
         network: conf.get("network").and_then(Value::as_str).map(str::to_owned),
+        metrics: metrics_addr(&options::METRICS.read(options)?)?,
     })
+}
+
+/// `HOST:PORT` (a name resolves to its first address), or nothing for an empty value.
+fn metrics_addr(value: &str) -> Result<Option<std::net::SocketAddr>, String> {
+    use std::net::ToSocketAddrs;
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let bad = |why: String| format!("{}={value}: {why} (HOST:PORT, e.g. 127.0.0.1:9750)", options::METRICS.name);
+    value.to_socket_addrs().map_err(|e| bad(e.to_string()))?.next().map(Some).ok_or_else(|| bad("no address".into()))
 }
 
 #[cfg(test)]

@@ -151,6 +151,14 @@ impl Plugin {
 
     fn init(&mut self, params: &Value) -> Result<(), String> {
         let config = config::from_init(params, &self.env.cwd)?;
+        // Both listen or neither: a metrics address in use must not leave a socket behind.
+        let metrics = match config.metrics {
+            Some(addr) => Some(
+                std::net::TcpListener::bind(addr)
+                    .map_err(|e| format!("{}={addr}: cannot listen: {e}", crate::options::METRICS.name))?,
+            ),
+            None => None,
+        };
         let (listener, socket) = socket::bind(&config.socket)?;
         let info = NodeInfo {
             lightningd: self.env.lightningd_version.clone(),
@@ -173,6 +181,12 @@ impl Plugin {
             let (rpc_file, hub, log) = (config.rpc_file.clone(), hub.clone(), self.log.clone());
             async move { rpc::snapshot(&rpc_file, hub, log).await }
         });
+        if let Some(listener) = metrics {
+            let shared = std::sync::Arc::new(tokio::sync::Mutex::new(crate::metrics::Metrics::new()));
+            let (rpc_file, log) = (config.rpc_file.clone(), self.log.clone());
+            tasks.spawn(crate::metrics::follow(rpc_file.clone(), shared.clone(), log.clone()));
+            tasks.spawn(crate::metrics::http::serve(listener, rpc_file, hub.clone(), shared, log));
+        }
         self.running = Some(Running { config, hub, tasks, clients, _socket: socket });
         Ok(())
     }

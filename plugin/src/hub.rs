@@ -97,6 +97,8 @@ struct State {
     since_snapshot_request: Option<Vec<(PeerChange, f64)>>,
     info: NodeInfo,
     topics: Interner,
+    /// Notifications published, by topic (the interned names: bounded).
+    topic_counts: std::collections::HashMap<Arc<str>, u64>,
     closed: bool,
 }
 
@@ -124,6 +126,17 @@ pub struct Hub {
     wake: watch::Sender<u64>,
     redact: bool,
     instance: String,
+    /// Clients served now, and events they missed (told as `gap`s) since start: the metrics'.
+    pub clients: std::sync::atomic::AtomicUsize,
+    pub dropped: std::sync::atomic::AtomicU64,
+}
+
+/// What the hub has counted, for the metrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub topics: Vec<(Arc<str>, u64)>,
+    pub peers_connected: usize,
+    pub node_id: Option<String>,
 }
 
 impl Hub {
@@ -140,12 +153,20 @@ impl Hub {
             since_snapshot_request: None,
             info,
             topics: Interner::new(MAX_TOPIC_NAMES),
+            topic_counts: Default::default(),
             closed: false,
         };
         // Start time and pid: unique enough to tell plugin runs apart.
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let instance = format!("{:x}-{:x}", nanos, std::process::id());
-        Hub { state: Mutex::new(state), wake: watch::channel(0).0, redact, instance }
+        Hub {
+            state: Mutex::new(state),
+            wake: watch::channel(0).0,
+            redact,
+            instance,
+            clients: Default::default(),
+            dropped: Default::default(),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -178,8 +199,20 @@ impl Hub {
             }
         }
         let topic = st.topics.intern(topic);
+        *st.topic_counts.entry(topic.clone()).or_default() += 1;
         st.append(Arc::new(Item::Event { seq, topic, line }));
         seq
+    }
+
+    /// Notifications by topic, peers connected (the table `connect`/`disconnect` keep), the
+    /// node's id.
+    pub fn counts(&self) -> Counts {
+        let st = self.lock();
+        Counts {
+            topics: st.topic_counts.iter().map(|(t, n)| (t.clone(), *n)).collect(),
+            peers_connected: st.peers.connected_count(),
+            node_id: st.info.node_id.clone(),
+        }
     }
 
     /// Wakes clients for everything logged so far.

@@ -13,6 +13,7 @@ pub mod event;
 pub mod hub;
 pub mod listen;
 pub mod manifest;
+pub mod metrics;
 pub mod options;
 pub mod outbox;
 pub mod query;

@@ -44,6 +44,12 @@ pub const REDACT: Opt<bool> = Opt {
     description: "Replace payment preimages with \"<redacted>\" before relaying",
     min: 0,
 };
+pub const METRICS: Opt<&str> = Opt {
+    name: "lnwatch-metrics",
+    default: "",
+    description: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9750); empty: off",
+    min: 0,
+};
 pub const LOG: Opt<bool> =
     Opt { name: "lnwatch-log", default: false, description: "Also relay the node's log lines (the log topic)", min: 0 };
 
@@ -66,7 +72,7 @@ pub struct Spec {
 }
 
 /// Every option, in the order operators read them.
-pub fn all() -> [Spec; 7] {
+pub fn all() -> [Spec; 8] {
     [
         SOCKET.spec("string"),
         REPLAY.spec("int"),
@@ -75,6 +81,7 @@ pub fn all() -> [Spec; 7] {
         QUERY_TIMEOUT.spec("int"),
         REDACT.spec("bool"),
         LOG.spec("bool"),
+        METRICS.spec("string"),
     ]
 }
 
@@ -118,8 +125,9 @@ impl Opt<&'static str> {
     pub fn read(&self, options: &Value) -> Result<String, String> {
         match options.get(self.name) {
             None | Some(Value::Null) => Ok(self.default.to_owned()),
-            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-            Some(other) => Err(format!("{} must be a non-empty path, got {other}", self.name)),
+            // Empty only where empty is the default (off).
+            Some(Value::String(s)) if !s.is_empty() || self.default.is_empty() => Ok(s.clone()),
+            Some(other) => Err(format!("{} must be a non-empty string, got {other}", self.name)),
         }
     }
 }

@@ -31,7 +31,8 @@ fn manifest_declares_wildcard_options_and_dynamic() {
             "lnwatch-buffer-mb",
             "lnwatch-query-timeout",
             "lnwatch-redact",
-            "lnwatch-log"
+            "lnwatch-log",
+            "lnwatch-metrics"
         ]
     );
     ln.check().unwrap();

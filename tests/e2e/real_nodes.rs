@@ -1081,3 +1081,78 @@ fn alerts_fire_on_a_real_network_once_each() {
     assert_eq!(seen(), (fired.len(), fired), "(bells, notifications) from the monitor, as the alerts fired");
     tmux.keys(&["q"]);
 }
+
+/// A real Prometheus server (Debian's `prometheus`, on loopback with a config of the test's own)
+/// scrapes `lnwatch-metrics` on the three nodes while l1 pays l3 through l2: its query API gives
+/// l2's settled forwards as l2's `listforwards` counts them, its fees, and l2's connected peers
+/// as `listpeers` says.
+#[test]
+fn prometheus_scrapes_the_nodes_and_agrees_with_them() {
+    let Some(ld) = lightningd_or_skip("prometheus_scrapes_the_nodes_and_agrees_with_them") else { return };
+    let Ok(_) = std::process::Command::new("prometheus").arg("--version").output() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but prometheus is missing");
+        eprintln!("prometheus is not installed (apt-get install prometheus): skipped");
+        return;
+    };
+    let ports: Vec<u16> = (0..3).map(|_| lnwatch_tests::network::free_port()).collect();
+    let specs = ports
+        .iter()
+        .map(|p| NodeSpec::new(PluginLoad::AtBoot).plugin_option("lnwatch-metrics", &format!("127.0.0.1:{p}")))
+        .collect();
+    let mut net = Network::start("prom", &ld, specs);
+    route_through_l2(&mut net);
+    for i in 0..3 {
+        pay(&net, L3, &format!("prom-{i}"), 10_000_000 + i * 1_000);
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let targets: Vec<String> = ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect();
+    let config = tmp.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: lnwatch\n    static_configs:\n      - targets: [{}]\n",
+            targets.join(", ")
+        ),
+    )
+    .unwrap();
+    let web = lnwatch_tests::network::free_port();
+    let mut server = std::process::Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", tmp.path().join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{web}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(tmp.path().join("prometheus.log")).unwrap())
+        .spawn()
+        .expect("prometheus starts");
+    let query = |q: &str| -> Option<f64> {
+        let out = std::process::Command::new("curl")
+            .args(["-fsS", "--get", "--data-urlencode", &format!("query={q}")])
+            .arg(format!("http://127.0.0.1:{web}/api/v1/query"))
+            .output()
+            .ok()?;
+        let v: Value = serde_json::from_slice(&out.stdout).ok()?;
+        v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
+    };
+    let l2 = format!("127.0.0.1:{}", ports[L2]);
+    let forwards = net.node(L2).call("listforwards", json!({"status": "settled"}));
+    let settled = forwards["forwards"].as_array().unwrap();
+    let fees: u64 = settled.iter().map(|f| f["fee_msat"].as_u64().unwrap()).sum();
+    let peers = net.node(L2).call("listpeers", json!({}));
+    let connected = peers["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count();
+    assert_eq!(settled.len(), 3);
+    let got = wait_until("Prometheus to have scraped l2", Duration::from_secs(60), || {
+        let s = query(&format!("lnwatch_forwards_total{{status=\"settled\",instance=\"{l2}\"}}"))?;
+        let f = query(&format!("lnwatch_forward_fees_msat_total{{instance=\"{l2}\"}}"))?;
+        let p = query(&format!("lnwatch_peers_connected{{instance=\"{l2}\"}}"))?;
+        (s == settled.len() as f64).then_some((s, f, p))
+    });
+    assert_eq!(got, (settled.len() as f64, fees as f64, connected as f64), "Prometheus agrees with l2's lists");
+    // Every node is a target, up.
+    let up = wait_until("three targets up", Duration::from_secs(30), || {
+        query("count(up{job=\"lnwatch\"} == 1)").filter(|n| *n == 3.0)
+    });
+    assert_eq!(up, 3.0);
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -430,7 +430,7 @@ impl Drop for Network {
     }
 }
 
-/// A TCP port nobody listens on right now.
-fn free_port() -> u16 {
+/// A TCP port free on loopback now (for a node, a metrics endpoint, a Prometheus).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
