@@ -1156,3 +1156,38 @@ fn prometheus_scrapes_the_nodes_and_agrees_with_them() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// One monitor, two real nodes (`--socket` twice): the fleet view (`0`) shows both up; one
+/// killed, its row says down at once while the other's blocks keep arriving; restarted, it is
+/// up again; `n` shows the other node, named in the header.
+#[test]
+fn one_monitor_watches_two_nodes_and_one_going_down_holds_nothing_up() {
+    let Some(ld) = lightningd_or_skip("one_monitor_watches_two_nodes_and_one_going_down_holds_nothing_up") else {
+        return;
+    };
+    if !tmux_available() {
+        return;
+    }
+    let spec = |alias: &str| NodeSpec::new(PluginLoad::AtBoot).alias(alias);
+    let mut net = Network::start("fleet", &ld, vec![spec("alice"), spec("bob")]);
+    let sockets: Vec<String> = (0..2).map(|i| net.node(i).socket().display().to_string()).collect();
+    let cmd =
+        format!("NO_COLOR=1 {} --socket {} --socket {}", workspace_bin("lnwatch").display(), sockets[0], sockets[1]);
+    let tmux = Tmux::start(&cmd, 150, 20);
+    tmux.keys(&["0"]);
+    let both_up = |s: &str| has_line(s, &["alice", "up since"]) && has_line(s, &["bob", "up since"]);
+    tmux.wait_for("both nodes up", both_up);
+
+    net.kill(L1);
+    let height = net.mine(2);
+    let s = tmux.wait_for("alice down, bob's blocks still coming", |s| {
+        has_line(s, &["alice", "down since"]) && has_line(s, &["bob", "up since", &height.to_string()])
+    });
+    assert!(s.contains("2 nodes · 1 up"), "{s}");
+    net.restart(L1);
+    tmux.wait_for("alice up again", both_up);
+
+    tmux.keys(&["0", "n"]);
+    tmux.wait_for("bob's views, named", |s| s.lines().next().is_some_and(|l| l.contains("[node 2/2 bob]")));
+    tmux.keys(&["q"]);
+}

@@ -160,6 +160,13 @@ fn render(c: &mut Criterion) {
         });
         app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
     }
+    // The fleet view over ten full nodes (compare with the overview of one, above).
+    let fleet = lnwatch::fleet::Fleet::new((0..10).map(|_| full_app()).collect(), vec![String::new(); 10]);
+    g.bench_function("frame 120x40, fleet view, 10 full nodes", |b| {
+        b.iter(|| {
+            terminal.draw(|f| lnwatch::ui::fleet::render(&fleet, f)).expect("draw");
+        })
+    });
     press(&mut app, '1');
     let mut dec = Decoder::default();
     let next = lines(60_001).pop().expect("line");

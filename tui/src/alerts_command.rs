@@ -12,11 +12,13 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use crate::alerts::{Rules, line, rules::node_name};
+use crate::alerts::{Rules, line};
 use crate::app::{App, Effect};
+use crate::fleet::Fleet;
 
 pub struct Options {
-    pub socket: PathBuf,
+    /// The nodes watched: name (empty: the node's alias) and socket.
+    pub nodes: Vec<(String, PathBuf)>,
     pub rules: Rules,
     pub json: bool,
     /// A shell command line run per change (`sh -c`).
@@ -37,26 +39,39 @@ pub fn run(opts: Options) -> Result<(), String> {
 }
 
 async fn serve(opts: Options) {
-    let mut app = App::new(opts.socket.display().to_string(), HISTORY, None, crate::now());
-    app.set_rules(opts.rules.clone());
-    log(&format!("watching {} ({})", opts.socket.display(), summary(&opts.rules)));
+    let apps = opts
+        .nodes
+        .iter()
+        .map(|(_, socket)| {
+            let mut app = App::new(socket.display().to_string(), HISTORY, None, crate::now());
+            app.set_rules(opts.rules.clone());
+            app
+        })
+        .collect();
+    let mut fleet = Fleet::new(apps, opts.nodes.iter().map(|(name, _)| name.clone()).collect());
+    let sockets: Vec<String> = opts.nodes.iter().map(|(_, s)| s.display().to_string()).collect();
+    log(&format!("watching {} ({})", sockets.join(", "), summary(&opts.rules)));
     let (tx, mut rx) = mpsc::channel(256);
-    let (queries, queries_rx) = mpsc::unbounded_channel();
-    tokio::spawn(crate::source::run(opts.socket.clone(), tx.clone(), queries_rx));
+    let mut queries = Vec::new();
+    for (i, (_, socket)) in opts.nodes.iter().enumerate() {
+        let (q, q_rx) = mpsc::unbounded_channel();
+        queries.push(q);
+        tokio::spawn(crate::source::run(socket.clone(), i, tx.clone(), q_rx));
+    }
     tokio::spawn(crate::run::ticks(tx.clone()));
     tokio::spawn(crate::run::signals(tx));
     let exec = opts.exec.clone().map(|cmd| Exec::start(cmd, opts.exec_timeout));
     let mut stdout = std::io::stdout();
-    while let Some(msg) = rx.recv().await {
-        app.update(msg);
-        if app.quit {
+    while let Some((to, msg)) = rx.recv().await {
+        fleet.update(to, msg);
+        if fleet.quit() {
             break;
         }
-        for effect in app.take_effects() {
+        for (i, effect) in fleet.take_effects() {
             match effect {
-                Effect::Send(l) => drop(queries.send(l)),
+                Effect::Send(l) => drop(queries[i].send(l)),
                 Effect::Alert(change) => {
-                    let node = node_name(&app.link);
+                    let node = fleet.name(i);
                     let json = line::json(&change, &node);
                     let text = if opts.json { json.clone() } else { line::text(&change, &node) };
                     // A reader gone (a closed pipe) does not stop the command or the watching.

@@ -33,9 +33,9 @@ pub struct Cli {
     /// The config file (default $XDG_CONFIG_HOME/lnwatch/config.toml; a missing default is fine).
     #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
-    /// The lnwatch-plugin socket.
+    /// The lnwatch-plugin socket; give it again for each node to watch more than one.
     #[arg(long, value_name = "PATH", global = true)]
-    pub socket: Option<PathBuf>,
+    pub socket: Vec<PathBuf>,
     /// The node's lightning dir; the socket is DIR/notif.sock.
     #[arg(long, value_name = "DIR", global = true)]
     pub lightning_dir: Option<PathBuf>,
@@ -194,13 +194,25 @@ impl Cli {
 
     /// The socket the flags or the environment name, if they do.
     fn given_socket(&self) -> Option<PathBuf> {
-        if let Some(s) = &self.socket {
+        if let Some(s) = self.socket.first() {
             return Some(s.clone());
         }
         if let Some(d) = &self.lightning_dir {
             return Some(d.join("notif.sock"));
         }
         std::env::var_os("LNWATCH_SOCKET").filter(|s| !s.is_empty()).map(PathBuf::from)
+    }
+
+    /// Every node to watch, with its name (empty where none is given): each `--socket`, else
+    /// the one socket found by the precedence in the help, or the config file's `[[node]]`s.
+    pub fn sockets(&self, config: &crate::config::Config) -> Vec<(String, PathBuf)> {
+        if self.socket.len() > 1 {
+            return self.socket.iter().map(|s| (String::new(), s.clone())).collect();
+        }
+        if self.given_socket().is_none() && !config.nodes.is_empty() {
+            return config.nodes.iter().map(|n| (n.name.clone(), n.socket.clone())).collect();
+        }
+        vec![(String::new(), self.socket_path(config))]
     }
 
     /// The socket to connect to, by the precedence in the help (`config` is in effect).

@@ -9,19 +9,20 @@ use tokio::sync::mpsc;
 use crate::app::{Effect, Msg};
 use crate::catchup::cursor;
 
+/// File work for a node (its index in the fleet), and its result for that node.
 pub struct Files {
-    ask: std_mpsc::Sender<Effect>,
-    done: mpsc::UnboundedReceiver<Msg>,
+    ask: std_mpsc::Sender<(usize, Effect)>,
+    done: mpsc::UnboundedReceiver<(usize, Msg)>,
 }
 
 impl Files {
     /// Starts the worker; it ends when this is dropped.
     pub fn start() -> Files {
-        let (ask, asked) = std_mpsc::channel::<Effect>();
+        let (ask, asked) = std_mpsc::channel::<(usize, Effect)>();
         let (tell, done) = mpsc::unbounded_channel();
         let worker = move || {
             // One at a time, in order: a later save never lands before an earlier one.
-            for effect in asked {
+            for (node, effect) in asked {
                 let msg = match effect {
                     Effect::LoadCursor(path) => Some(Msg::Cursor(cursor::load(&path))),
                     Effect::SaveCursor(path, c) => cursor::save(&path, &c)
@@ -30,7 +31,7 @@ impl Files {
                     // Not file work: the main loop does these.
                     Effect::Send(_) | Effect::Alert(_) => None,
                 };
-                if msg.is_some_and(|m| tell.send(m).is_err()) {
+                if msg.is_some_and(|m| tell.send((node, m)).is_err()) {
                     return;
                 }
             }
@@ -41,12 +42,12 @@ impl Files {
         Files { ask, done }
     }
 
-    pub fn submit(&self, effect: Effect) {
-        let _ = self.ask.send(effect);
+    pub fn submit(&self, node: usize, effect: Effect) {
+        let _ = self.ask.send((node, effect));
     }
 
     /// The next result; pending for ever when there is none.
-    pub async fn next(&mut self) -> Msg {
+    pub async fn next(&mut self) -> (usize, Msg) {
         match self.done.recv().await {
             Some(m) => m,
             None => std::future::pending().await,

@@ -109,6 +109,43 @@ impl Conn {
     }
 }
 
+/// Runs a headless command on each node. One node: its output as it is. Several: each text
+/// line led by `[node] ` (the config's name, else the socket), each JSON document one line with
+/// a `node` member; a node that fails says why in its place and the others still print (the
+/// command fails if any did).
+pub fn each_node(
+    nodes: &[(String, std::path::PathBuf)],
+    json: bool,
+    run: impl Fn(&Path) -> Result<String, String>,
+) -> Result<String, String> {
+    if let [(_, socket)] = nodes {
+        return run(socket);
+    }
+    let mut out = String::new();
+    let mut failed = Vec::new();
+    for (name, socket) in nodes {
+        let label = if name.is_empty() { socket.display().to_string() } else { name.clone() };
+        match run(socket) {
+            Ok(text) if json => {
+                let mut v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("node".into(), label.into());
+                }
+                out.push_str(&format!("{v}\n"));
+            }
+            Ok(text) => text.lines().for_each(|l| out.push_str(&format!("[{}] {l}\n", one_line(&label)))),
+            Err(e) => failed.push(format!("{label}: {e}")),
+        }
+    }
+    if failed.is_empty() {
+        Ok(out)
+    } else {
+        // What the others said is printed before the failure.
+        print!("{out}");
+        Err(failed.join("; "))
+    }
+}
+
 /// Text from the network made one line of a printed report: labels, channel names and the
 /// node's messages cannot start a line of their own.
 pub fn one_line(s: &str) -> String {

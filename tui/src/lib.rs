@@ -15,6 +15,7 @@ pub mod detail;
 pub mod diagnose;
 pub mod files;
 pub mod filter;
+pub mod fleet;
 pub mod headless;
 pub mod json_out;
 pub mod keymap;

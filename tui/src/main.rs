@@ -10,6 +10,7 @@ use lnwatch::app::{App, Msg};
 use lnwatch::cli::Cli;
 use lnwatch::config::{Config, ThemeName};
 use lnwatch::files::Files;
+use lnwatch::fleet::{ALL, Fleet};
 use lnwatch::notify::Notify;
 use lnwatch::{demo, now, run, source};
 use tokio::sync::mpsc;
@@ -39,18 +40,22 @@ fn main() -> ExitCode {
         }
     };
     let config = cli.effective(file);
-    let socket = cli.socket_path(&config);
+    let nodes = cli.sockets(&config);
     // The headless commands print what they found, or why they could not.
     let headless = match &cli.command {
         Some(Command::Since(args)) => Some((
             "since",
-            lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref())
-                .and_then(|dir| lnwatch::since::run(&socket, &dir, args)),
+            lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()).and_then(|dir| {
+                lnwatch::headless::each_node(&nodes, args.json, |socket| lnwatch::since::run(socket, &dir, args))
+            }),
         )),
-        Some(Command::Report(args)) => Some(("report", lnwatch::report::run(&socket, args))),
+        Some(Command::Report(args)) => Some((
+            "report",
+            lnwatch::headless::each_node(&nodes, args.json, |socket| lnwatch::report::run(socket, args)),
+        )),
         Some(Command::Alerts(args)) => {
             let opts = lnwatch::alerts_command::Options {
-                socket: socket.clone(),
+                nodes: nodes.clone(),
                 json: args.json,
                 exec: config.alerts.exec.clone(),
                 exec_timeout: Duration::from_secs(config.alerts.exec_timeout.max(1)),
@@ -101,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async_main(cli, config, socket));
+    let result = runtime.block_on(async_main(cli, config, nodes));
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,37 +117,56 @@ fn main() -> ExitCode {
     }
 }
 
-async fn async_main(cli: Cli, config: Config, socket: std::path::PathBuf) -> Result<(), String> {
+async fn async_main(cli: Cli, config: Config, nodes: Vec<(String, std::path::PathBuf)>) -> Result<(), String> {
     let demo = if cli.demo { Some(demo::Demo::start()?) } else { None };
-    let socket = demo.as_ref().map_or(socket, |d| d.socket());
-    let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
+    let nodes = match &demo {
+        Some(d) => vec![(String::new(), d.socket())],
+        None => nodes,
+    };
     // The demo's node is new each run: its cursor stays in memory.
-    if demo.is_none() {
-        match lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()) {
-            Ok(dir) => app.catchup.state_dir = Some(dir),
-            Err(e) => app.warn(&format!("{e}; cursors are kept in memory")),
-        }
-    }
-    app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
-    app.set_rules(config.alerts.clone());
-    if let Some(view) = lnwatch::views::by_name(&config.ui.start_view.0) {
-        app.show_view(view);
-    }
+    let state_dir = match demo {
+        Some(_) => Ok(None),
+        None => lnwatch::catchup::cursor::state_dir(cli.state_dir.as_deref()).map(Some),
+    };
     // NO_COLOR wins over the file, not over --theme.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = cli.theme.unwrap_or(if no_color { ThemeName::None } else { config.ui.theme });
-    app.color = theme != ThemeName::None;
-    app.light = theme == ThemeName::Light;
-    let mut notify = Notify::new(config.ui.bell, config.ui.notifications, Box::new(std::io::stdout()));
-    if let Some(warning) = cli.unknown_topics() {
+    let unknown_topics = cli.unknown_topics();
+    if let Some(warning) = &unknown_topics {
         // Said before the screen is taken (so it is there after quitting) and in the footer.
         eprintln!("lnwatch: {warning}");
-        app.warn(&warning);
     }
+    let apps = nodes
+        .iter()
+        .map(|(_, socket)| {
+            let mut app = App::new(socket.display().to_string(), cli.history as usize, cli.topics.clone(), now());
+            match &state_dir {
+                Ok(dir) => app.catchup.state_dir = dir.clone(),
+                Err(e) => app.warn(&format!("{e}; cursors are kept in memory")),
+            }
+            app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
+            app.set_rules(config.alerts.clone());
+            if let Some(view) = lnwatch::views::by_name(&config.ui.start_view.0) {
+                app.show_view(view);
+            }
+            app.color = theme != ThemeName::None;
+            app.light = theme == ThemeName::Light;
+            if let Some(warning) = &unknown_topics {
+                app.warn(warning);
+            }
+            app
+        })
+        .collect();
+    let mut fleet = Fleet::new(apps, nodes.iter().map(|(name, _)| name.clone()).collect());
+    let mut notify = Notify::new(config.ui.bell, config.ui.notifications, Box::new(std::io::stdout()));
 
     let (tx, mut rx) = mpsc::channel(256);
-    let (queries, queries_rx) = mpsc::unbounded_channel();
-    tokio::spawn(source::run(socket, tx.clone(), queries_rx));
+    let mut queries = Vec::new();
+    for (i, (_, socket)) in nodes.into_iter().enumerate() {
+        let (q, q_rx) = mpsc::unbounded_channel();
+        queries.push(q);
+        tokio::spawn(source::run(socket, i, tx.clone(), q_rx));
+    }
     tokio::spawn(input(tx.clone()));
     tokio::spawn(run::ticks(tx.clone()));
     tokio::spawn(run::signals(tx));
@@ -150,20 +174,22 @@ async fn async_main(cli: Cli, config: Config, socket: std::path::PathBuf) -> Res
     // Raw mode and the alternate screen; the panic hook ratatui installs restores the terminal.
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     if let Ok(size) = terminal.size() {
-        app.update(Msg::Resize(size.width, size.height));
+        fleet.update(ALL, Msg::Resize(size.width, size.height));
     }
     let mut files = Files::start();
-    let mut result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files, &mut notify).await;
-    while result.is_ok() && app.suspend {
+    let mut result = run::event_loop(&mut terminal, &mut fleet, &mut rx, &queries, &mut files, &mut notify).await;
+    while result.is_ok() && run::suspended(&fleet) {
         // Ctrl-Z, as vim and htop do it: restore the terminal, stop, and take it back on `fg`.
         let _ = ratatui::try_restore();
         // SAFETY: raising a signal on our own process; SIGTSTP's default action stops it.
         unsafe { libc::raise(libc::SIGTSTP) };
         terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal again: {e}"))?;
         let _ = terminal.clear();
-        app.suspend = false;
-        app.dirty = true;
-        result = run::event_loop(&mut terminal, &mut app, &mut rx, &queries, &mut files, &mut notify).await;
+        for app in &mut fleet.apps {
+            app.suspend = false;
+            app.dirty = true;
+        }
+        result = run::event_loop(&mut terminal, &mut fleet, &mut rx, &queries, &mut files, &mut notify).await;
     }
     // The terminal may be gone (tmux pane killed): restoring must not print, or panic on a
     // closed stderr before the demo's directory is removed.
@@ -172,7 +198,7 @@ async fn async_main(cli: Cli, config: Config, socket: std::path::PathBuf) -> Res
     result.map_err(|e| e.to_string())
 }
 
-async fn input(tx: mpsc::Sender<Msg>) {
+async fn input(tx: mpsc::Sender<(usize, Msg)>) {
     let mut events = EventStream::new();
     while let Some(ev) = events.next().await {
         let msg = match ev {
@@ -181,7 +207,7 @@ async fn input(tx: mpsc::Sender<Msg>) {
             Ok(_) => continue,
             Err(_) => Msg::Quit,
         };
-        if tx.send(msg).await.is_err() {
+        if tx.send((ALL, msg)).await.is_err() {
             return;
         }
     }

@@ -6,8 +6,9 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Effect, Msg};
+use crate::app::{Effect, Msg};
 use crate::files::Files;
+use crate::fleet::{ALL, Fleet};
 use crate::notify::Notify;
 use crate::ui;
 
@@ -16,28 +17,28 @@ pub const FRAME: Duration = Duration::from_millis(33);
 /// Messages applied between two frames at most, so keys stay responsive during floods.
 const MAX_BATCH: usize = 4096;
 
-/// Applies messages and draws when something changed, until the app quits, asks to be
-/// suspended (`app.suspend`: the caller stops the process and calls this again), or every sender
-/// is gone (then it draws the final state once). The app's queries go to `queries`, the
-/// socket's sending side; its file work to `files`, whose results come back as messages; its
-/// new alerts to `notify`.
+/// Applies messages and draws when something changed, until a node's app quits, asks to be
+/// suspended (`suspend`: the caller stops the process and calls this again), or every sender
+/// is gone (then it draws the final state once). Messages come tagged with their node (or
+/// [`ALL`]); each node's queries go to its socket's sending side in `queries`; file work to
+/// `files`, whose results come back tagged; new alerts to `notify`.
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
-    app: &mut App,
-    rx: &mut mpsc::Receiver<Msg>,
-    queries: &mpsc::UnboundedSender<Vec<u8>>,
+    fleet: &mut Fleet,
+    rx: &mut mpsc::Receiver<(usize, Msg)>,
+    queries: &[mpsc::UnboundedSender<Vec<u8>>],
     files: &mut Files,
     notify: &mut Notify,
 ) -> Result<(), B::Error> {
     let mut last_draw: Option<Instant> = None;
     loop {
-        if app.quit || app.suspend {
+        if fleet.quit() || suspended(fleet) {
             return Ok(());
         }
-        let wait =
-            if app.dirty { FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed())) } else { Duration::MAX };
-        if app.dirty && wait.is_zero() {
-            draw(terminal, app)?;
+        let dirty = fleet.dirty();
+        let wait = if dirty { FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed())) } else { Duration::MAX };
+        if dirty && wait.is_zero() {
+            draw(terminal, fleet)?;
             last_draw = Some(Instant::now());
             continue;
         }
@@ -55,38 +56,52 @@ pub async fn event_loop<B: Backend>(
                 Err(_) => continue,
             }
         };
-        let Some(msg) = msg else {
-            if app.dirty {
-                draw(terminal, app)?;
+        let Some((to, msg)) = msg else {
+            if fleet.dirty() {
+                draw(terminal, fleet)?;
             }
             return Ok(());
         };
-        app.update(msg);
+        fleet.update(to, msg);
         // Drain what else is queued before the next frame.
         for _ in 0..MAX_BATCH {
             match rx.try_recv() {
-                Ok(m) => app.update(m),
+                Ok((to, m)) => fleet.update(to, m),
                 Err(_) => break,
             }
         }
-        for effect in app.take_effects() {
-            match effect {
-                // Not connected: the app asks again on the next hello.
-                Effect::Send(line) => drop(queries.send(line)),
-                Effect::Alert(change) => notify.alert(&change, &crate::alerts::rules::node_name(&app.link)),
-                file => files.submit(file),
+        carry_out(fleet, queries, files, notify);
+    }
+}
+
+/// A node's app asked for the terminal to be handed back (Ctrl-Z).
+pub fn suspended(fleet: &Fleet) -> bool {
+    fleet.apps.iter().any(|a| a.suspend)
+}
+
+/// Every node's effects: query lines to its socket, file work, alerts to the terminal.
+fn carry_out(fleet: &mut Fleet, queries: &[mpsc::UnboundedSender<Vec<u8>>], files: &Files, notify: &mut Notify) {
+    for (i, effect) in fleet.take_effects() {
+        match effect {
+            // Not connected: the app asks again on the next hello.
+            Effect::Send(line) => {
+                if let Some(q) = queries.get(i) {
+                    drop(q.send(line));
+                }
             }
+            Effect::Alert(change) => notify.alert(&change, &fleet.name(i)),
+            file => files.submit(i, file),
         }
     }
 }
 
 /// Sends the time once a second.
-pub async fn ticks(tx: mpsc::Sender<Msg>) {
+pub async fn ticks(tx: mpsc::Sender<(usize, Msg)>) {
     let mut every = tokio::time::interval(Duration::from_secs(1));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         every.tick().await;
-        if tx.send(Msg::Tick(crate::now())).await.is_err() {
+        if tx.send((ALL, Msg::Tick(crate::now()))).await.is_err() {
             return;
         }
     }
@@ -94,7 +109,7 @@ pub async fn ticks(tx: mpsc::Sender<Msg>) {
 
 /// SIGTERM, SIGHUP (tmux pane killed) and SIGINT quit through the normal path, which restores
 /// the terminal.
-pub async fn signals(tx: mpsc::Sender<Msg>) {
+pub async fn signals(tx: mpsc::Sender<(usize, Msg)>) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
         (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
@@ -106,12 +121,17 @@ pub async fn signals(tx: mpsc::Sender<Msg>) {
         _ = hup.recv() => {}
         _ = int.recv() => {}
     }
-    let _ = tx.send(Msg::Quit).await;
+    let _ = tx.send((ALL, Msg::Quit)).await;
 }
 
-fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {
-    app.prepare();
-    terminal.draw(|f| ui::render(app, f))?;
-    app.dirty = false;
+fn draw<B: Backend>(terminal: &mut Terminal<B>, fleet: &mut Fleet) -> Result<(), B::Error> {
+    if fleet.fleet_view {
+        terminal.draw(|f| ui::fleet::render(fleet, f))?;
+    } else {
+        fleet.current_mut().prepare();
+        let app = fleet.current();
+        terminal.draw(|f| ui::render(app, f))?;
+    }
+    fleet.apps.iter_mut().for_each(|a| a.dirty = false);
     Ok(())
 }

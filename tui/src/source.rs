@@ -20,7 +20,14 @@ const MAX_RETRY: Duration = Duration::from_secs(5);
 
 /// Runs until the receiving side of `tx` is gone. Lines from `queries` are written to the
 /// current connection; those queued while there was none are dropped (the app asks again).
-pub async fn run(path: PathBuf, tx: mpsc::Sender<Msg>, mut queries: mpsc::UnboundedReceiver<Vec<u8>>) {
+/// Messages go out tagged with `node`, the socket's place in the fleet.
+pub async fn run(
+    path: PathBuf,
+    node: usize,
+    tx: mpsc::Sender<(usize, Msg)>,
+    mut queries: mpsc::UnboundedReceiver<Vec<u8>>,
+) {
+    let tx = Tagged { node, tx };
     let mut retry = FIRST_RETRY;
     if tx.send(Msg::Source(SourceEvent::Connecting { attempt: 1 })).await.is_err() {
         return;
@@ -60,7 +67,19 @@ async fn connect(path: &Path) -> Result<Stream, String> {
 /// Reads until the stream ends and writes queries meanwhile; returns why it ended. Lines read
 /// in one go are sent as one batch; the bounded channel makes a UI that cannot keep up slow
 /// this reader down, and the plugin then reports what was dropped with a `gap`.
-async fn serve(stream: Stream, tx: &mpsc::Sender<Msg>, queries: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> String {
+/// The sending side of the fleet's channel, with this source's node index on every message.
+struct Tagged {
+    node: usize,
+    tx: mpsc::Sender<(usize, Msg)>,
+}
+
+impl Tagged {
+    async fn send(&self, msg: Msg) -> Result<(), mpsc::error::SendError<(usize, Msg)>> {
+        self.tx.send((self.node, msg)).await
+    }
+}
+
+async fn serve(stream: Stream, tx: &Tagged, queries: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> String {
     // `&Stream` reads and writes; a cancelled read loses nothing.
     let (mut recv, mut send) = (&stream, &stream);
     let mut lines = LineBuf::new(MAX_LINE);

@@ -303,3 +303,31 @@ fn the_documented_commands_do_what_the_docs_say() {
     assert!(head.contains("Title: lnwatch bob: node_down firing") && head.contains("Priority: urgent"), "{head}");
     assert_eq!(body, "node bob down: gone");
 }
+
+/// Several sockets: one service watches them all and names the node on every line; the node
+/// that cannot be reached is down, the other is not.
+#[test]
+fn alerts_watch_several_nodes_and_name_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = tempfile::tempdir().unwrap();
+    let _ln = node(live.path(), Arc::new(Mutex::new("CHANNELD_NORMAL".into())), Arc::new(AtomicUsize::new(0)));
+    let missing = dir.path().join("gone.sock").display().to_string();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[alerts]\nnode_down_after = 1\n").unwrap();
+    let live_socket = live.path().join("notif.sock").display().to_string();
+    let a = alerts(&[
+        "--config",
+        &config.display().to_string(),
+        "--socket",
+        &live_socket,
+        "--socket",
+        &missing,
+        "alerts",
+        "--json",
+    ]);
+    a.wait_for("node_down for the missing node", Duration::from_secs(15), |_| has(&a, "node_down firing"));
+    std::thread::sleep(Duration::from_secs(2));
+    let down: Vec<Value> = a.json().into_iter().filter(|o| o["kind"] == "node_down").collect();
+    assert_eq!(down.len(), 1, "only the missing node: {down:?}");
+    assert_eq!(down[0]["node"], missing.as_str(), "named by its socket until it says its alias");
+}

@@ -25,28 +25,22 @@ fn watch_demo(secs: u64) -> App {
     app.update(Msg::Resize(120, 40));
     let (tx, mut rx) = mpsc::channel(256);
     let (queries, queries_rx) = mpsc::unbounded_channel();
-    rt.spawn(lnwatch::source::run(demo.socket(), tx.clone(), queries_rx));
+    rt.spawn(lnwatch::source::run(demo.socket(), 0, tx.clone(), queries_rx));
     rt.spawn(async move {
         let end = now() + secs as f64;
         while now() < end {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            let _ = tx.send(Msg::Tick(now())).await;
+            let _ = tx.send((0, Msg::Tick(now()))).await;
         }
-        let _ = tx.send(Msg::Quit).await;
+        let _ = tx.send((0, Msg::Quit)).await;
     });
     let mut files = lnwatch::files::Files::start();
-    rt.block_on(event_loop(
-        &mut terminal,
-        &mut app,
-        &mut rx,
-        &queries,
-        &mut files,
-        &mut lnwatch::notify::Notify::silent(),
-    ))
-    .unwrap();
+    let mut fleet = lnwatch::fleet::Fleet::one(app);
+    let silent = &mut lnwatch::notify::Notify::silent();
+    rt.block_on(event_loop(&mut terminal, &mut fleet, &mut rx, &[queries], &mut files, silent)).unwrap();
     rt.shutdown_timeout(Duration::from_secs(1));
     drop(demo);
-    app
+    fleet.apps.remove(0)
 }
 
 #[test]

@@ -15,25 +15,19 @@ use tokio::sync::mpsc;
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (60, 20)];
 
 /// Runs the main loop over `msgs` and returns the final screen as text.
-fn screen(mut app: App, msgs: Vec<Msg>, w: u16, h: u16) -> String {
+fn screen(app: App, msgs: Vec<Msg>, w: u16, h: u16) -> String {
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     let (tx, mut rx) = mpsc::channel(msgs.len() + 1);
     for m in msgs {
-        tx.try_send(m).unwrap();
+        tx.try_send((0, m)).unwrap();
     }
     drop(tx);
     let (queries, _) = mpsc::unbounded_channel();
     let mut files = lnwatch::files::Files::start();
-    rt.block_on(event_loop(
-        &mut terminal,
-        &mut app,
-        &mut rx,
-        &queries,
-        &mut files,
-        &mut lnwatch::notify::Notify::silent(),
-    ))
-    .unwrap();
+    let mut fleet = lnwatch::fleet::Fleet::one(app);
+    let silent = &mut lnwatch::notify::Notify::silent();
+    rt.block_on(event_loop(&mut terminal, &mut fleet, &mut rx, &[queries], &mut files, silent)).unwrap();
     text(terminal.backend().buffer())
 }
 
@@ -339,6 +333,41 @@ fn alerts_head_the_overview() {
         a.set_rules(lnwatch::alerts::Rules { peer_down_after: 30, ..Default::default() });
         (a, vec![Msg::Tick(T0 + 60.0), key('2')])
     });
+}
+
+/// Two nodes in one monitor: the fleet view (`0`) has a row per node, up or down in words; `n`
+/// and Enter switch the node the views show, and the header names it.
+#[test]
+fn the_fleet_view_and_switching_nodes() {
+    let fleet_of = || {
+        let mut down = app();
+        down.update(connected());
+        down.update(Msg::Source(SourceEvent::Lost { reason: "eof".into(), retry_in: 5.0 }));
+        lnwatch::fleet::Fleet::new(vec![routing_app(), down], vec!["router".into(), String::new()])
+    };
+    let run = |mut fleet: lnwatch::fleet::Fleet, keys: Vec<Msg>| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let mut terminal = Terminal::new(TestBackend::new(120, 12)).unwrap();
+        let (tx, mut rx) = mpsc::channel(16);
+        for k in keys {
+            tx.try_send((lnwatch::fleet::ALL, k)).unwrap();
+        }
+        drop(tx);
+        let queries: Vec<_> = (0..2).map(|_| mpsc::unbounded_channel().0).collect();
+        let mut files = lnwatch::files::Files::start();
+        let silent = &mut lnwatch::notify::Notify::silent();
+        rt.block_on(event_loop(&mut terminal, &mut fleet, &mut rx, &queries, &mut files, silent)).unwrap();
+        (text(terminal.backend().buffer()), fleet)
+    };
+    let (s, _) = run(fleet_of(), vec![key('0')]);
+    insta::assert_snapshot!("fleet_view_120x12", s);
+    let (s, fleet) = run(fleet_of(), vec![key('n')]);
+    assert_eq!(fleet.current, 1);
+    assert!(s.lines().next().unwrap().contains("[node 2/2 /tmp/l1-regtest/notif.sock]"), "{s}");
+    let (s, fleet) = run(fleet_of(), vec![key('0'), key('j'), code(KeyCode::Enter)]);
+    assert_eq!((fleet.current, fleet.fleet_view), (1, false), "{s}");
+    let (_, fleet) = run(fleet_of(), vec![key('n'), key('N')]);
+    assert_eq!(fleet.current, 0);
 }
 
 /// A forward refused here before anything was sent on carries only what came in: the

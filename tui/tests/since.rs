@@ -275,3 +275,34 @@ fn report_days_equal_the_node_lists() {
     assert!(out.lines().any(|l| l.starts_with("total")), "{out}");
     assert!(out.contains("103x1x0        river-hub") && !out.contains('\u{1b}'), "{out}");
 }
+
+/// Several sockets: `report` (and `since`, by the same path) gives each node's document, one
+/// JSON line with its `node`, or its text lines led by `[node]`; a node that cannot be reached
+/// is named in the error and the others still print.
+#[test]
+fn several_nodes_report_each_named() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let records = Arc::new(Mutex::new(Records::default()));
+    records.lock().unwrap().forward("103x1x0", "105x1x1", 1_000_000, 1_000, "settled", now() - 60.0);
+    let _la = node(a.path(), records.clone());
+    let _lb = node(b.path(), Arc::new(Mutex::new(Records::default())));
+    let (sa, sb) =
+        (a.path().join("notif.sock").display().to_string(), b.path().join("notif.sock").display().to_string());
+    let (ok, out, err) = lnwatch(&["--socket", &sa, "--socket", &sb, "report", "--days", "1", "--json"]);
+    assert!(ok, "{err}");
+    let docs: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(docs.len(), 2, "{out}");
+    assert_eq!((docs[0]["node"].as_str(), docs[1]["node"].as_str()), (Some(sa.as_str()), Some(sb.as_str())));
+    assert_eq!(
+        (&docs[0]["totals"]["forwards_settled"], &docs[1]["totals"]["forwards_settled"]),
+        (&json!(1), &json!(0))
+    );
+    let (ok, out, _) = lnwatch(&["--socket", &sa, "--socket", &sb, "report", "--days", "1"]);
+    assert!(
+        ok && out.lines().all(|l| l.starts_with(&format!("[{sa}] ")) || l.starts_with(&format!("[{sb}] "))),
+        "{out}"
+    );
+    let gone = a.path().join("gone.sock").display().to_string();
+    let (ok, out, err) = lnwatch(&["--socket", &sa, "--socket", &gone, "report", "--days", "1"]);
+    assert!(!ok && err.contains(&gone) && out.contains(&format!("[{sa}] ")), "{out}\n{err}");
+}

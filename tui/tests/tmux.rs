@@ -1,6 +1,7 @@
 //! The real `lnwatch` binary in tmux, against the plugin under the simulated lightningd: keys
 //! go in with `send-keys`, the screen comes back with `capture-pane`, as a person would see it.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -463,4 +464,60 @@ fn hostile_labels_stay_on_one_line_and_draw_exactly() {
     assert!(has_line(&s, &["state", "open"]), "{s}");
     assert_eq!(starts("paid "), 1, "{s}");
     tmux.keys(&["q", "q"]);
+}
+
+/// A node on another host, its socket forwarded (as `ssh -L local.sock:remote.sock` does; here
+/// `socat` between two Unix sockets stands in for the tunnel): the monitor watches the
+/// forwarded socket, says so when the tunnel drops, and is back with the node's new events
+/// once it is up again (docs/remote.md).
+#[test]
+fn a_forwarded_socket_that_drops_and_comes_back() {
+    if Command::new("socat").arg("-V").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but socat is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut ln = node(dir.path());
+    let local = dir.path().join("tunnel.sock");
+    let remote = ln.default_socket();
+    let tunnel = || {
+        Command::new("socat")
+            .arg(format!("UNIX-LISTEN:{},fork,unlink-early,mode=600", local.display()))
+            .arg(format!("UNIX-CONNECT:{}", remote.display()))
+            // Its own group: the tunnel drops with the connections it forwards.
+            .process_group(0)
+            .spawn()
+            .expect("socat")
+    };
+    let drop_tunnel = |mut child: std::process::Child| {
+        // SAFETY: signalling the process group this test started.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+        let _ = child.wait();
+    };
+    let wait_socket = || {
+        let end = Instant::now() + Duration::from_secs(10);
+        while !local.exists() {
+            assert!(Instant::now() < end, "the tunnel's socket");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let forward = tunnel();
+    wait_socket();
+    let bin = env!("CARGO_BIN_EXE_lnwatch");
+    let tmux = Tmux::start(&format!("NO_COLOR=1 {bin} --socket {}", local.display()), 120, 30);
+    tmux.wait_for("connected through the tunnel", |s| s.contains("● connected") && s.contains("SLEEPYCHIPMUNK"));
+
+    // The tunnel drops (ssh killed, the link down): its connections go with it.
+    drop_tunnel(forward);
+    let _ = std::fs::remove_file(&local);
+    tmux.wait_for("the outage said", |s| s.contains("○ node down") || s.contains("○ disconnected"));
+    ln.notify("block_added", json!({"block_added": {"hash": format!("{:064x}", 7), "height": 777_001}})).unwrap();
+
+    let forward = tunnel();
+    wait_socket();
+    let s = tmux
+        .wait_for("back, with what the node relayed meanwhile", |s| s.contains("● connected") && s.contains("777001"));
+    assert!(!s.contains("○ node down"), "{s}");
+    tmux.keys(&["q"]);
+    drop_tunnel(forward);
 }

@@ -550,6 +550,114 @@ fn faults(dirs: &[PathBuf]) {
     }
 }
 
+/// One monitor watching `nodes` simulated nodes at `rate` notifications/s each for `secs`,
+/// against the baseline of the same monitor watching one node at the same total rate, in the
+/// same run: CPU (share of a core), peak RSS, and whether every node kept up (no `missed` in
+/// its header, checked on each node with `n`).
+fn fleet(nodes: usize, rate: u64, secs: u64) {
+    let watch = |nodes: usize, rate: u64| {
+        let mut lns: Vec<Lightningd> = (0..nodes).map(|_| start_plugin(SimOptions::default())).collect();
+        let sockets: Vec<String> = lns.iter().map(|ln| format!("--socket {}", ln.default_socket().display())).collect();
+        let tmux = Tmux::run(&format!("exec {} {}", sibling_binary("lnwatch").display(), sockets.join(" ")));
+        std::thread::sleep(Duration::from_secs(2));
+        let pid = tmux.pid();
+        let per_slice = (rate / 100).max(1) as usize;
+        let (slice, _) = workload::stream(per_slice);
+        let (t0, c0) = (Instant::now(), cpu_ticks(pid));
+        for i in 0..secs * 100 {
+            let due = t0 + Duration::from_millis(10 * i);
+            let now = Instant::now();
+            if now < due {
+                std::thread::sleep(due - now);
+            }
+            for ln in &mut lns {
+                ln.write_raw(&slice).expect("write");
+                ln.flush().expect("flush");
+            }
+        }
+        let cpu = (cpu_ticks(pid) - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
+        std::thread::sleep(Duration::from_secs(2));
+        let mut behind = 0;
+        for _ in 0..nodes {
+            let out =
+                Command::new("tmux").args(["-L", &tmux.0, "capture-pane", "-p", "-t", "b"]).output().expect("tmux");
+            behind += usize::from(String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").contains("missed"));
+            let _ = Command::new("tmux").args(["-L", &tmux.0, "send-keys", "-t", "b", "n"]).status();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        (cpu, vm_kib(pid, "VmHWM:") as f64 / 1024.0, behind)
+    };
+    let total = nodes as u64 * rate;
+    let (base_cpu, base_rss, base_behind) = watch(1, total);
+    let (cpu, rss, behind) = watch(nodes, rate);
+    println!(
+        "one monitor, {nodes} nodes at {rate}/s each for {secs} s: {cpu:.1}% of a core, peak RSS {rss:.1} MiB, \
+         {behind} of {nodes} fell behind; baseline, one node at {total}/s: {base_cpu:.1}%, {base_rss:.1} MiB, \
+         {base_behind} fell behind; ratios {:.2}x CPU, {:.2}x memory",
+        cpu / base_cpu.max(0.1),
+        rss / base_rss.max(0.1)
+    );
+}
+
+/// A scrape of `lnwatch-metrics` on a node with `channels` channels (and as many peers), timed
+/// over 20 scrapes, against the baseline of the node's own `listpeerchannels` (what every scrape
+/// asks) called directly on its RPC socket in the same run.
+fn scrape(channels: usize) {
+    let list: Vec<serde_json::Value> = (0..channels)
+        .map(|i| {
+            json!({"peer_id": format!("02{i:064x}"), "peer_connected": i % 7 != 0, "state": "CHANNELD_NORMAL",
+                "short_channel_id": format!("{}x{}x0", 800_000 + i, i % 3000), "total_msat": 5_000_000_000u64,
+                "to_us_msat": 1_000_000u64 * i as u64, "htlcs": [{"direction": "out", "expiry": 840_200 + i, "amount_msat": 1000}]})
+        })
+        .collect();
+    let answer = json!({"channels": list});
+    let answers = lnwatch_sim::rpc_server::RpcAnswers {
+        getinfo: json!({"id": "03aa", "blockheight": 840_000}),
+        other: Some(lnwatch_sim::rpc_server::Answerer(std::sync::Arc::new(
+            move |method: &str, _: &serde_json::Value| match method {
+                "listpeerchannels" => Some(answer.clone()),
+                "listnodes" => Some(json!({"nodes": []})),
+                "listforwards" => Some(json!({"forwards": []})),
+                "listsendpays" => Some(json!({"payments": []})),
+                "listinvoices" => Some(json!({"invoices": []})),
+                _ => None,
+            },
+        ))),
+        ..Default::default()
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
+    let ln = start_plugin(
+        SimOptions { rpc: answers, ..SimOptions::default() }.option("lnwatch-metrics", format!("127.0.0.1:{port}")),
+    );
+    let get = || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics port");
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+        let mut body = Vec::new();
+        s.read_to_end(&mut body).expect("read");
+        body.len()
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    let size = get();
+    let t = Instant::now();
+    for _ in 0..20 {
+        get();
+    }
+    let per_scrape = t.elapsed().as_secs_f64() / 20.0;
+    let rpc = lnwatch_tests::rpc::Rpc::new(&ln.network_dir().join("lightning-rpc"));
+    let t = Instant::now();
+    for _ in 0..20 {
+        rpc.call("listpeerchannels", json!({})).expect("listpeerchannels");
+    }
+    let raw = t.elapsed().as_secs_f64() / 20.0;
+    println!(
+        "scrape of a node with {channels} channels: {:.1} ms, {} KiB; its listpeerchannels alone {:.1} ms; ratio {:.2}x",
+        per_scrape * 1000.0,
+        size / 1024,
+        raw * 1000.0,
+        per_scrape / raw
+    );
+}
+
 fn spawn(plugin: &Path, opts: SimOptions) -> Lightningd {
     let mut ln = Lightningd::spawn(plugin, opts).expect("spawn plugin");
     ln.start().expect("start");
@@ -586,6 +694,8 @@ fn main() {
         "tui-rate" => tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], num(1, 5)),
         "catchup" => catchup(num(1, 100_000)),
         "report" => report_days(num(1, 1_000_000)),
+        "fleet" => fleet(num(1, 10) as usize, num(2, 1_000), num(3, 10)),
+        "scrape" => scrape(num(1, 2_000) as usize),
         "faults" => {
             let mut dirs = vec![sibling_binary("lnwatch").parent().map(Path::to_path_buf).unwrap_or_default()];
             dirs.extend(std::env::var_os("LNWATCH_BENCH_BASELINE").map(PathBuf::from));
@@ -599,6 +709,8 @@ fn main() {
             tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], 5);
             catchup(100_000);
             report_days(1_000_000);
+            fleet(10, 1_000, 10);
+            scrape(2_000);
         }
         // Proves the harness still runs end to end, in seconds (CI).
         "smoke" => {
@@ -606,10 +718,12 @@ fn main() {
             latency(1_000, 1);
             catchup(2_000);
             report_days(20_000);
+            fleet(2, 100, 1);
+            scrape(50);
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | faults | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | fleet [NODES] [RATE] [SECS] | scrape [CHANNELS] | faults | all | smoke"
             );
             std::process::exit(2);
         }

@@ -125,6 +125,8 @@ pub struct App {
     pub suspend: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// `node 2/3 router` in the header, when the monitor watches several nodes.
+    pub fleet_label: Option<String>,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             quit: false,
             suspend: false,
             dirty: true,
+            fleet_label: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Drawing: `render(&App, &mut Frame)` reads the state and never changes it. The events view's
-//! panes are here; the other views draw themselves ([`crate::views`]).
+//! panes are here; the other views draw themselves ([`crate::views`]); the fleet view is [`fleet`].
+
+pub mod fleet;
 
 use lnwatch_shared::peers::format_address;
 use lnwatch_shared::redact::REDACTED;
@@ -51,6 +53,9 @@ fn header_line(app: &App, width: u16, t: &Theme) -> Line<'static> {
         Span::styled("lnwatch ", Style::default().add_modifier(Modifier::BOLD)),
         Span::styled(format!("{} ", crate::views::name(app.focus)), t.warn()),
     ];
+    if let Some(label) = &app.fleet_label {
+        spans.push(Span::styled(format!("[{label}] "), Style::default().add_modifier(Modifier::BOLD)));
+    }
     let status = app.link.status();
     match &app.link.conn {
         _ if matches!(status, NodeStatus::Down { .. } | NodeStatus::PluginStopped { .. }) => {

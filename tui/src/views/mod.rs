@@ -147,6 +147,9 @@ pub static REGISTRY: &[&dyn View] = &[
 /// What the events view (the app's own, with its four panes) shows, for the help.
 const EVENTS_ABOUT: &str = "every notification as it arrives, by topic, with live peers and the invoice feed";
 
+/// What the fleet view is, for the help.
+const FLEET_ABOUT: &str = "a row per node watched (--socket more than once, or [[node]]s): up or down, block, peers, channels, balance, fees today, alerts; Enter shows one";
+
 /// How many views the number keys reach.
 pub fn count() -> usize {
     REGISTRY.len() + 1
@@ -189,7 +192,11 @@ pub fn commands(pane: Pane) -> &'static [Binding] {
 /// The help's section on the views, made from the registry: each view's key and name, what its
 /// rows are, and its own commands.
 pub fn help() -> Vec<(String, String)> {
-    let mut rows = vec![(format!("1 {}", name(Pane::Events)), EVENTS_ABOUT.to_owned())];
+    let mut rows = vec![
+        ("0 fleet".to_owned(), FLEET_ABOUT.to_owned()),
+        ("  n N".to_owned(), "the next, the previous node the views show".to_owned()),
+        (format!("1 {}", name(Pane::Events)), EVENTS_ABOUT.to_owned()),
+    ];
     for (i, view) in REGISTRY.iter().enumerate() {
         rows.push((format!("{} {}", i + 2, view.name()), view.about().to_owned()));
         rows.extend(view.commands().iter().map(|b| (format!("  {}", b.keys_text), b.help.to_owned())));
