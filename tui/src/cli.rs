@@ -49,7 +49,8 @@ pub struct Cli {
     /// Events kept per topic (and invoices kept).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub history: u32,
-    /// Memory for stored events, in MiB: past it, the busiest topics drop their oldest first.
+    /// Memory for stored events, in MiB (shared by the nodes watched): past it, the busiest
+    /// topics drop their oldest first.
     #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub history_mb: u32,
     /// HTLCs this many blocks or fewer from their expiry are shown red (default: half of Core

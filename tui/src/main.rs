@@ -136,6 +136,8 @@ async fn async_main(cli: Cli, config: Config, nodes: Vec<(String, std::path::Pat
         // Said before the screen is taken (so it is there after quitting) and in the footer.
         eprintln!("lnwatch: {warning}");
     }
+    // --history-mb is the monitor's, shared by the nodes it watches.
+    let history_bytes = (cli.history_mb as usize * (1 << 20) / nodes.len().max(1)).max(1 << 20);
     let apps = nodes
         .iter()
         .map(|(_, socket)| {
@@ -144,7 +146,7 @@ async fn async_main(cli: Cli, config: Config, nodes: Vec<(String, std::path::Pat
                 Ok(dir) => app.catchup.state_dir = dir.clone(),
                 Err(e) => app.warn(&format!("{e}; cursors are kept in memory")),
             }
-            app.data.store.set_max_bytes(cli.history_mb as usize * (1 << 20));
+            app.data.store.set_max_bytes(history_bytes);
             app.set_rules(config.alerts.clone());
             if let Some(view) = lnwatch::views::by_name(&config.ui.start_view.0) {
                 app.show_view(view);

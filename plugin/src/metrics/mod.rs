@@ -86,7 +86,10 @@ pub struct Metrics {
     /// The records as counted, and how far they were read.
     tally: Tally,
     cursor: Cursor,
+    /// Peers' aliases from gossip (`None`: it has none), and the channel peers the last scrape
+    /// met whose alias was not asked for yet.
     aliases: HashMap<String, Option<String>>,
+    unnamed: Vec<String>,
 }
 
 impl Default for Metrics {
@@ -120,6 +123,7 @@ impl Metrics {
             tally: Tally::default(),
             cursor: Cursor::default(),
             aliases: HashMap::new(),
+            unnamed: Vec::new(),
         };
         let r = &mut registry;
         r.register("lnwatch_notifications", "Notifications relayed, by topic", m.notifications.clone());
@@ -178,7 +182,7 @@ impl Metrics {
     }
 
     /// The channels and the chain height as the node says now.
-    fn apply_node(&self, channels: &Value, info: &Value) {
+    fn apply_node(&mut self, channels: &Value, info: &Value) {
         self.channels.clear();
         self.local.clear();
         self.capacity.clear();
@@ -200,7 +204,15 @@ impl Metrics {
             let state = c.get("state").and_then(Value::as_str).unwrap_or("UNKNOWN").to_owned();
             self.channels.get_or_create(&StateLabel { state }).inc();
             let peer_id = c.get("peer_id").and_then(Value::as_str).unwrap_or_default();
-            let peer = self.aliases.get(peer_id).cloned().flatten().unwrap_or_else(|| peer_id.to_owned());
+            let peer = match self.aliases.get(peer_id) {
+                Some(alias) => alias.clone().unwrap_or_else(|| peer_id.to_owned()),
+                None => {
+                    if !peer_id.is_empty() && self.unnamed.len() < ALIASES_PER_ROUND {
+                        self.unnamed.push(peer_id.to_owned());
+                    }
+                    peer_id.to_owned()
+                }
+            };
             let Some(scid) = c.get("short_channel_id").or_else(|| c.get("channel_id")).and_then(Value::as_str) else {
                 continue;
             };
@@ -290,19 +302,12 @@ async fn read_new(rpc_file: &Path, metrics: &Shared) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Asks gossip for the aliases of channel peers not asked about yet, a few per round.
+/// Asks gossip for the aliases of the channel peers the last scrape could not name, a few per
+/// round (the scrape has the channels already; nothing is listed twice for this).
 async fn aliases(rpc_file: &Path, metrics: &Shared) {
-    let Ok(channels) = crate::rpc::call(rpc_file, "listpeerchannels", json!({})).await else { return };
-    let unknown: Vec<String> = {
-        let m = metrics.lock().await;
-        let peers = channels.get("channels").and_then(Value::as_array).into_iter().flatten();
-        let ids = peers.filter_map(|c| c.get("peer_id").and_then(Value::as_str));
-        let mut ids: Vec<String> = ids.filter(|id| !m.aliases.contains_key(*id)).map(str::to_owned).collect();
-        ids.sort();
-        ids.dedup();
-        ids.truncate(ALIASES_PER_ROUND);
-        ids
-    };
+    let mut unknown = std::mem::take(&mut metrics.lock().await.unnamed);
+    unknown.sort();
+    unknown.dedup();
     for id in unknown {
         let alias = crate::rpc::call(rpc_file, "listnodes", json!({"id": id})).await.ok().and_then(|v| {
             let alias = v.get("nodes")?.get(0)?.get("alias")?.as_str()?.to_owned();
@@ -319,7 +324,7 @@ pub async fn scrape(rpc_file: &Path, hub: &Hub, metrics: &Shared) -> String {
         tokio::time::timeout(SCRAPE_CALL, crate::rpc::call(rpc_file, method, json!({}))).await.ok().and_then(Result::ok)
     };
     let (channels, info) = tokio::join!(ask("listpeerchannels"), ask("getinfo"));
-    let m = metrics.lock().await;
+    let mut m = metrics.lock().await;
     m.apply_hub(hub);
     match (channels, info) {
         (Some(channels), Some(info)) => {
