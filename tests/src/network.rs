@@ -235,7 +235,9 @@ impl Network {
         cmd.arg(format!("--lightning-dir={}", dir.display()))
             .args(["--network=regtest", "--developer", "--dev-fast-gossip", "--dev-bitcoind-poll=1"])
             // `developer` turns deprecated APIs off; operators' nodes have them on by default.
-            .args(["--allow-deprecated-apis=true", "--log-level=debug", "--dev-fail-on-subdaemon-fail"])
+            // `LNWATCH_DEPRECATED_APIS=false` takes them away, as the next releases will.
+            .arg(format!("--allow-deprecated-apis={}", deprecated_apis()))
+            .args(["--log-level=debug", "--dev-fail-on-subdaemon-fail"])
             .arg(format!("--log-file={}", dir.join("log").display()))
             .arg(format!("--addr=127.0.0.1:{port}"))
             .arg("--disable-plugin=bcli")
@@ -428,6 +430,12 @@ impl Drop for Network {
             self.save_recordings(&dir);
         }
     }
+}
+
+/// Whether the nodes run with deprecated APIs (`LNWATCH_DEPRECATED_APIS`, default `true`, as
+/// an operator's node has them).
+pub fn deprecated_apis() -> bool {
+    std::env::var("LNWATCH_DEPRECATED_APIS").map_or(true, |v| v != "false")
 }
 
 /// A TCP port free on loopback now (for a node, a metrics endpoint, a Prometheus).
