@@ -41,6 +41,9 @@ pub struct Forward {
     pub fee_msat: Option<u64>,
     pub failcode: Option<u64>,
     pub failreason: Option<String>,
+    /// Why the node refused it, in its own words (`insufficient_outgoing_liquidity`, …): only
+    /// on `local_failed`, from Core Lightning v26.12 (PR #9419).
+    pub failure_reason: Option<String>,
     pub received_time: Option<f64>,
     pub resolved_time: Option<f64>,
     pub created_index: Option<u64>,
@@ -60,6 +63,24 @@ impl Forward {
 
     pub fn is_failure(&self) -> bool {
         matches!(self.status.as_str(), "failed" | "local_failed")
+    }
+
+    /// Why it failed, in words: the node's own `failure_reason` where it gives one (it tells
+    /// an empty channel from a full one, which the wire code cannot), else the wire failure.
+    pub fn why(&self) -> Option<String> {
+        match self.failure_reason.as_deref().filter(|r| !r.is_empty()) {
+            Some(r) => Some(r.replace('_', " ")),
+            None => failure_words(self.failcode, self.failreason.as_deref()),
+        }
+    }
+
+    /// What to do about it, where there is something to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        let reason = self.failure_reason.as_deref();
+        match reason.and_then(|r| REASONS.iter().find(|(name, _)| *name == r)) {
+            Some((_, hint)) => Some(hint),
+            None => failure_hint(self.failcode, self.failreason.as_deref()),
+        }
     }
 
     /// What names one forward across its offered and resolved events: the incoming HTLC.
@@ -91,6 +112,7 @@ pub fn forward(n: &Notification<'_>) -> Option<Forward> {
         fee_msat: fee,
         failcode: int(b, "failcode"),
         failreason: text(b, "failreason"),
+        failure_reason: text(b, "failure_reason"),
         received_time: num(b, "received_time"),
         resolved_time: num(b, "resolved_time"),
         created_index: int(b, "created_index"),
@@ -385,6 +407,25 @@ const FAILCODES: &[(u64, &str, &str)] = &[
     (0xC018, "invalid onion blinding", "a blinded path failed"),
 ];
 
+/// Core Lightning's `failure_reason` values for a forward refused here (PR #9419, #9437), with
+/// what to do about each.
+const REASONS: &[(&str, &str)] = &[
+    ("insufficient_outgoing_liquidity", "the outgoing channel lacks the balance: rebalance it or raise its fee"),
+    ("too_many_htlcs", "the outgoing channel holds as many HTLCs as it may: wait, or open another"),
+    ("dust_limit", "the HTLC would be dust on the outgoing channel"),
+    ("htlc_below_minimum", "under the outgoing channel's htlc_minimum"),
+    ("htlc_above_maximum", "over the outgoing channel's htlc_maximum"),
+    ("fee_insufficient", "the payer paid less than our fee (old gossip after a fee change?)"),
+    ("cltv_incorrect", "the payer's CLTV does not fit our cltv-delta (old gossip?)"),
+    ("cltv_expiry_too_soon", "the HTLC expires too soon to forward safely"),
+    ("cltv_expiry_too_far", "the HTLC expires too far ahead"),
+    ("unknown_next_peer", "no channel with the next node the payer named"),
+    ("outgoing_peer_offline", "the next peer is disconnected"),
+    ("channel_failed_permanent", "the outgoing channel is closing or closed"),
+    ("invalid_onion", "the onion could not be read"),
+    ("funding_not_broadcast", "the outgoing channel's funding is not broadcast yet"),
+];
+
 fn failcode(code: u64) -> Option<(&'static str, &'static str)> {
     FAILCODES.iter().find(|(c, _, _)| *c == code).map(|(_, n, h)| (*n, *h))
 }
@@ -427,6 +468,17 @@ mod tests {
             "fee_msat":"1000msat","status":"local_failed","failcode":16392,"failreason":"WIRE_PERMANENT_CHANNEL_FAILURE"});
         let f = forward(&parse("forward_event", None, &old)).unwrap();
         assert!(f.is_local_failure() && f.is_failure());
+        assert_eq!(f.why().as_deref(), Some("permanent channel failure"), "no failure_reason: the wire's");
+        // v26.12 (PR #9419): the node's own reason wins, with its hint; an unknown one is
+        // still said, in words.
+        let new = json!({"forward_event":{"in_channel":"1x1x1","in_msat":2000,"status":"local_failed",
+            "failcode":4103,"failreason":"WIRE_TEMPORARY_CHANNEL_FAILURE","failure_reason":"too_many_htlcs"}});
+        let g = forward(&parse("forward_event", None, &new)).unwrap();
+        assert_eq!(g.why().as_deref(), Some("too many htlcs"));
+        assert!(g.hint().unwrap().contains("as many HTLCs"));
+        let newer = json!({"forward_event":{"status":"local_failed","failure_reason":"moon_phase"}});
+        let h = forward(&parse("forward_event", None, &newer)).unwrap();
+        assert_eq!((h.why().as_deref(), h.hint()), (Some("moon phase"), None));
         assert_eq!(f.key(), "1x1x1/ab");
         assert_eq!(failure_words(f.failcode, f.failreason.as_deref()).unwrap(), "permanent channel failure");
         assert!(forward(&parse("forward_event", None, &json!({"in_channel":"1x1x1"}))).is_none());

@@ -63,7 +63,7 @@ pub const BUILTIN_TOPICS: &[(&str, (u32, u32))] = &[
 
 /// Custom topics of the plugins Core Lightning ships (pay, keysend, xpay).
 pub const BUNDLED_PLUGIN_TOPICS: &[&str] =
-    &["pay_part_start", "pay_part_end", "pay_success", "pay_failure", "channel_hint_update"];
+    &["pay_part_start", "pay_part_end", "pay_success", "pay_failure", "channel_hint_update", "reckless_log"];
 
 pub fn is_builtin(topic: &str) -> bool {
     BUILTIN_TOPICS.iter().any(|(t, _)| *t == topic)

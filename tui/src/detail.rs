@@ -2,7 +2,7 @@
 //! times in UTC, peers by name. Every value is sanitized as it is put in its row, so a newline
 //! in a label or a peer's message shows as `⏎` and can never start a line of its own.
 
-use lnwatch_shared::activity::{PartStatus, failure_hint, failure_words};
+use lnwatch_shared::activity::{PartStatus, failure_words};
 use lnwatch_shared::sanitize::sanitize;
 
 use crate::clock::{ago, clock_on};
@@ -216,9 +216,9 @@ pub fn forward(r: &ForwardRow, data: &Data, now: f64) -> Vec<String> {
         .row("resolved", when(f.resolved_time.or((f.status != "offered").then_some(r.time)), now, "-"))
         .row("payment", opt(f.payment_hash.as_deref()));
     if f.is_failure() {
-        let reason = failure_words(f.failcode, f.failreason.as_deref());
+        let reason = f.why();
         let (where_, hint) = if f.is_local_failure() {
-            ("refused here", failure_hint(f.failcode, f.failreason.as_deref()))
+            ("refused here", f.hint())
         } else {
             ("failed further along the route", Some("the reason is in the onion only the payer can read"))
         };

@@ -161,7 +161,8 @@ impl Report<'_> {
                 json!({"status": f.status, "in_channel": f.in_channel, "out_channel": f.out_channel,
                     "in_peer_alias": alias(&f.in_channel), "out_peer_alias": alias(&f.out_channel),
                     "in_htlc_id": f.in_htlc_id, "in_msat": f.in_msat, "out_msat": f.out_msat, "fee_msat": f.fee_msat,
-                    "failcode": f.failcode, "failreason": f.failreason, "received_time": f.received_time,
+                    "failcode": f.failcode, "failreason": f.failreason, "failure_reason": f.failure_reason,
+                    "received_time": f.received_time,
                     "resolved_time": f.resolved_time})
             })
             .collect();
@@ -220,9 +221,7 @@ impl Report<'_> {
             } else {
                 String::new()
             };
-            let why = lnwatch_shared::activity::failure_words(f.failcode, f.failreason.as_deref())
-                .map(|w| format!(" ({})", one(&w)))
-                .unwrap_or_default();
+            let why = f.why().map(|w| format!(" ({})", one(&w))).unwrap_or_default();
             out.push(format!(
                 "{} forward {} {} → {} {}{fee}{why}",
                 when(Some(r.time)),

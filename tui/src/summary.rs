@@ -101,6 +101,8 @@ pub fn summarize(n: &Notification<'_>) -> String {
             format!("{} {}", msat(b.get("msat")).map(sat).unwrap_or_else(|| "any amount".into()), s(b, "label"))
         }
         "warning" | "log" => format!("{} {}: {}", s(b, "level"), s(b, "source"), s(b, "log")),
+        // cln-reckless's log lines while it installs a plugin: a `log` line of its own.
+        "reckless_log" => format!("{} reckless: {}", s(b, "level"), s(b, "log")),
         "forward_event" => {
             let f = forward_fields(b);
             let route = format!("{} → {}", f[1], f[2]);
@@ -310,7 +312,8 @@ pub fn fields(n: &Notification<'_>) -> Option<Vec<String>> {
 /// status, in, out, amount, fee, reason.
 fn forward_fields(b: &Value) -> [String; 6] {
     let status = s(b, "status");
-    let reason = match (status, b.get("failreason").and_then(Value::as_str)) {
+    let reason = match (status, b.get("failure_reason").or_else(|| b.get("failreason")).and_then(Value::as_str)) {
+        (_, Some(r)) if b.get("failure_reason").is_some() => r.replace('_', " "),
         (_, Some(r)) => lnwatch_shared::activity::failure_words(None, Some(r)).unwrap_or_default(),
         // The failure came back from further along the route, in an onion only the payer reads.
         ("failed", None) => "downstream".into(),
@@ -401,6 +404,18 @@ mod tests {
                 "forward_event",
                 r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","in_msat":100001001,"status":"local_failed","failreason":"WIRE_TEMPORARY_CHANNEL_FAILURE"}}"#,
                 "local_failed temporary channel failure · 100,001.001 sat 103x2x1 → 110x1x0",
+            ),
+            (
+                // Core Lightning v26.12 says why it refused (PR #9419): in its words.
+                "forward_event",
+                r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","in_msat":1000,"status":"local_failed","failcode":4103,"failreason":"WIRE_TEMPORARY_CHANNEL_FAILURE","failure_reason":"insufficient_outgoing_liquidity"}}"#,
+                "local_failed insufficient outgoing liquidity · 1 sat 103x2x1 → 110x1x0",
+            ),
+            (
+                // cln-reckless (PR #9239): the wrapper and the flat copy, `time` a string.
+                "reckless_log",
+                r#"{"level":"info","log":"installing summars","time":"1763772000.123","timestamp":"2025-11-22T00:40:00.123Z","reckless_log":{"level":"info","log":"installing summars","time":"1763772000.123","timestamp":"2025-11-22T00:40:00.123Z"}}"#,
+                "info reckless: installing summars",
             ),
             ("invoice_creation", r#"{"invoice_creation":{"label":"inv-any","preimage":"00"}}"#, "any amount inv-any"),
             ("invoice_payment", r#"{"invoice_payment":{"label":"old","msat":"5000msat"}}"#, "5 sat old"),

@@ -176,7 +176,7 @@ fn forward_failures(f: &Facts, rules: &Rules, out: &mut Vec<Condition>) {
         let out = fw.out_channel.as_deref().unwrap_or("?");
         let peer = f.data.model.channels.find(out).and_then(|c| c.peer_id.as_deref()).map(|p| f.data.name(p));
         let peer = peer.map(|p| format!(" ({p})")).unwrap_or_default();
-        let why = failure_words(fw.failcode, fw.failreason.as_deref()).unwrap_or_else(|| "no reason given".into());
+        let why = fw.why().unwrap_or_else(|| "no reason given".into());
         format!("; latest out {out}{peer}: {why}")
     });
     let message = format!("{} refused here in the last {:.0} min{latest}", count(n, "forward"), REFUSED_WINDOW / 60.0);

@@ -123,7 +123,7 @@ impl Model {
                 if f.is_failure() {
                     let out = f.out_channel.as_deref().unwrap_or("?");
                     let peer = self.channels.find(out).and_then(|c| c.peer_id.clone());
-                    let reason = failure_words(f.failcode, f.failreason.as_deref());
+                    let reason = f.why();
                     let text = match (f.is_local_failure(), reason) {
                         (true, Some(r)) => format!("forward refused here, out {out}: {r}"),
                         (true, None) => format!("forward refused here, out {out}"),

@@ -1,7 +1,6 @@
 //! The forwards view: totals for the session and today, forwards per minute, then one row per
 //! forward with the peers by name and, for failures, the reason in words.
 
-use lnwatch_shared::activity::{failure_hint, failure_words};
 use lnwatch_shared::sanitize::one_line;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -69,9 +68,9 @@ pub fn reason(r: &ForwardRow) -> String {
     if !f.is_failure() {
         return String::new();
     }
-    let words = failure_words(f.failcode, f.failreason.as_deref());
+    let words = f.why();
     match (f.is_local_failure(), words) {
-        (true, Some(w)) => match failure_hint(f.failcode, f.failreason.as_deref()) {
+        (true, Some(w)) => match f.hint() {
             Some(h) => format!("{w} — {h}"),
             None => w,
         },
@@ -181,7 +180,7 @@ fn filtered<'a>(cx: &Ctx<'a>) -> Vec<&'a ForwardRow> {
         .filter(|r| {
             let f = &r.f;
             let name = |c: &Option<String>| c.as_deref().and_then(|c| cx.data.channel_peer(c)).unwrap_or_default();
-            let reason = failure_words(f.failcode, f.failreason.as_deref()).unwrap_or_default();
+            let reason = f.why().unwrap_or_default();
             let (peer_in, peer_out) = (name(&f.in_channel), name(&f.out_channel));
             let values = [
                 f.status.as_str(),
