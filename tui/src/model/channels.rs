@@ -164,6 +164,14 @@ impl Channel {
     }
 }
 
+/// The channels not closing, as the overview and the fleet view sum them.
+pub struct Open<'a> {
+    pub list: Vec<&'a Channel>,
+    pub normal: usize,
+    pub ours_msat: u64,
+    pub capacity_msat: u64,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Channels {
     list: Vec<Channel>,
@@ -322,6 +330,17 @@ impl Channels {
             if let Some(ch) = self.position(account).and_then(|i| self.list.get_mut(i)) {
                 ch.local_msat = Some(*msat);
             }
+        }
+    }
+
+    /// The channels not closing, with how many are normal and what is ours of their capacity.
+    pub fn open(&self) -> Open<'_> {
+        let list: Vec<&Channel> = self.iter().filter(|c| !c.is_closing()).collect();
+        Open {
+            normal: list.iter().filter(|c| c.is_normal()).count(),
+            ours_msat: list.iter().filter_map(|c| c.local_msat).sum(),
+            capacity_msat: list.iter().filter_map(|c| c.capacity_msat).sum(),
+            list,
         }
     }
 

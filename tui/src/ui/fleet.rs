@@ -30,10 +30,8 @@ fn row(fleet: &Fleet, i: usize, t: &Theme) -> Vec<Cell<'static>> {
     let app = &fleet.apps[i];
     let d = &app.data;
     let (state, up) = status(app);
-    let open: Vec<_> = d.model.channels.iter().filter(|c| !c.is_closing()).collect();
-    let normal = open.iter().filter(|c| c.is_normal()).count();
-    let ours: u64 = open.iter().filter_map(|c| c.local_msat).sum();
-    let capacity: u64 = open.iter().filter_map(|c| c.capacity_msat).sum();
+    let open = d.model.channels.open();
+    let (normal, ours, capacity) = (open.normal, open.ours_msat, open.capacity_msat);
     let today = d.model.forwards.days.today(app.now);
     let firing = app.alerts.len();
     vec![
@@ -41,7 +39,7 @@ fn row(fleet: &Fleet, i: usize, t: &Theme) -> Vec<Cell<'static>> {
         Cell::from(state).style(if up { t.good() } else { t.alarm() }),
         Cell::from(d.model.height.map_or_else(|| "?".into(), |h| h.to_string())),
         Cell::from(format!("{}/{}", d.peers.connected_count(), d.peers.len())),
-        Cell::from(format!("{normal}/{}", open.len())),
+        Cell::from(format!("{normal}/{}", open.list.len())),
         Cell::from(sats(ours)),
         Cell::from(sats(capacity.saturating_sub(ours))),
         Cell::from(sat(today.fees_msat)),

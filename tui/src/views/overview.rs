@@ -30,10 +30,8 @@ fn node_lines(cx: &Ctx, width: usize) -> Vec<Line<'static>> {
     let network = hello.and_then(|h| h.network.as_deref()).unwrap_or("?");
     let version = hello.and_then(|h| h.lightningd.as_deref()).unwrap_or("");
     let height = m.height.map_or_else(|| "?".into(), |h| h.to_string());
-    let open: Vec<_> = m.channels.iter().filter(|c| !c.is_closing()).collect();
-    let normal = open.iter().filter(|c| c.is_normal()).count();
-    let ours: u64 = open.iter().filter_map(|c| c.local_msat).sum();
-    let capacity: u64 = open.iter().filter_map(|c| c.capacity_msat).sum();
+    let crate::model::channels::Open { list: open, normal, ours_msat: ours, capacity_msat: capacity } =
+        m.channels.open();
     // What the node says can move now (reserves and HTLCs taken off), once it has said.
     let sum = |f: fn(&&crate::model::channels::Channel) -> Option<u64>| open.iter().filter_map(f).reduce(|a, b| a + b);
     let can = |word: &str, m: Option<u64>| m.map_or_else(String::new, |m| format!(" (can {word} {})", sats(m)));
