@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::backend::CHAIN_DIR_ENV;
 use crate::chain::{Chain, address_script};
 use crate::rpc::{Rpc, RpcError};
-use crate::{wait_until, workspace_bin};
+use crate::{wait_until, wait_until_or_none, workspace_bin};
 
 /// How long a node gets to start, sync, open a channel, … before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(60);
@@ -305,9 +305,13 @@ impl Network {
                 continue;
             }
             let node = &*node;
-            wait_until(&format!("{} to reach block {tip}", node.name), DEADLINE, || {
-                node.height().filter(|h| *h >= tip)
+            let mut seen = None;
+            let what = format!("{} to reach block {tip}", node.name);
+            let reached = wait_until_or_none(DEADLINE, || {
+                seen = node.height();
+                seen.filter(|h| *h >= tip)
             });
+            assert!(reached.is_some(), "timed out after {DEADLINE:?} waiting for {what}: getinfo says {seen:?}");
         }
     }
 
@@ -408,8 +412,9 @@ impl Drop for Network {
         if std::thread::panicking() {
             for node in &self.nodes {
                 let log = node.log();
-                let lines: Vec<&str> = log.lines().collect();
-                let tail = &lines[lines.len().saturating_sub(150)..];
+                // gossipd's seeker says "no peers" every 5 s: it would push out what matters.
+                let lines: Vec<&str> = log.lines().filter(|l| !l.contains("gossipd: seeker")).collect();
+                let tail = &lines[lines.len().saturating_sub(80)..];
                 eprintln!("──── {} ({}) log, last {} lines ────\n{}", node.name, node.id, tail.len(), tail.join("\n"));
                 let stderr = fs::read_to_string(node.dir.join("stderr")).unwrap_or_default();
                 if !stderr.trim().is_empty() {
