@@ -175,7 +175,34 @@ impl Records {
         });
     }
 
-    /// `wait`, `listinvoices`, `listforwards` or `listsendpays` as lightningd answers them;
+    /// `listpays` as xpay's `listpays.c` builds it from the sendpays: one entry per payment
+    /// hash and group, `complete` if a part completed, else `pending` if one is in flight,
+    /// else `failed`; oldest first.
+    fn pays(&self, hash: Option<&str>) -> Vec<Value> {
+        let mut groups: Vec<((String, u64), Value)> = Vec::new();
+        for e in &self.sendpays.entries {
+            let Some(h) = e["payment_hash"].as_str().filter(|h| hash.is_none_or(|want| want == *h)) else { continue };
+            let key = (h.to_owned(), e["groupid"].as_u64().unwrap_or(0));
+            let i = match groups.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    let entry = json!({"payment_hash": h, "groupid": key.1, "created_at": e["created_at"],
+                        "destination": e["destination"], "status": "failed"});
+                    groups.push((key, entry));
+                    groups.len() - 1
+                }
+            };
+            let status = &mut groups[i].1["status"];
+            match e["status"].as_str() {
+                Some("complete") => *status = json!("complete"),
+                Some("pending") if *status != "complete" => *status = json!("pending"),
+                _ => {}
+            }
+        }
+        groups.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// `wait`, `listinvoices`, `listforwards`, `listsendpays` or `listpays` as lightningd answers them;
     /// `None` for any other method.
     pub fn answer(&self, method: &str, params: &Value) -> Option<Value> {
         let of = |name: &str| match name {
@@ -195,6 +222,7 @@ impl Records {
             "listinvoices" if params.get("index").is_some() => Some(json!({"invoices": self.invoices.list(params)})),
             "listforwards" => Some(json!({"forwards": self.forwards.list(params)})),
             "listsendpays" => Some(json!({"payments": self.sendpays.list(params)})),
+            "listpays" => Some(json!({"pays": self.pays(params.get("payment_hash").and_then(Value::as_str))})),
             _ => None,
         }
     }
@@ -229,5 +257,21 @@ mod tests {
         assert_eq!(upd["invoices"][0]["label"], "a");
         assert_eq!(upd["invoices"][0]["status"], "paid");
         assert!(r.answer("listinvoices", &json!({"label":"a"})).is_none(), "left to whoever answers by label");
+    }
+
+    #[test]
+    fn listpays_groups_parts_as_xpay_does() {
+        let mut r = Records::default();
+        let part = |group: u64, partid: u64| json!({"payment_hash": "ab", "groupid": group, "partid": partid});
+        r.sendpay_part(&part(1, 1), false, 10);
+        r.sendpay_part(&part(1, 2), false, 11);
+        r.sendpay_part(&part(2, 1), true, 12);
+        r.sendpay("cd", "02bb", 1000, false, 13);
+        let all = r.answer("listpays", &json!({})).unwrap();
+        let got: Vec<_> =
+            all["pays"].as_array().unwrap().iter().map(|p| (p["groupid"].clone(), p["status"].clone())).collect();
+        assert_eq!(got, [(json!(1), json!("failed")), (json!(2), json!("complete")), (json!(1), json!("failed"))]);
+        let one = r.answer("listpays", &json!({"payment_hash": "cd"})).unwrap();
+        assert_eq!(one["pays"].as_array().unwrap().len(), 1);
     }
 }

@@ -171,7 +171,11 @@ const DOCS: &[(&str, &str, &str)] = &[
     ("alerts", "htlc_expiry", "an HTLC in flight within htlc_expiry_blocks of its expiry"),
     ("alerts", "htlc_expiry_blocks", "blocks; also where the HTLC view turns red (--htlc-expiry-blocks)"),
     ("alerts", "forward_failures", "this many forwards refused here within 10 minutes (0: off; at most 1000)"),
-    ("alerts", "payment_failed", "a payment failed (xpay's: after 30 s with no new attempt)"),
+    (
+        "alerts",
+        "payment_failed",
+        "a payment failed, on the node's word (pay_failure, or listpays once every part failed)",
+    ),
     ("alerts", "low_outbound_pct", "a normal channel can send under this percent of its capacity (0: off)"),
     ("alerts", "events_lost", "the relay dropped events; resolved when catch-up has made them good"),
     ("alerts", "exec", "lnwatch alerts runs this (sh -c) per alert change, the JSON line on stdin (--exec)"),

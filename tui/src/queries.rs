@@ -26,6 +26,8 @@ pub enum Ask {
     Closed,
     /// The bookkeeper's income events of one UTC day (`bkpr-listincome`), to check the day by.
     Income(i64),
+    /// The node's word on a payment whose parts all failed (`listpays` by hash).
+    Pays(String),
     /// One step of a catch-up round.
     CatchUp(crate::catchup::Step),
     /// One step of the walk back through the forwards for the days before the monitor.
@@ -42,6 +44,7 @@ impl Ask {
         let (method, params) = match self {
             Ask::Invoice(label) => ("listinvoices", json!({ "label": label })),
             Ask::Node(id) => ("listnodes", json!({ "id": id })),
+            Ask::Pays(hash) => ("listpays", json!({ "payment_hash": hash })),
             Ask::Channels => ("listpeerchannels", json!({})),
             Ask::Info => ("getinfo", json!({})),
             Ask::Funds => ("listfunds", json!({})),

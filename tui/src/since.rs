@@ -24,6 +24,8 @@ use crate::summary::{sat, short_id};
 /// thing made and changed since the cursor).
 #[derive(Default)]
 struct Found {
+    /// When the records were read: a payment whose parts all failed long enough before is over.
+    now: f64,
     invoices: BTreeMap<String, InvoiceRow>,
     forwards: Option<Forwards>,
     payments: Option<Payments>,
@@ -43,7 +45,7 @@ impl Found {
                 self.forwards.get_or_insert_with(|| Forwards::new(usize::MAX)).apply_caught_up(&f, time);
             }
             Item::Pay(p, time) => {
-                self.payments.get_or_insert_with(|| Payments::new(usize::MAX)).apply_caught_up(&p, time);
+                self.payments.get_or_insert_with(|| Payments::new(usize::MAX)).apply_caught_up(&p, time, self.now);
             }
         }
     }
@@ -78,7 +80,7 @@ pub fn run(socket: &Path, state_dir: &Path, args: &SinceArgs) -> Result<String, 
         }
     };
     let (mut round, steps) = Round::start(before.clone(), true);
-    let mut found = Found::default();
+    let mut found = Found { now: crate::now(), ..Found::default() };
     // The monitor's question queue: in flight within the plugin's limit, answers told apart by
     // id, a busy answer asked again.
     let mut queries = Queries::new(0.0);

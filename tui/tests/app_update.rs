@@ -584,7 +584,10 @@ fn the_views_show_channels_forwards_payments_and_problems() {
     a.update(code(KeyCode::Esc));
 
     // Payments: grouped by hash; the failure's reason from pay_part_end, not sendpay_failure.
+    // Every part failed, but only the node's word (`listpays`) calls the payment failed.
     a.update(key('5'));
+    assert_eq!(a.payment_rows()[0].result(), lnwatch::model::payments::PayResult::Pending);
+    node_confirms_the_failed_payment(&mut a);
     let rows = a.payment_rows();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].result(), lnwatch::model::payments::PayResult::Failed);
@@ -601,16 +604,17 @@ fn the_views_show_channels_forwards_payments_and_problems() {
     assert!(!text.contains("Malformed"), "{text}");
     a.update(key('q'));
 
-    // Overview: the problems, newest first.
+    // Overview: the problems, newest first (the payment's when the node said so; the channel's
+    // raised by its alert, on the same row).
     a.update(key('2'));
     assert_eq!(a.focus, Pane::View("overview"));
     let problems: Vec<_> = a.data.model.problems.iter().rev().map(|p| p.text.as_str()).collect();
     assert_eq!(
         problems,
         [
-            "peer down with 1 channel",
-            "channel 105x1x1 left normal: channeld_shutting_down (remote)",
             "payment 651b2800… failed: incorrect or unknown payment details",
+            "channel_closing: channel 105x1x1 with corner-café closing, closed by the peer, now shutting down: Peer closes channel",
+            "peer down with 1 channel",
             "forward failed downstream of 105x1x1",
             "forward refused here, out 103x1x0: temporary channel failure",
         ]
@@ -1631,6 +1635,59 @@ fn alerts_fire_once_per_subject_wait_their_delay_and_resolve_once() {
     let mut back = alerts_at(&mut a, T0 + 701.0);
     back.sort();
     assert_eq!(back, [format!("forward_failures resolved {NODE_ID}"), format!("node_down resolved {NODE_ID}")]);
+}
+
+/// `payment_failed` on the node's word only: xpay's parts failing one after another (its
+/// attempts) are no alert, nor is a payment the node does not know; once every part failed,
+/// the payment was quiet and `listpays` says `failed`, one alert, resolved when a later
+/// attempt pays.
+#[test]
+fn payment_failed_waits_for_the_nodes_word() {
+    let mut a = app();
+    a.update(connected());
+    a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true)])]));
+    answer_queries(&mut a);
+    let mut records = lnwatch_sim::records::Records::default();
+    let mut at = |a: &mut lnwatch::app::App, records: &lnwatch_sim::records::Records, t: f64| -> Vec<String> {
+        a.update(Msg::Tick(t));
+        let changes = answer_queries_from(a, records);
+        changes.iter().map(|c| format!("{} {} {}", c.kind.name(), c.state.name(), c.subject)).collect()
+    };
+    let (known, unknown) = ("aa".repeat(32), "bb".repeat(32));
+    let part = |seq: u64, hash: &str, partid: u64, ok: Option<bool>| {
+        let body = json!({"payment_hash": hash, "groupid": 1, "partid": partid, "attempt_msat": 1000,
+            "total_payment_msat": 1000, "destination": PEER_A, "hops": [{"next_node": PEER_A}]});
+        match ok {
+            None => custom(seq, "pay_part_start", "cln-xpay", json!({ "pay_part_start": body })),
+            Some(ok) => {
+                let mut end = body.clone();
+                end["status"] = json!(if ok { "success" } else { "failure" });
+                end["error_message"] = json!("temporary_channel_failure");
+                custom(seq, "pay_part_end", "cln-xpay", json!({ "pay_part_end": end }))
+            }
+        }
+    };
+    // Two attempts, each failing; the second starts at once, as xpay's do.
+    a.update(batch(vec![part(1, &known, 1, None), part(2, &known, 1, Some(false))]));
+    records.sendpay_part(&json!({"payment_hash": known, "groupid": 1, "partid": 1}), false, (T0 + 2.0) as u64);
+    assert!(at(&mut a, &records, T0 + 2.5).is_empty());
+    a.update(batch(vec![part(3, &known, 2, None), part(4, &known, 2, Some(false))]));
+    records.sendpay_part(&json!({"payment_hash": known, "groupid": 1, "partid": 2}), false, (T0 + 4.0) as u64);
+    a.update(batch(vec![part(5, &unknown, 1, None), part(6, &unknown, 1, Some(false))]));
+    assert!(at(&mut a, &records, T0 + 5.0).is_empty(), "no word yet");
+    let pay = |a: &lnwatch::app::App, h: &str| a.data.model.payments.get(h).unwrap().result();
+    assert_eq!(pay(&a, &known), lnwatch::model::payments::PayResult::Pending);
+    // Quiet: the node is asked and says the known one failed; the other it does not know.
+    assert!(at(&mut a, &records, T0 + 8.5).is_empty());
+    assert_eq!(pay(&a, &known), lnwatch::model::payments::PayResult::Failed);
+    assert_eq!(pay(&a, &unknown), lnwatch::model::payments::PayResult::Pending);
+    assert_eq!(at(&mut a, &records, T0 + 9.0), [format!("payment_failed firing {known}")]);
+    for t in 10..120 {
+        assert!(at(&mut a, &records, T0 + t as f64).is_empty(), "once; never for the unknown payment");
+    }
+    // Paid by a later attempt: resolved.
+    a.update(batch(vec![part(7, &known, 3, None), part(8, &known, 3, Some(true))]));
+    assert_eq!(at(&mut a, &records, T0 + 123.0), [format!("payment_failed resolved {known}")]);
 }
 
 /// A node whose RPC times out is down though its relay is up (`node_down`, "not answering"),

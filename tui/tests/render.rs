@@ -310,6 +310,7 @@ fn cuts_show_an_ellipsis_and_amounts_fit() {
 fn routing_app() -> App {
     let mut a = app();
     routing_node(&mut a);
+    node_confirms_the_failed_payment(&mut a);
     a
 }
 

@@ -11,11 +11,6 @@ use crate::model::payments::PayResult;
 use crate::state::Data;
 use crate::summary::{count, sat, short_id};
 
-/// A payment whose parts all failed, with no word on the whole and no new attempt for this
-/// long, is failed: xpay says nothing about the whole payment, and its next attempt may come
-/// after a part failed.
-pub const PAYMENT_SETTLES: f64 = 30.0;
-
 /// What the rules read.
 pub struct Facts<'a> {
     pub data: &'a Data,
@@ -135,11 +130,9 @@ fn payments(f: &Facts, out: &mut Vec<Condition>) {
         let to = p.destination.as_deref().map(|d| format!(" to {}", data.name(d))).unwrap_or_default();
         let amount = p.amount_msat().map(|m| format!(" of {}", sat(m))).unwrap_or_default();
         match p.result() {
-            // Failed for good: the payer said so, or nothing was tried again for a while. Only
-            // payments tried since lnwatch started: a restart does not ring for old ones.
-            PayResult::Failed
-                if p.last >= f.link.started && (p.overall.is_some() || f.now - p.last >= PAYMENT_SETTLES) =>
-            {
+            // Failed for good, on the node's word (see `model::payments`). Only payments tried
+            // since lnwatch started: a restart does not ring for old ones.
+            PayResult::Failed if p.last >= f.link.started => {
                 let why = p.error().and_then(|e| failure_words(e.code, Some(&e.message))).unwrap_or_default();
                 let why = if why.is_empty() { String::new() } else { format!(": {why}") };
                 let message = format!("payment {}{amount}{to} failed{why}", short_id(hash));

@@ -280,7 +280,7 @@ impl App {
                 tally.forwards.insert(f.key(), (f.status.clone(), f.fee_msat));
             }
             Item::Pay(p, time) => {
-                let (before, after) = self.data.model.payments.apply_caught_up(&p, time);
+                let (before, after) = self.data.model.payments.apply_caught_up(&p, time, self.now);
                 if before != Some(after) {
                     tally.new.add_payment(after);
                 }

@@ -336,6 +336,9 @@ impl App {
             for label in self.data.invoices_to_recheck(now) {
                 self.queries.ask(Ask::Invoice(label));
             }
+            for hash in self.data.model.payments.to_ask(now) {
+                self.queries.ask(Ask::Pays(hash));
+            }
             // Aliases gossip had not brought yet, asked again on their schedule.
             let channels = &self.data.model.channels;
             for id in self.data.names.due(now, |id| channels.public_with(id)) {
@@ -417,6 +420,7 @@ impl App {
                 Some(Ask::Invoice(label)) => self.data.invoice_details(&label, &r.result),
                 // Event lines take aliases when drawn: nothing to rebuild.
                 Some(Ask::Node(id)) => self.data.names.answered(&id, &r.result),
+                Some(Ask::Pays(hash)) => self.data.model.payment_answered(&hash, &r.result, self.now),
                 Some(Ask::Channels) => {
                     self.channels_fresh = true;
                     self.data.model.channels.refresh(&r.result);

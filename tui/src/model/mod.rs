@@ -141,25 +141,46 @@ impl Model {
             }
             Note::Pay(p) => {
                 let (before, after) = self.payments.apply(p, time);
-                if after == PayResult::Failed && before != Some(PayResult::Failed) {
-                    let pay = self.payments.get(&p.payment_hash);
-                    let why = pay
-                        .and_then(|x| x.error())
-                        .map(|e| failure_words(e.code, Some(&e.message)).unwrap_or_default())
-                        .unwrap_or_default();
-                    // The part that failed may not say where it was going; the payment does.
-                    let dest = pay.and_then(|x| x.destination.clone());
-                    let hash = crate::summary::short_id(&p.payment_hash);
-                    let subject = format!("payment:{}", p.payment_hash);
-                    self.problem(subject, topic, time, dest.as_deref(), format!("payment {hash} failed: {why}"));
-                }
-                if after == PayResult::Succeeded {
-                    self.problems.resolve(|| format!("payment:{}", p.payment_hash), time);
-                }
+                self.payment_changed(&p.payment_hash, before, after, topic, time);
             }
             Note::Warning(text) => {
                 self.problem(format!("warning:{text}"), topic, time, None, format!("warning: {text}"))
             }
+        }
+    }
+
+    /// The node's `listpays` answer about a payment whose parts all failed.
+    pub fn payment_answered(&mut self, payment_hash: &str, answer: &serde_json::Value, time: f64) {
+        if let Some((before, after)) = self.payments.node_said(payment_hash, answer) {
+            let topic: std::sync::Arc<str> = "listpays".into();
+            self.payment_changed(payment_hash, Some(before), after, &topic, time);
+        }
+    }
+
+    /// A payment that has just failed is a problem (with why, from its latest failed part);
+    /// one paid resolves it.
+    fn payment_changed(
+        &mut self,
+        payment_hash: &str,
+        before: Option<PayResult>,
+        after: PayResult,
+        topic: &std::sync::Arc<str>,
+        time: f64,
+    ) {
+        let subject = || format!("payment:{payment_hash}");
+        if after == PayResult::Failed && before != Some(PayResult::Failed) {
+            let pay = self.payments.get(payment_hash);
+            let why = pay
+                .and_then(|x| x.error())
+                .map(|e| failure_words(e.code, Some(&e.message)).unwrap_or_default())
+                .unwrap_or_default();
+            // The part that failed may not say where it was going; the payment does.
+            let dest = pay.and_then(|x| x.destination.clone());
+            let hash = crate::summary::short_id(payment_hash);
+            self.problem(subject(), topic, time, dest.as_deref(), format!("payment {hash} failed: {why}"));
+        }
+        if after == PayResult::Succeeded {
+            self.problems.resolve(subject, time);
         }
     }
 

@@ -2,6 +2,11 @@
 //! `sendpay_*` (every payer), xpay's `pay_part_start/end` and `pay`'s `pay_success/failure`.
 //! Where sources disagree about why a part failed, the one that decoded the error wins
 //! ([`PayNote::authoritative_error`]).
+//!
+//! A payment is called failed only on the node's word: `pay_failure` (the pay plugin), its
+//! records (`listsendpays`, read by a catch-up), or its `listpays` answer once the payment has
+//! been quiet for [`QUIET`] seconds. xpay says nothing about a whole payment, and between its
+//! attempts every part tried so far has failed: from the events alone that is "pending".
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -36,6 +41,23 @@ pub struct Part {
     authoritative: bool,
 }
 
+/// Seconds with every part failed and nothing new tried before the node is asked: xpay starts
+/// its next attempt within milliseconds of a failure, so by then it has given up.
+pub const QUIET: f64 = 2.0;
+/// Seconds before asking again when the node said the payment is still in flight.
+pub const ASK_AGAIN: f64 = 10.0;
+
+/// What the node said about a payment, from its records or `listpays`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    Complete,
+    Failed,
+    /// A part is in flight by the node's records, though the events said none is.
+    Pending,
+    /// It does not know the payment (a sendpay of another node's plugin, deleted records).
+    Unknown,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payment {
     order: u64,
@@ -51,11 +73,15 @@ pub struct Payment {
     pub overall: Option<(PartStatus, Option<PayError>)>,
     /// First learnt from the node's records after an outage, not from a live event.
     pub caught_up: bool,
+    /// The node's word and how many parts the payment had when it was given: a part tried
+    /// since makes it stale.
+    pub said: Option<(Word, usize)>,
+    /// When the node was last asked (`listpays`).
+    asked: Option<f64>,
 }
 
 impl Payment {
     pub fn result(&self) -> PayResult {
-        let parts = self.parts.values();
         match self.overall.as_ref().map(|(s, _)| *s) {
             Some(PartStatus::Succeeded) => return PayResult::Succeeded,
             Some(PartStatus::Failed) if !self.parts.values().any(|p| p.status == PartStatus::Succeeded) => {
@@ -63,20 +89,30 @@ impl Payment {
             }
             _ => {}
         }
-        let mut parts = parts.peekable();
-        if parts.peek().is_none() {
-            return PayResult::Pending;
-        }
         let (mut ok, mut open) = (false, false);
-        for p in parts {
+        for p in self.parts.values() {
             ok |= p.status == PartStatus::Succeeded;
             open |= p.status == PartStatus::Started;
         }
-        match (ok, open) {
-            (true, _) => PayResult::Succeeded,
-            (false, true) => PayResult::Pending,
-            (false, false) => PayResult::Failed,
+        match (ok, open, self.word()) {
+            (true, _, _) | (_, _, Some(Word::Complete)) => PayResult::Succeeded,
+            (false, false, Some(Word::Failed)) => PayResult::Failed,
+            _ => PayResult::Pending,
         }
+    }
+
+    /// The node's word, while no part has been tried since it was given.
+    fn word(&self) -> Option<Word> {
+        self.said.filter(|(_, parts)| *parts == self.parts.len()).map(|(w, _)| w)
+    }
+
+    /// Every part tried has failed and neither the payer nor the node has said it is over: xpay
+    /// between attempts, or a payer that gave up without a word.
+    pub fn awaiting_word(&self) -> bool {
+        self.overall.is_none()
+            && !self.parts.is_empty()
+            && self.parts.values().all(|p| p.status == PartStatus::Failed)
+            && !matches!(self.word(), Some(Word::Failed | Word::Complete | Word::Unknown))
     }
 
     /// The groups (calls) and the parts tried.
@@ -181,9 +217,53 @@ impl Payments {
         self.merge(n, time, false)
     }
 
-    /// Applies a `listsendpays` entry (a new payment is marked caught up).
-    pub fn apply_caught_up(&mut self, n: &PayNote, time: f64) -> (Option<PayResult>, PayResult) {
-        self.merge(n, time, true)
+    /// Applies a `listsendpays` entry read at `now` (a new payment is marked caught up). The
+    /// node's records are its word: once every part they list failed, [`QUIET`] seconds
+    /// before they were read, the payment has. A payment failing as they are read (xpay between
+    /// attempts) is asked about as a live one is.
+    pub fn apply_caught_up(&mut self, n: &PayNote, time: f64, now: f64) -> (Option<PayResult>, PayResult) {
+        let (before, _) = self.merge(n, time, true);
+        let Some(p) = self.get_mut(&n.payment_hash) else { return (before, PayResult::Pending) };
+        if now - p.last >= QUIET && p.parts.values().all(|part| part.status == PartStatus::Failed) {
+            p.said = Some((Word::Failed, p.parts.len()));
+        }
+        (before, p.result())
+    }
+
+    /// The payments to ask the node about now (`listpays`): every part failed, quiet for
+    /// [`QUIET`] seconds, not asked in the last [`ASK_AGAIN`]. Each is marked asked.
+    pub fn to_ask(&mut self, now: f64) -> Vec<String> {
+        let mut due = Vec::new();
+        for p in self.list.iter_mut() {
+            let quiet = now - p.last >= QUIET;
+            if quiet && p.awaiting_word() && p.asked.is_none_or(|at| now - at >= ASK_AGAIN) {
+                p.asked = Some(now);
+                due.push(p.payment_hash.clone());
+            }
+        }
+        due
+    }
+
+    /// The node's `listpays` answer for one payment hash: the status of its latest group.
+    /// Returns the payment's result before and after, if it is still kept.
+    pub fn node_said(&mut self, payment_hash: &str, answer: &serde_json::Value) -> Option<(PayResult, PayResult)> {
+        let p = self.get_mut(payment_hash)?;
+        let before = p.result();
+        let pays = answer.get("pays").and_then(serde_json::Value::as_array);
+        let latest = pays.into_iter().flatten().filter(|e| e["payment_hash"] == payment_hash).max_by_key(|e| {
+            (
+                e.get("created_at").and_then(serde_json::Value::as_u64),
+                e.get("groupid").and_then(serde_json::Value::as_u64),
+            )
+        });
+        let word = match latest.and_then(|e| e.get("status")).and_then(serde_json::Value::as_str) {
+            Some("complete") => Word::Complete,
+            Some("failed") => Word::Failed,
+            Some("pending") => Word::Pending,
+            _ => Word::Unknown,
+        };
+        p.said = Some((word, p.parts.len()));
+        Some((before, p.result()))
     }
 
     fn merge(&mut self, n: &PayNote, time: f64, caught_up: bool) -> (Option<PayResult>, PayResult) {
@@ -256,6 +336,8 @@ impl Payments {
             parts: BTreeMap::new(),
             overall: None,
             caught_up,
+            said: None,
+            asked: None,
         });
         self.list.len() - 1
     }
@@ -296,7 +378,8 @@ mod tests {
             error: Some(PayError { message: "Malformed error reply".into(), ..Default::default() }),
             ..note(PartStatus::Failed, Some(1))
         };
-        assert_eq!(p.apply(&misleading, 2.1), (Some(PayResult::Failed), PayResult::Failed));
+        // Every part failed, but no one has said the payment is over: pending.
+        assert_eq!(p.apply(&misleading, 2.1), (Some(PayResult::Pending), PayResult::Pending));
         let pay = p.iter().next().unwrap();
         assert_eq!(pay.error(), Some(&real));
         // A second part succeeds: the payment is paid, parts and attempts count.
@@ -308,6 +391,50 @@ mod tests {
         assert_eq!((pay.parts.len(), pay.attempts(), pay.duration()), (2, 1, 3.0));
         assert_eq!((pay.amount_msat(), pay.sent_msat()), (Some(10_000), Some(10_010)));
         assert_eq!(p.count(PayResult::Succeeded), 1);
+    }
+
+    fn listpays(status: &str) -> serde_json::Value {
+        serde_json::json!({"pays": [
+            {"payment_hash": "ab", "groupid": 6, "created_at": 1, "status": "failed"},
+            {"payment_hash": "ab", "groupid": 7, "created_at": 2, "status": status},
+        ]})
+    }
+
+    /// xpay between attempts looks failed; only the node's word says so, and only while
+    /// nothing has been tried since.
+    #[test]
+    fn failed_only_on_the_nodes_word() {
+        let mut p = Payments::new(10);
+        p.apply(&note(PartStatus::Started, Some(1)), 1.0);
+        p.apply(&note(PartStatus::Failed, Some(1)), 1.5);
+        assert_eq!(p.get("ab").unwrap().result(), PayResult::Pending);
+        assert!(p.to_ask(2.0).is_empty(), "not quiet yet: xpay may be choosing its next route");
+        // xpay's next attempt comes at once: still nothing to ask.
+        p.apply(&note(PartStatus::Started, Some(2)), 1.6);
+        assert!(p.to_ask(4.0).is_empty(), "a part is in flight");
+        p.apply(&note(PartStatus::Failed, Some(2)), 4.0);
+        assert!(p.to_ask(5.0).is_empty());
+        assert_eq!(p.to_ask(6.0), ["ab"]);
+        assert!(p.to_ask(7.0).is_empty(), "asked once");
+        // The node says its latest group is still in flight: asked again later.
+        assert_eq!(p.node_said("ab", &listpays("pending")), Some((PayResult::Pending, PayResult::Pending)));
+        assert!(p.to_ask(15.0).is_empty());
+        assert_eq!(p.to_ask(16.0), ["ab"]);
+        assert_eq!(p.node_said("ab", &listpays("failed")), Some((PayResult::Pending, PayResult::Failed)));
+        assert!(p.to_ask(100.0).is_empty(), "the word is kept");
+        // A part tried after the word makes it stale: pending again until the node speaks.
+        p.apply(&note(PartStatus::Started, Some(3)), 101.0);
+        p.apply(&note(PartStatus::Failed, Some(3)), 102.0);
+        assert_eq!(p.get("ab").unwrap().result(), PayResult::Pending);
+        assert_eq!(p.to_ask(104.0), ["ab"]);
+        // A payment the node does not know is not asked about again.
+        assert_eq!(p.node_said("ab", &serde_json::json!({"pays": []})).unwrap().1, PayResult::Pending);
+        assert!(p.to_ask(200.0).is_empty());
+        // The node's records are its word too (a catch-up).
+        let mut q = Payments::new(10);
+        assert_eq!(q.apply_caught_up(&note(PartStatus::Failed, Some(1)), 1.0, 1.5).1, PayResult::Pending);
+        assert_eq!(q.apply_caught_up(&note(PartStatus::Failed, Some(1)), 1.0, 3.0).1, PayResult::Failed);
+        assert_eq!(p.node_said("zz", &listpays("failed")), None, "an unknown hash changes nothing");
     }
 
     #[test]

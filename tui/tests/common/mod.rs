@@ -164,6 +164,9 @@ pub fn node_answer(method: &str, params: &Value) -> Value {
              "state_changes": [{"timestamp": "2025-11-22T00:00:00.000Z", "new_state": "CHANNELD_NORMAL", "cause": "user"}]}
         ]}),
         "listinvoices" => json!({"invoices": []}),
+        // Asked only about a payment whose parts all failed: the node agrees.
+        "listpays" => json!({"pays": [{"payment_hash": params["payment_hash"], "groupid": 9, "created_at": 1,
+            "status": "failed"}]}),
         _ => json!({}),
     }
 }
@@ -256,6 +259,25 @@ pub fn routing_node(app: &mut App) {
             "payment_preimage": "<redacted>"}})),
     ]));
     answer_queries(app);
+}
+
+/// Time passes after [`routing_node`]: its failed payment has been quiet, the node is asked
+/// (`listpays`) and says it failed.
+/// Only `listpays` is answered: the node's other answers would undo what the events changed.
+pub fn node_confirms_the_failed_payment(app: &mut App) {
+    app.update(Msg::Tick(T0 + 20.0));
+    let mut answers = Vec::new();
+    for effect in app.take_effects() {
+        if let lnwatch::app::Effect::Send(line) = effect
+            && let Ok(Frame::Query(q)) = lnwatch_shared::frame::decode(&line)
+            && q.method == "listpays"
+        {
+            let result = node_answer(&q.method, &q.params);
+            answers.push(Incoming::Frame(Frame::Result(lnwatch_shared::frame::QueryResult { id: q.id, result })));
+        }
+    }
+    assert!(!answers.is_empty(), "the node is asked about the failed payment");
+    app.update(batch(answers));
 }
 
 /// The screen as text, one line per row, wide characters once.
