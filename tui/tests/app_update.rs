@@ -1648,7 +1648,7 @@ fn payment_failed_waits_for_the_nodes_word() {
     a.update(batch(vec![hello("r", true), peers(0, vec![peer(PEER_A, true)])]));
     answer_queries(&mut a);
     let mut records = lnwatch_sim::records::Records::default();
-    let mut at = |a: &mut lnwatch::app::App, records: &lnwatch_sim::records::Records, t: f64| -> Vec<String> {
+    let at = |a: &mut lnwatch::app::App, records: &lnwatch_sim::records::Records, t: f64| -> Vec<String> {
         a.update(Msg::Tick(t));
         let changes = answer_queries_from(a, records);
         changes.iter().map(|c| format!("{} {} {}", c.kind.name(), c.state.name(), c.subject)).collect()
