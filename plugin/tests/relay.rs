@@ -111,7 +111,12 @@ fn rpc_that_is_not_ready_yet_is_retried() {
 
 #[test]
 fn recorded_sessions_are_relayed_in_order_with_contiguous_seq() {
-    for (version, recording) in [("v25.12.1", fixtures::L1_WILDCARD), ("v26.06.6", fixtures::V26_L1_ROUTE)] {
+    for (version, recording) in [
+        ("v25.12.1", fixtures::L1_WILDCARD),
+        ("v26.06.6", fixtures::V26_L1_ROUTE),
+        ("v26.06-258-g090f4b0e6", fixtures::NEXT_L1_ROUTE),
+        ("v26.06-258-g090f4b0e6", fixtures::NEXT_L1_ROUTE_DEPRECATED_OFF),
+    ] {
         let mut ln = node(SimOptions { version: version.into(), ..SimOptions::default() });
         let (mut c, _, _) = connect(&ln.default_socket());
         let recorded: Vec<Value> = fixtures::notifications(recording);

@@ -159,6 +159,9 @@ pub struct InvoiceNote {
     /// As relayed: a hex preimage, `"<redacted>"`, or absent.
     pub preimage: Option<String>,
     pub paid: bool,
+    /// The BOLT12 offer an invoice was made for (`invoice_creation` since v26.06, in its schema
+    /// after v26.06): the offer's id, hex.
+    pub offer_id: Option<String>,
 }
 
 pub fn invoice(n: &Notification<'_>) -> Option<InvoiceNote> {
@@ -177,6 +180,7 @@ pub fn invoice(n: &Notification<'_>) -> Option<InvoiceNote> {
         msat: msat(n.body.get("msat")),
         preimage: n.body.get("preimage").and_then(Value::as_str).map(str::to_owned),
         paid,
+        offer_id: n.body.get("offer_id").and_then(Value::as_str).map(str::to_owned),
     })
 }
 
@@ -252,10 +256,20 @@ mod tests {
         let n = invoice(&parse("invoice_creation", None, &c)).unwrap();
         assert_eq!(
             n,
-            InvoiceNote { label: "inv".into(), msat: Some(100000), preimage: Some("2d30".into()), paid: false }
+            InvoiceNote {
+                label: "inv".into(),
+                msat: Some(100000),
+                preimage: Some("2d30".into()),
+                paid: false,
+                offer_id: None
+            }
         );
         let any = json!({"invoice_creation":{"preimage":"60","label":"inv-any"}});
         assert_eq!(invoice(&parse("invoice_creation", None, &any)).unwrap().msat, None);
+        assert_eq!(n.offer_id, None);
+        // A BOLT12 invoice names its offer (v26.06 on).
+        let offer = json!({"invoice_creation":{"msat":5000,"preimage":"61","label":"b12","offer_id":"7f3a"}});
+        assert_eq!(invoice(&parse("invoice_creation", None, &offer)).unwrap().offer_id.as_deref(), Some("7f3a"));
         let old_paid = json!({"invoice_payment":{"msat":"5000msat","preimage":"aa","label":"x"}});
         let n = invoice(&parse("invoice_payment", None, &old_paid)).unwrap();
         assert!(n.paid);

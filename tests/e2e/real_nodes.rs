@@ -95,7 +95,11 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
             NodeSpec::new(PluginLoad::AtBoot).alias("alice"),
             // The router logs peer I/O, as an operator debugging a peer does: its log then holds
             // the preimages of what it forwards, in hex.
-            NodeSpec::new(PluginLoad::Later).alias("bob").node_option("log-level", "io"),
+            // Its options go as `plugin start` sends them: an `options` array on the newer build.
+            NodeSpec::new(PluginLoad::Later)
+                .alias("bob")
+                .node_option("log-level", "io")
+                .plugin_option("lnwatch-replay", "4321"),
             NodeSpec::new(PluginLoad::AtBoot).alias("carol"),
         ],
     );
@@ -112,6 +116,8 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
     assert!(
         started["plugins"].as_array().unwrap().iter().any(|p| p["name"].as_str().unwrap().ends_with("lnwatch-plugin"))
     );
+    let replay = net.node(L2).call("listconfigs", json!({"config": "lnwatch-replay"}));
+    assert_eq!(replay["configs"]["lnwatch-replay"]["value_int"], 4321, "the option reached the plugin: {replay}");
     let w2 = Watcher::connect(&net.node(L2).socket());
     for (w, id) in [(&w1, &id1), (&w2, &id2), (&w3, &id3)] {
         let h = wait_until("a hello naming the node", Duration::from_secs(30), || hello(w));

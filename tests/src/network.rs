@@ -136,13 +136,21 @@ impl Node {
         self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
-    /// `lightning-cli plugin start …/lnwatch-plugin` with the spec's options.
+    /// `lightning-cli plugin start …/lnwatch-plugin` with the spec's options: as the
+    /// `options` array of `keyword=value` strings where the node takes one (after v26.06, PR
+    /// fce9d6e0b), else flattened onto the call as v26.06 wants them.
     pub fn plugin_start(&self) -> Value {
         let mut params = Map::new();
         params.insert("subcommand".into(), json!("start"));
         params.insert("plugin".into(), json!(workspace_bin("lnwatch-plugin")));
-        for (k, v) in &self.spec.plugin_options {
-            params.insert(k.clone(), json!(v));
+        let version = self.call("getinfo", json!({}))["version"].as_str().unwrap_or_default().to_owned();
+        if takes_plugin_options_array(&version) {
+            let options: Vec<String> = self.spec.plugin_options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            params.insert("options".into(), json!(options));
+        } else {
+            for (k, v) in &self.spec.plugin_options {
+                params.insert(k.clone(), json!(v));
+            }
         }
         self.call("plugin", Value::Object(params))
     }
@@ -434,6 +442,29 @@ impl Drop for Network {
         if let Some(dir) = self.record_dir.clone() {
             self.save_recordings(&dir);
         }
+    }
+}
+
+/// Whether `plugin start` takes an `options` array: releases after v26.06, and master builds
+/// past it (`git describe` `v26.06-258-g090f4b0e6`).
+pub fn takes_plugin_options_array(version: &str) -> bool {
+    let v = version.trim_start_matches('v');
+    let (release, past) = match v.split_once('-') {
+        Some((release, rest)) => (release, rest.split('-').next().is_some_and(|n| n.parse::<u32>().is_ok())),
+        None => (v, false),
+    };
+    let mut parts = release.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) > (26, 6) || ((major, minor) == (26, 6) && past && release.matches('.').count() == 1)
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn options_array_from_the_version() {
+        use super::takes_plugin_options_array as takes;
+        assert!(takes("v26.06-258-g090f4b0e6") && takes("v26.09") && takes("v26.12.1") && takes("v27.03rc1"));
+        assert!(!takes("v26.06.6") && !takes("v26.06") && !takes("v25.12.1") && !takes("v26.06.6-3-gabc"));
     }
 }
 

@@ -104,6 +104,9 @@ pub fn invoice(inv: &Invoice, show_secrets: bool, now: f64) -> Vec<String> {
         .row("paid", when(inv.paid, now, "-"))
         .row("expires", when(inv.expires_at, now, "not known yet (asked the node)"))
         .row("preimage", preimage);
+    if let Some(offer) = &inv.offer_id {
+        out.row("offer", offer);
+    }
     out.lines
 }
 

@@ -32,6 +32,8 @@ pub struct Invoice {
     pub expires_at: Option<f64>,
     /// Learnt from the node's records after an outage, not from a live event.
     pub caught_up: bool,
+    /// The BOLT12 offer it was made for (`offer_id`, `local_offer_id` in the records).
+    pub offer_id: Option<String>,
 }
 
 /// Where an invoice stands.
@@ -134,6 +136,7 @@ impl Data {
             paid: note.paid.then_some(time),
             expires_at: None,
             caught_up: false,
+            offer_id: note.offer_id,
         });
     }
 
@@ -158,6 +161,7 @@ impl Data {
             paid: paid_at,
             expires_at: inv.expires_at,
             caught_up: true,
+            offer_id: inv.offer_id.clone(),
         });
         self.count_paid(paid_at.is_some())
     }

@@ -98,7 +98,9 @@ pub fn summarize(n: &Notification<'_>) -> String {
             b.get("message").and_then(Value::as_str).map(|m| format!(": {m}")).unwrap_or_default()
         ),
         "invoice_creation" | "invoice_payment" => {
-            format!("{} {}", msat(b.get("msat")).map(sat).unwrap_or_else(|| "any amount".into()), s(b, "label"))
+            let offer = b.get("offer_id").and_then(Value::as_str).map(|o| format!(" · offer {}", short_id(o)));
+            let amount = msat(b.get("msat")).map(sat).unwrap_or_else(|| "any amount".into());
+            format!("{amount} {}{}", s(b, "label"), offer.unwrap_or_default())
         }
         "warning" | "log" => format!("{} {}: {}", s(b, "level"), s(b, "source"), s(b, "log")),
         // cln-reckless's log lines while it installs a plugin: a `log` line of its own.
@@ -375,7 +377,7 @@ mod tests {
 
     #[test]
     fn every_recorded_topic_has_a_readable_summary() {
-        for raw in lnwatch_sim::fixtures::ALL {
+        for raw in lnwatch_sim::fixtures::every() {
             for n in lnwatch_sim::fixtures::notifications(raw) {
                 let topic = n["method"].as_str().unwrap();
                 let sum = summarize_raw(topic, n.get("origin").and_then(Value::as_str), &n["params"].to_string());
@@ -410,6 +412,12 @@ mod tests {
                 "forward_event",
                 r#"{"forward_event":{"in_channel":"103x2x1","out_channel":"110x1x0","in_msat":1000,"status":"local_failed","failcode":4103,"failreason":"WIRE_TEMPORARY_CHANNEL_FAILURE","failure_reason":"insufficient_outgoing_liquidity"}}"#,
                 "local_failed insufficient outgoing liquidity · 1 sat 103x2x1 → 110x1x0",
+            ),
+            (
+                // A BOLT12 invoice names its offer (v26.06 on; in the schema after v26.06).
+                "invoice_creation",
+                r#"{"invoice_creation":{"msat":5000000,"preimage":"<redacted>","label":"b12-coffee","offer_id":"7f3a9c0e5b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a"}}"#,
+                "5,000 sat b12-coffee · offer 7f3a9c0e…",
             ),
             (
                 // cln-reckless (PR #9239): the wrapper and the flat copy, `time` a string.

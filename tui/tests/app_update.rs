@@ -307,8 +307,23 @@ fn enter_on_an_invoice_opens_its_detail_with_both_times() {
     let text = lines.join("\n");
     assert!(text.contains("created   00:40:01 UTC") && text.contains("paid      00:40:02 UTC"), "{text}");
     assert!(text.contains("12.345 sat") && text.contains("state     paid"), "{text}");
+    assert!(!text.contains("offer"), "{text}");
     a.update(key('q'));
     assert!(a.overlay.is_none());
+
+    // A BOLT12 invoice (`offer_id`, v26.06 on) names its offer in the detail.
+    let offer = "7f".repeat(32);
+    a.update(batch(vec![ev(
+        3,
+        "invoice_creation",
+        json!({"invoice_creation": {"msat": 5_000, "preimage": "<redacted>", "label": "b12", "offer_id": offer}}),
+    )]));
+    a.focus = Pane::Invoices;
+    a.update(key('G'));
+    a.update(code(KeyCode::Enter));
+    let Some(Overlay::Detail { lines, .. }) = &a.overlay else { panic!("the BOLT12 invoice's detail") };
+    let text = lines.join("\n");
+    assert!(text.contains("label     b12") && text.contains(&format!("offer     {offer}")), "{text}");
 }
 
 #[test]

@@ -82,6 +82,8 @@ pub struct InvoiceRow {
     pub paid_at: Option<f64>,
     pub expires_at: Option<f64>,
     pub preimage: Option<String>,
+    /// `local_offer_id`: a BOLT12 invoice's offer.
+    pub offer_id: Option<String>,
 }
 
 /// Something the node recorded, with when it happened.
@@ -110,6 +112,7 @@ impl Item {
                     paid_at: num("paid_at"),
                     expires_at: num("expires_at"),
                     preimage: row.get("payment_preimage").and_then(Value::as_str).map(str::to_owned),
+                    offer_id: row.get("local_offer_id").and_then(Value::as_str).map(str::to_owned),
                 }))
             }
             Subsystem::Forwards => {
