@@ -458,16 +458,6 @@ pub fn takes_plugin_options_array(version: &str) -> bool {
     (major, minor) > (26, 6) || ((major, minor) == (26, 6) && past && release.matches('.').count() == 1)
 }
 
-#[cfg(test)]
-mod version_tests {
-    #[test]
-    fn options_array_from_the_version() {
-        use super::takes_plugin_options_array as takes;
-        assert!(takes("v26.06-258-g090f4b0e6") && takes("v26.09") && takes("v26.12.1") && takes("v27.03rc1"));
-        assert!(!takes("v26.06.6") && !takes("v26.06") && !takes("v25.12.1") && !takes("v26.06.6-3-gabc"));
-    }
-}
-
 /// Whether the nodes run with deprecated APIs (`LNWATCH_DEPRECATED_APIS`, default `true`, as
 /// an operator's node has them).
 pub fn deprecated_apis() -> bool {
@@ -477,4 +467,14 @@ pub fn deprecated_apis() -> bool {
 /// A TCP port free on loopback now (for a node, a metrics endpoint, a Prometheus).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn options_array_from_the_version() {
+        use super::takes_plugin_options_array as takes;
+        assert!(takes("v26.06-258-g090f4b0e6") && takes("v26.09") && takes("v26.12.1") && takes("v27.03rc1"));
+        assert!(!takes("v26.06.6") && !takes("v26.06") && !takes("v25.12.1") && !takes("v26.06.6-3-gabc"));
+    }
 }
