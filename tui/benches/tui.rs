@@ -127,6 +127,29 @@ fn ingest(c: &mut Criterion) {
             app.update(Msg::Batch(items));
         })
     });
+    // Where ingest's time goes: the decode alone (parse, summary, note), and the parse alone.
+    g.bench_function("ingest: decode only (10k events)", |b| {
+        let mut dec = Decoder::default();
+        b.iter(|| black_box(batch.iter().map(|l| dec.line(l)).collect::<Vec<_>>()))
+    });
+    g.bench_function("ingest: parse the line only (10k events)", |b| {
+        b.iter(|| {
+            for l in &batch {
+                let _ = black_box(lnwatch_shared::frame::decode_line(l));
+            }
+        })
+    });
+    g.bench_function("ingest: parse the line and params to a Value (10k events)", |b| {
+        b.iter(|| {
+            for l in &batch {
+                if let Ok(lnwatch_shared::frame::Line::Event(e)) = lnwatch_shared::frame::decode_line(l) {
+                    let v: serde_json::Value =
+                        serde_json::from_str(e.params.map_or("null", |p| p.get())).unwrap_or_default();
+                    black_box(v);
+                }
+            }
+        })
+    });
     g.finish();
 }
 

@@ -6,13 +6,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
 
 use lnwatch_shared::activity::{ChannelChange, Forward, Move, PayNote};
 use lnwatch_shared::frame::EventRef;
 use lnwatch_shared::notification::{self, InvoiceNote, PeerChange};
-use lnwatch_shared::redact::{may_contain_secret, redact_raw, redact_value};
+use lnwatch_shared::redact::{may_contain_secret, redact_raw};
 use lnwatch_shared::ring::Ring;
 use serde_json::Value;
 
@@ -38,19 +38,21 @@ pub struct Ev {
     pub time: f64,
     pub topic: Arc<str>,
     pub origin: Option<Box<str>>,
-    /// `params` as the plugin sent them; parsed again only for the detail view.
+    /// `params` as the plugin sent them; parsed again only when first drawn and for the
+    /// detail view.
     pub params: Box<str>,
-    /// The events pane's line, secrets hidden.
-    summary: Box<str>,
-    /// Only for events that carry secrets (when the plugin does not redact).
-    secrets: Option<Box<Secrets>>,
+    /// `params` with the secrets replaced, only for events that carry secrets (when the plugin
+    /// does not redact): what the text filter searches and the line shows while they are hidden.
+    params_hidden: Option<Box<str>>,
+    /// The events pane's line and the topic's columns, made when the event is first drawn:
+    /// most events never are, and ingest stays one parse per event.
+    shown: OnceLock<Shown>,
+    /// The line with the secrets hidden, for an event that has some, made when first drawn.
+    shown_hidden: OnceLock<Box<str>>,
     /// The peer or invoice change the event carries.
     pub note: Option<Note>,
     /// How it turned out: its colour.
     pub outcome: summary::Outcome,
-    /// The topic's own columns ([`summary::field_names`]), for topics that have them. They
-    /// carry no secrets.
-    pub fields: Option<Box<[Box<str>]>>,
     /// Text-filter memo: `generation << 1 | matched`, so each event is tested once per filter.
     pub(crate) memo: AtomicU64,
     /// Known noise ([`summary::is_noise`]): hidden from the events list unless asked for.
@@ -58,12 +60,17 @@ pub struct Ev {
 }
 
 #[derive(Debug)]
-struct Secrets {
-    /// The summary with the secrets in it.
+struct Shown {
+    /// The events pane's line, secrets in it if the event has any.
     summary: Box<str>,
-    /// `params` with the secrets replaced: what the text filter searches while they are hidden.
-    params_hidden: Box<str>,
+    /// The topic's own columns ([`summary::field_names`]), for topics that have them. They
+    /// carry no secrets.
+    fields: Option<Box<[Box<str>]>>,
 }
+
+/// What an event's line is guessed to cost in memory before it is made: the store's byte
+/// budget counts each event once, on arrival.
+const SHOWN_BYTES: usize = 96;
 
 /// State an event changes besides the event list: what the peer table, the invoice feed and
 /// the operator views ([`crate::model`]) take from it, decoded once on arrival.
@@ -125,25 +132,12 @@ impl Ev {
         let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
         let n = notification::parse(&topic, origin, &value);
         let note = Note::of(&n);
-        let shown = summary::line(&n);
         let outcome = summary::outcome(&n);
-        let fields = summary::fields(&n).map(|f| f.into_iter().map(Into::into).collect());
         let noise = summary::is_noise(&n);
-        let hidden = may_contain_secret(params.as_bytes())
+        let params_hidden = may_contain_secret(params.as_bytes())
             .then(|| redact_raw(params, HIDDEN))
             .filter(|(_, replaced)| *replaced > 0)
-            .map(|(text, _)| text.into_owned());
-        let (summary, secrets) = match hidden {
-            None => (shown, None),
-            Some(params_hidden) => {
-                // The line with the secrets hidden, from the value already parsed: each event
-                // is parsed once.
-                let mut value = value.clone();
-                redact_value(&mut value, HIDDEN);
-                let hidden = summary::line(&notification::parse(&topic, origin, &value));
-                (hidden, Some(Box::new(Secrets { summary: shown.into(), params_hidden: params_hidden.into() })))
-            }
-        };
+            .map(|(text, _)| text.into());
         Ev {
             order: 0,
             seq,
@@ -151,11 +145,11 @@ impl Ev {
             topic,
             origin: origin.map(Into::into),
             params: params.into(),
-            summary: summary.into(),
-            secrets,
+            params_hidden,
+            shown: OnceLock::new(),
+            shown_hidden: OnceLock::new(),
             note,
             outcome,
-            fields,
             memo: AtomicU64::new(0),
             noise,
         }
@@ -168,16 +162,35 @@ impl Ev {
 
     /// The events pane's line for this event.
     pub fn summary(&self, show_secrets: bool) -> &str {
-        match &self.secrets {
-            Some(s) if show_secrets => &s.summary,
-            _ => &self.summary,
+        match &self.params_hidden {
+            Some(hidden) if !show_secrets => self.shown_hidden.get_or_init(|| self.line_of(hidden).into()),
+            _ => &self.shown().summary,
         }
+    }
+
+    /// The topic's own columns, for topics that have them.
+    pub fn fields(&self) -> Option<&[Box<str>]> {
+        self.shown().fields.as_deref()
+    }
+
+    fn shown(&self) -> &Shown {
+        self.shown.get_or_init(|| {
+            let value: Value = serde_json::from_str(&self.params).unwrap_or(Value::Null);
+            let n = notification::parse(&self.topic, self.origin.as_deref(), &value);
+            let fields = summary::fields(&n).map(|f| f.into_iter().map(Into::into).collect());
+            Shown { summary: summary::line(&n).into(), fields }
+        })
+    }
+
+    fn line_of(&self, params: &str) -> String {
+        let value: Value = serde_json::from_str(params).unwrap_or(Value::Null);
+        summary::line(&notification::parse(&self.topic, self.origin.as_deref(), &value))
     }
 
     /// The JSON text a search sees.
     pub(crate) fn searchable(&self, show_secrets: bool) -> &str {
-        match &self.secrets {
-            Some(s) if !show_secrets => &s.params_hidden,
+        match &self.params_hidden {
+            Some(hidden) if !show_secrets => hidden,
             _ => &self.params,
         }
     }
@@ -190,8 +203,8 @@ impl Ev {
 
     /// What the event costs in memory, roughly: its texts and a fixed overhead.
     pub fn bytes(&self) -> usize {
-        let secrets = self.secrets.as_ref().map_or(0, |s| s.summary.len() + s.params_hidden.len());
-        std::mem::size_of::<Ev>() + self.params.len() + self.summary.len() + secrets
+        let hidden = self.params_hidden.as_ref().map_or(0, |h| h.len() + SHOWN_BYTES);
+        std::mem::size_of::<Ev>() + self.params.len() + SHOWN_BYTES + hidden
     }
 }
 

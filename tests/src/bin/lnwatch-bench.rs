@@ -158,19 +158,32 @@ fn report(name: &str, n: usize, r: &Relayed) {
     println!("{name:<36} {n:>9} notifications {:>9.0} /s {:>7.1} MB/s{rss}{missed}", r.per_sec, r.mb_per_sec);
 }
 
-/// p50/p99 latency from the plugin's stdin to a socket client at a steady `rate`.
-fn latency(rate: u64, secs: u64) {
-    let mut ln = Lightningd::spawn(&sibling_binary("lnwatch-plugin"), SimOptions::default()).expect("spawn");
+/// Latencies (ns, sorted) from a relay's stdin to a socket client at a steady `rate`: lnwatch-plugin
+/// (`minimal` false) or the minimal relay, through the same harness and the same bytes.
+fn latencies(minimal: bool, rate: u64, secs: u64) -> Vec<u64> {
+    let (bin, socket) =
+        if minimal { ("lnwatch-minimal-relay", "minimal.sock") } else { ("lnwatch-plugin", "notif.sock") };
+    let mut ln = Lightningd::spawn(&sibling_binary(bin), SimOptions::default()).expect("spawn");
     ln.start().expect("start");
-    let mut client = Client::connect(&ln.default_socket()).expect("connect");
+    let path = ln.lightning_dir().join(socket);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "no socket at {}", path.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut client = Client::connect(&path).expect("connect");
+    std::thread::sleep(Duration::from_millis(200));
     let origin = Instant::now();
     let n = (rate * secs) as usize;
     let reader = std::thread::spawn(move || {
         let mut lat = Vec::with_capacity(n);
         while lat.len() < n {
             let line = client.next_line(Duration::from_secs(30)).expect("line");
-            let Some(_) = event_seq(&line) else { continue };
             let now = origin.elapsed().as_nanos() as u64;
+            // lnwatch's event lines, or the notification itself from the minimal relay.
+            if event_seq(&line).is_none() && !line.starts_with(br#"{"jsonrpc":"2.0","method":"bench""#) {
+                continue;
+            }
             let s = String::from_utf8_lossy(&line);
             let t: u64 = s
                 .split("\"t\":")
@@ -197,12 +210,54 @@ fn latency(rate: u64, secs: u64) {
     }
     let mut lat = reader.join().expect("reader");
     lat.sort_unstable();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
+    lat
+}
+
+/// The `p` quantile of sorted nanoseconds, in µs.
+fn quantile(sorted: &[u64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+/// p50/p99 latency from the plugin's stdin to a socket client at a steady `rate`.
+fn latency(rate: u64, secs: u64) {
+    let lat = latencies(false, rate, secs);
     println!(
-        "latency at {rate}/s over {secs} s ({n} events): p50 {:.0} µs  p99 {:.0} µs  max {:.0} µs",
-        pct(0.5),
-        pct(0.99),
-        pct(1.0)
+        "latency at {rate}/s over {secs} s ({} events): p50 {:.0} µs  p99 {:.0} µs  max {:.0} µs",
+        lat.len(),
+        quantile(&lat, 0.5),
+        quantile(&lat, 0.99),
+        quantile(&lat, 1.0)
+    );
+}
+
+/// lnwatch-plugin's latency against the minimal relay's, `rounds` runs of each, alternating
+/// so that whatever this machine does meanwhile falls on both: each run's p50/p99, then the
+/// medians over the runs and their ratios.
+fn latency_ratio(rate: u64, secs: u64, rounds: usize) {
+    let (mut ours, mut minimal) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        for (name, is_minimal, into) in [("lnwatch-plugin", false, &mut ours), ("minimal relay", true, &mut minimal)] {
+            let lat = latencies(is_minimal, rate, secs);
+            let (p50, p99) = (quantile(&lat, 0.5), quantile(&lat, 0.99));
+            println!(
+                "round {round} {name:<15} p50 {p50:>6.0} µs  p99 {p99:>7.0} µs  max {:>7.0} µs",
+                quantile(&lat, 1.0)
+            );
+            into.push((p50, p99));
+        }
+    }
+    let median = |v: &[(f64, f64)], pick: fn(&(f64, f64)) -> f64| {
+        let mut x: Vec<f64> = v.iter().map(pick).collect();
+        x.sort_by(f64::total_cmp);
+        x[x.len() / 2]
+    };
+    let (o50, o99) = (median(&ours, |p| p.0), median(&ours, |p| p.1));
+    let (m50, m99) = (median(&minimal, |p| p.0), median(&minimal, |p| p.1));
+    println!(
+        "latency at {rate}/s, median of {rounds} alternating runs: lnwatch-plugin p50 {o50:.0} µs p99 {o99:.0} µs; \
+         minimal relay p50 {m50:.0} µs p99 {m99:.0} µs; ratio p50 {:.2}× p99 {:.2}×",
+        o50 / m50,
+        o99 / m99
     );
 }
 
@@ -689,6 +744,7 @@ fn main() {
         "floor" => report("floor", num(1, 1_000_000) as usize, &floor(num(1, 1_000_000) as usize)),
         "compare" => compare(num(1, 1_000_000) as usize, num(2, 50_000) as usize),
         "latency" => latency(num(1, 10_000), num(2, 10)),
+        "latency-ratio" => latency_ratio(num(1, 10_000), num(2, 10), num(3, 5) as usize),
         "tui-idle" => tui_idle(num(1, 60)),
         "rss" => rss(num(1, 10_000_000) as usize),
         "tui-rate" => tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], num(1, 5)),
@@ -703,7 +759,7 @@ fn main() {
         }
         "all" => {
             compare(1_000_000, 50_000);
-            latency(10_000, 10);
+            latency_ratio(10_000, 10, 5);
             tui_idle(60);
             rss(10_000_000);
             tui_rate(&[25_000, 50_000, 100_000, 200_000, 400_000], 5);
@@ -715,7 +771,7 @@ fn main() {
         // Proves the harness still runs end to end, in seconds (CI).
         "smoke" => {
             compare(20_000, 2_000);
-            latency(1_000, 1);
+            latency_ratio(1_000, 1, 1);
             catchup(2_000);
             report_days(20_000);
             fleet(2, 100, 1);
@@ -723,7 +779,7 @@ fn main() {
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | fleet [NODES] [RATE] [SECS] | scrape [CHANNELS] | faults | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | latency-ratio [RATE] [SECS] [ROUNDS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | fleet [NODES] [RATE] [SECS] | scrape [CHANNELS] | faults | all | smoke"
             );
             std::process::exit(2);
         }

@@ -265,7 +265,7 @@ fn events_pane(app: &App, f: &mut Frame, area: Rect, t: &Theme) {
         }
         let style = outcome_style(ev.outcome, t);
         let mut cells = vec![Cell::from(clock(ev.time)), Cell::from(ev.seq.to_string())];
-        match (&ev.fields, &fields) {
+        match (ev.fields(), &fields) {
             (Some(values), Some(_)) => cells.extend(values.iter().zip(&field_w).enumerate().map(|(k, (v, w))| {
                 // The first column is the outcome (status, new state, change): it carries the colour.
                 let cell = Cell::from(one_line(v, *w as usize));
@@ -318,7 +318,7 @@ fn field_widths(
 ) -> Option<Vec<u16>> {
     let mut w: Vec<usize> = cols.names.iter().map(|n| columns(n)).collect();
     for ev in shown {
-        for (k, v) in ev.fields.iter().flat_map(|f| f.iter()).enumerate().take(w.len()) {
+        for (k, v) in ev.fields().into_iter().flatten().enumerate().take(w.len()) {
             w[k] = w[k].max(columns(v));
         }
     }
