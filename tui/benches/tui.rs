@@ -31,6 +31,11 @@ fn lines(n: usize) -> Vec<Vec<u8>> {
 
 /// An app with every topic's history full (default 1000) and 1000 peers.
 fn full_app() -> App {
+    app_with(CHANNELS)
+}
+
+/// The same with `channels` channels to the 1000 peers.
+fn app_with(channels: usize) -> App {
     let mut app = App::new("/tmp/l1-regtest/notif.sock".into(), 1000, None, 1_763_772_100.0);
     let peers = (0..1000)
         .map(|i| PeerState {
@@ -49,7 +54,7 @@ fn full_app() -> App {
     for chunk in all.chunks(1000) {
         app.update(Msg::Batch(chunk.iter().map(|l| dec.line(l)).collect()));
     }
-    operator_load(&mut app, &mut dec);
+    operator_load(&mut app, &mut dec, channels);
     app
 }
 
@@ -61,8 +66,8 @@ fn scid(i: usize) -> String {
     format!("{}x{}x0", 800_000 + i, i)
 }
 
-fn operator_load(app: &mut App, dec: &mut Decoder) {
-    let channels: Vec<serde_json::Value> = (0..CHANNELS)
+fn operator_load(app: &mut App, dec: &mut Decoder, n: usize) {
+    let channels: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             serde_json::json!({"peer_id": format!("02{i:064x}"), "peer_connected": true, "state": "CHANNELD_NORMAL",
                 "short_channel_id": scid(i), "channel_id": format!("{i:064x}"), "total_msat": 10_000_000_000u64,
@@ -87,15 +92,15 @@ fn operator_load(app: &mut App, dec: &mut Decoder) {
         let status = if i % 5 == 0 { "local_failed" } else { "settled" };
         items.push(line(
             "forward_event",
-            serde_json::json!({"payment_hash": format!("{i:064x}"), "in_channel": scid(i % CHANNELS),
-                "out_channel": scid((i * 7 + 1) % CHANNELS), "in_htlc_id": i, "in_msat": 1_001_000, "out_msat": 1_000_000,
+            serde_json::json!({"payment_hash": format!("{i:064x}"), "in_channel": scid(i % n),
+                "out_channel": scid((i * 7 + 1) % n), "in_htlc_id": i, "in_msat": 1_001_000, "out_msat": 1_000_000,
                 "fee_msat": 1_000, "status": status, "failcode": 4103, "failreason": "WIRE_TEMPORARY_CHANNEL_FAILURE"}),
         ));
         for part in 1..=2 {
             items.push(line(
                 "sendpay_success",
                 serde_json::json!({"payment_hash": format!("{i:063x}p"), "groupid": 1, "partid": part,
-                    "destination": format!("02{:064x}", i % CHANNELS), "amount_msat": 500_000, "amount_sent_msat": 500_100,
+                    "destination": format!("02{:064x}", i % n), "amount_msat": 500_000, "amount_sent_msat": 500_100,
                     "status": "complete"}),
             ));
         }
@@ -210,6 +215,24 @@ fn render(c: &mut Criterion) {
     g.finish();
 }
 
+/// A big routing node (2,000 channels, 1,000 peers, every buffer full) on a 200×60 terminal:
+/// each view's frame.
+fn big_node(c: &mut Criterion) {
+    let mut app = app_with(2_000);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let mut g = c.benchmark_group("tui");
+    for (name, key) in [("events", '1'), ("overview", '2'), ("channels", '3'), ("forwards", '4'), ("payments", '5')] {
+        app.update(Msg::Key(KeyEvent::from(KeyCode::Char(key))));
+        app.prepare();
+        g.bench_function(format!("frame 200x60, {name} view, big node (2000 channels)"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| lnwatch::ui::render(&app, f)).expect("draw");
+            })
+        });
+    }
+    g.finish();
+}
+
 /// One frame with a 5 MB event among the visible rows: what each redraw costs when such an
 /// event is on screen (the tick redraws once a second even when idle).
 fn huge_event(c: &mut Criterion) {
@@ -229,5 +252,5 @@ fn huge_event(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(tui, ingest, render, huge_event);
+criterion_group!(tui, ingest, render, big_node, huge_event);
 criterion_main!(tui);

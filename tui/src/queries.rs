@@ -70,8 +70,9 @@ pub const ANSWER_WITHIN: f64 = 45.0;
 pub struct Queries {
     next_id: u64,
     queue: VecDeque<Ask>,
-    /// Catch-up pages: sent after the rest and never in every slot, so an alias or an
-    /// invoice's expiry is not kept waiting behind a long catch-up.
+    /// Catch-up pages: sent after the rest, each kind never in every slot while the other
+    /// waits, so an alias is not kept waiting behind a long catch-up, nor the catch-up behind
+    /// a thousand aliases.
     bulk: VecDeque<Ask>,
     /// Sent and not answered: what, and when it was sent.
     in_flight: HashMap<u64, (Ask, f64)>,
@@ -113,11 +114,14 @@ impl Queries {
     pub fn take_lines(&mut self) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
         loop {
+            // Neither kind takes every slot while the other waits: a thousand aliases to ask
+            // do not hold up the catch-up, nor a long catch-up an invoice's expiry.
             let bulk_out = self.in_flight.values().filter(|(a, _)| a.is_bulk()).count();
+            let queue_out = self.in_flight.len() - bulk_out;
             let next = if self.in_flight.len() >= MAX_QUERIES_IN_FLIGHT {
                 None
-            } else if let Some(ask) = self.queue.pop_front() {
-                Some(ask)
+            } else if !self.queue.is_empty() && (self.bulk.is_empty() || queue_out < MAX_QUERIES_IN_FLIGHT - 1) {
+                self.queue.pop_front()
             } else if bulk_out < MAX_QUERIES_IN_FLIGHT - 1 {
                 self.bulk.pop_front()
             } else {
@@ -274,5 +278,30 @@ mod tests {
         assert!(q.take_lines().is_empty(), "pages never take the last slot");
         q.ask(Ask::Info);
         assert_eq!(q.take_lines().len(), 1, "which stays for questions like this one");
+    }
+
+    /// A thousand aliases to ask (a node with a thousand peers) do not hold up the catch-up:
+    /// a page goes out with the first questions, and the next as soon as it is answered.
+    #[test]
+    fn many_questions_leave_a_slot_for_the_catch_up() {
+        use crate::catchup::{Index, Step, Subsystem};
+        let mut q = Queries::default();
+        for i in 0..1000 {
+            q.ask(Ask::Node(format!("02{i:064x}")));
+        }
+        let page = |start| Ask::Walk(Step::Page(Subsystem::Forwards, Index::Created, start, 1000));
+        q.ask(page(1));
+        let sent = q.take_lines();
+        assert_eq!(sent.len(), MAX_QUERIES_IN_FLIGHT);
+        let page_id = (1..=MAX_QUERIES_IN_FLIGHT as u64).map(|id| json!(id)).find(|id| {
+            let ask = q.in_flight.get(&id.as_u64().unwrap()).map(|(a, _)| a.clone());
+            ask == Some(page(1))
+        });
+        assert!(page_id.is_some(), "the page is out with the first questions");
+        assert_eq!(q.answered(&page_id.unwrap()), Some(page(1)));
+        q.ask(page(1001));
+        let next = q.take_lines();
+        assert_eq!(next.len(), 1);
+        assert!(String::from_utf8_lossy(&next[0]).contains("listforwards"), "the next page at once");
     }
 }

@@ -266,12 +266,22 @@ struct Tmux(String);
 
 impl Tmux {
     fn run(cmd: &str) -> Tmux {
+        Tmux::sized(cmd, 120, 40)
+    }
+    fn sized(cmd: &str, width: u16, height: u16) -> Tmux {
         let t = Tmux(format!("lnwatch-bench-{}", std::process::id()));
-        let ok = Command::new("tmux")
-            .args(["-L", &t.0, "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", cmd])
-            .status();
+        let (w, h) = (width.to_string(), height.to_string());
+        let ok =
+            Command::new("tmux").args(["-L", &t.0, "new-session", "-d", "-s", "b", "-x", &w, "-y", &h, cmd]).status();
         assert!(ok.is_ok_and(|s| s.success()), "tmux is needed: apt-get install tmux");
         t
+    }
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["-L", &self.0, "capture-pane", "-p", "-t", "b"]).output().expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn keys(&self, keys: &str) {
+        let _ = Command::new("tmux").args(["-L", &self.0, "send-keys", "-t", "b", keys]).status();
     }
     fn pid(&self) -> u32 {
         let out = Command::new("tmux")
@@ -443,6 +453,113 @@ fn report_days(n: u64) {
         peak / 1024,
         n / 10,
         small_peak / 1024
+    );
+}
+
+/// A big routing node: 2,000 channels with 1,000 peers and `n` forwards over 100 days in its
+/// records. The real `lnwatch` in a 200×60 tmux window: how long until the first screen shows
+/// every peer and channel, how long until today's forwards are read back (`today settled …`
+/// in the forwards view) against the same pages read through the plugin's socket untouched,
+/// and the monitor's peak memory.
+fn bignode(n: u64) {
+    use std::sync::{Arc, Mutex};
+
+    use lnwatch_sim::records::Records;
+    use lnwatch_sim::rpc_server::{Answerer, RpcAnswers};
+    const CHANNELS: u64 = 2_000;
+    const PEERS: u64 = 1_000;
+    let scid = |i: u64| format!("{}x{}x0", 700_000 + i, i % 3000);
+    let peer = |i: u64| format!("02{:064x}", i % PEERS);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let midnight = (now / 86_400.0).floor() * 86_400.0;
+    let mut r = Records::default();
+    let step = 100.0 * 86_400.0 / n as f64;
+    let (mut settled, mut failed, mut first_today) = (0u64, 0u64, None);
+    for i in 0..n {
+        let status = if i % 10 == 0 { "local_failed" } else { "settled" };
+        let at = now - 100.0 * 86_400.0 + (i + 1) as f64 * step;
+        r.forward(&scid(i % CHANNELS), &scid((i * 7 + 1) % CHANNELS), 1_000_000 + i, 1_000, status, at);
+        // A refusal has no resolution time: the monitor dates it by its arrival.
+        let dated = if status == "settled" { at } else { at - 0.5 };
+        if dated >= midnight {
+            first_today.get_or_insert(i + 1);
+            if status == "settled" { settled += 1 } else { failed += 1 }
+        }
+    }
+    let channels: Vec<serde_json::Value> = (0..CHANNELS)
+        .map(|i| {
+            json!({"peer_id": peer(i), "peer_connected": true, "state": "CHANNELD_NORMAL", "short_channel_id": scid(i),
+                "channel_id": format!("{i:064x}"), "total_msat": 10_000_000_000u64, "to_us_msat": 4_000_000_000u64 + i,
+                "htlcs": [], "state_changes": [{"timestamp": "2026-11-01T00:00:00.000Z", "cause": "user"}]})
+        })
+        .collect();
+    let channels = json!({ "channels": channels });
+    let peers: Vec<serde_json::Value> = (0..PEERS).map(|i| json!({"id": peer(i), "connected": true})).collect();
+    let records = Arc::new(Mutex::new(r));
+    let answer = move |method: &str, params: &serde_json::Value| {
+        records.lock().unwrap().answer(method, params).or_else(|| match method {
+            "listpeerchannels" => Some(channels.clone()),
+            "listnodes" => Some(json!({"nodes": []})),
+            "listfunds" => Some(json!({"outputs": [], "channels": []})),
+            "listclosedchannels" => Some(json!({"closedchannels": []})),
+            "listinvoices" => Some(json!({"invoices": []})),
+            _ => None,
+        })
+    };
+    let rpc = RpcAnswers {
+        listpeers: json!({ "peers": peers }),
+        other: Some(Answerer(Arc::new(answer))),
+        ..RpcAnswers::default()
+    };
+    let ln = start_plugin(SimOptions { rpc, ..SimOptions::default() });
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "exec env NO_COLOR=1 {} --socket {} --state-dir {}",
+        sibling_binary("lnwatch").display(),
+        ln.default_socket().display(),
+        state.path().display()
+    );
+    let launched = Instant::now();
+    let tmux = Tmux::sized(&cmd, 200, 60);
+    let wait = |what: &str, done: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            if done(&tmux.screen()) {
+                return launched.elapsed().as_secs_f64();
+            }
+            assert!(Instant::now() < deadline, "no {what}:\n{}", tmux.screen());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait("the monitor", &|s| s.contains("lnwatch "));
+    tmux.keys("2");
+    let all = format!("peers {PEERS}/{PEERS} up · channels {CHANNELS}/{CHANNELS} normal");
+    let first = wait("first screen", &|s| s.contains(&all));
+    tmux.keys("4");
+    let line = format!("today    settled {settled} · failed {failed} ");
+    let day = wait(&format!("{line:?}"), &|s| s.contains(&line));
+    let peak = vm_kib(tmux.pid(), "VmHWM:");
+    drop(tmux);
+    // The baseline: today's pages of listforwards through the plugin's socket, untouched.
+    let first_today = first_today.unwrap_or(n + 1);
+    let mut c = lnwatch_tests::client::Client::connect(&ln.default_socket()).expect("connect");
+    let t = Instant::now();
+    let (mut start, mut pages) = (first_today, 0);
+    while start <= n {
+        c.query(json!(pages), "listforwards", json!({"index": "created", "start": start, "limit": 1000}))
+            .expect("query");
+        c.answer(&json!(pages), Duration::from_secs(60)).expect("answer");
+        start += 1000;
+        pages += 1;
+    }
+    let base = t.elapsed().as_secs_f64();
+    println!(
+        "big node ({CHANNELS} channels, {PEERS} peers, {n} forwards, {} today): first screen {first:.2} s after launch; \
+         today's forwards read back {day:.2} s after launch; the same {pages} pages through the plugin's socket, \
+         untouched, {base:.2} s; ratio {:.2}x; lnwatch peak RSS {:.1} MiB",
+        settled + failed,
+        day / base,
+        peak as f64 / 1024.0
     );
 }
 
@@ -752,6 +869,7 @@ fn main() {
         "report" => report_days(num(1, 1_000_000)),
         "fleet" => fleet(num(1, 10) as usize, num(2, 1_000), num(3, 10)),
         "scrape" => scrape(num(1, 2_000) as usize),
+        "bignode" => bignode(num(1, 1_000_000)),
         "faults" => {
             let mut dirs = vec![sibling_binary("lnwatch").parent().map(Path::to_path_buf).unwrap_or_default()];
             dirs.extend(std::env::var_os("LNWATCH_BENCH_BASELINE").map(PathBuf::from));
@@ -767,6 +885,7 @@ fn main() {
             report_days(1_000_000);
             fleet(10, 1_000, 10);
             scrape(2_000);
+            bignode(1_000_000);
         }
         // Proves the harness still runs end to end, in seconds (CI).
         "smoke" => {
@@ -776,10 +895,11 @@ fn main() {
             report_days(20_000);
             fleet(2, 100, 1);
             scrape(50);
+            bignode(20_000);
         }
         other => {
             eprintln!(
-                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | latency-ratio [RATE] [SECS] [ROUNDS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | fleet [NODES] [RATE] [SECS] | scrape [CHANNELS] | faults | all | smoke"
+                "unknown benchmark {other:?}: relay [N] | pyln [N] | floor [N] | compare [N] [N_PYLN] | latency [RATE] [SECS] | latency-ratio [RATE] [SECS] [ROUNDS] | tui-idle [SECS] | rss [N] | tui-rate [SECS] | catchup [N] | report [N] | fleet [NODES] [RATE] [SECS] | scrape [CHANNELS] | bignode [FORWARDS] | faults | all | smoke"
             );
             std::process::exit(2);
         }

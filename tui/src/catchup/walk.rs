@@ -242,11 +242,21 @@ impl Walk {
                 self.state = State::Paging(pager);
                 next
             }
-            (State::Paging(pager), Step::Page(..)) => pager.answer(step, result, |row, _| {
-                if let Some(Item::Forward(f, _)) = Item::of(Subsystem::Forwards, row) {
-                    days.walked(&f);
+            (State::Paging(pager), Step::Page(..)) => {
+                let mut newest: Option<i64> = None;
+                let next = pager.answer(step, result, |row, _| {
+                    if let Some(t) = time_of(Subsystem::Forwards, row) {
+                        newest = newest.max(Some(day_of(t)));
+                    }
+                    if let Some(Item::Forward(f, _)) = Item::of(Subsystem::Forwards, row) {
+                        days.walked(&f);
+                    }
+                });
+                if let Some(day) = newest {
+                    days.page_walked(day);
                 }
-            }),
+                next
+            }
             // An answer to a question of an earlier walk.
             _ => return None,
         };
@@ -305,6 +315,37 @@ mod tests {
                 None => return w,
             }
         }
+    }
+
+    /// The walk goes newest first: today is exact once a page wholly before it is read, long
+    /// before the walk through the older days ends, with what the whole walk says of it.
+    #[test]
+    fn today_is_exact_as_soon_as_the_walk_has_passed_it() {
+        let mut r = Records::default();
+        let n = 30_000u64;
+        for i in 0..n {
+            let status = if i % 10 == 0 { "local_failed" } else { "settled" };
+            r.forward("1x1x0", "2x1x0", 1_000_000 + i, 1_000, status, NOW - (n - i) as f64 * 86.4);
+        }
+        let mut days = Days::new(NOW);
+        let today = day_of(NOW);
+        let (mut w, mut step) = Walk::start(&mut days, 30, NOW);
+        let mut exact_at = None;
+        loop {
+            let (method, params) = step.query();
+            let next = w.answer(&step, &r.answer(method, &params).unwrap(), &mut days);
+            if exact_at.is_none() && days.exact(today) {
+                exact_at = Some((w.pages(), days.today(NOW)));
+            }
+            match next {
+                Some(s) => step = s,
+                None => break,
+            }
+        }
+        let (pages, then) = exact_at.expect("today became exact");
+        assert!(w.done() && pages < 2 + days.pages / 10, "exact after {pages} of {} pages", days.pages);
+        assert_eq!(then, days.today(NOW));
+        assert!(days.today(NOW).settled > 0);
     }
 
     #[test]

@@ -123,8 +123,10 @@ enum Boundary {
 /// How far the days are from the node's records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Coverage {
-    /// The walk back through the records is under way: `rows` read so far.
-    Walking { rows: u64 },
+    /// The walk back through the records is under way: `rows` read so far; the days from
+    /// `exact_from` on are complete (a whole page dated before them has been read: the walk
+    /// goes newest first).
+    Walking { rows: u64, exact_from: Option<i64> },
     /// Exact: the records up to the boundary, events after.
     Exact,
     /// Only what the monitor saw since `since` (seconds), and why.
@@ -160,7 +162,7 @@ impl Days {
         self.days.clear();
         self.dropped = 0;
         self.boundary = Boundary::Unknown { pending: Vec::new() };
-        self.coverage = Coverage::Walking { rows: 0 };
+        self.coverage = Coverage::Walking { rows: 0, exact_from: None };
     }
 
     /// The walk measured the node's indexes: the waiting changes after them are counted.
@@ -191,8 +193,25 @@ impl Days {
         {
             self.count(f, t);
         }
-        if let Coverage::Walking { rows } = &mut self.coverage {
+        if let Coverage::Walking { rows, .. } = &mut self.coverage {
             *rows += 1;
+        }
+    }
+
+    /// The walk read a page whose newest entry is dated `newest_day`: the days after it are
+    /// complete.
+    pub fn page_walked(&mut self, newest_day: i64) {
+        if let Coverage::Walking { exact_from, .. } = &mut self.coverage {
+            *exact_from = Some(exact_from.map_or(newest_day + 1, |d| d.min(newest_day + 1)));
+        }
+    }
+
+    /// Whether the day `day` is exact from the node's records.
+    pub fn exact(&self, day: i64) -> bool {
+        match &self.coverage {
+            Coverage::Exact => true,
+            Coverage::Walking { exact_from, .. } => exact_from.is_some_and(|d| d <= day),
+            Coverage::Since { .. } => false,
         }
     }
 

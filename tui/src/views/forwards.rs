@@ -12,7 +12,7 @@ use super::{Ctx, Spec, View};
 use crate::clock::clock;
 use crate::detail::Subject;
 use crate::keymap::{self, Binding};
-use crate::model::days::Coverage;
+use crate::model::days::{Coverage, day_of};
 use crate::model::forwards::{ForwardRow, MINUTES, Totals};
 use crate::state::Data;
 use crate::summary::{Outcome, sat};
@@ -54,8 +54,10 @@ fn today_line(cx: &Ctx) -> String {
     let d = days.today(cx.now);
     let line = totals_line("today", (d.settled, d.failed, d.local_failed, d.fees_msat, d.forwarded_msat));
     match &days.coverage {
+        // Read back already: the walk goes on through older days.
+        _ if days.exact(day_of(cx.now)) => line,
         Coverage::Exact => line,
-        Coverage::Walking { rows } => {
+        Coverage::Walking { rows, .. } => {
             format!("today    reading the node's forwards… ({} read)", crate::summary::count(*rows, "forward"))
         }
         Coverage::Since { since, why } => format!("{line} · since {} UTC only: {why}", clock(*since)),

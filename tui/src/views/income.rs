@@ -89,7 +89,7 @@ fn money(data: &Data, n: i64, now: f64) -> Option<MoneyDay> {
 fn coverage_words(cx: &Ctx) -> Option<String> {
     match &cx.data.model.forwards.days.coverage {
         Coverage::Exact => None,
-        Coverage::Walking { rows } => {
+        Coverage::Walking { rows, .. } => {
             Some(format!("reading the node's forwards… ({} so far)", crate::summary::count(*rows, "forward")))
         }
         Coverage::Since { since, why } => Some(format!("since {} UTC only: {why}", crate::clock::clock(*since))),
