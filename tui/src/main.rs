@@ -15,6 +15,11 @@ use lnwatch::notify::Notify;
 use lnwatch::{demo, now, run, source};
 use tokio::sync::mpsc;
 
+// Events are made on the socket task's thread and freed on the UI thread: glibc's allocator
+// spends a third of the monitor's time on that (locks, consolidation) at high rates.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Why lnwatch cannot draw here, if it cannot: it needs a terminal on stdout and a controlling
 /// terminal to read keys from (`ssh host lnwatch` without `-t`, `setsid`, cron have neither).
 fn no_terminal() -> Option<&'static str> {
