@@ -178,6 +178,11 @@ fn three_nodes_route_a_payment_fail_one_and_close() {
         json!({"amount_msat": 12_345_000, "label": "direct", "description": "direct", "preimage": preimage(2)}),
     );
     net.node(L1).call("pay", json!({"bolt11": inv["bolt11"]}));
+    // A BOLT12 invoice: l2's offer, fetched by l1. Its `invoice_creation` names the offer.
+    let offer = net.node(L2).call("offer", json!({"amount": "2000sat", "description": "coffee"}));
+    net.node(L1).call("fetchinvoice", json!({"offer": offer["bolt12"]}));
+    let made = w2.wait_event("invoice_creation", |p| p["invoice_creation"].get("offer_id").is_some());
+    assert_eq!(inner(&made)["offer_id"], offer["offer_id"], "{:?}", made.params);
 
     w3.wait_event("invoice_creation", |p| p["invoice_creation"]["label"] == "routed");
     w3.wait_event("invoice_payment", |p| p["invoice_payment"]["label"] == "routed");
