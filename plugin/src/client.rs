@@ -11,17 +11,16 @@
 //! batches.
 
 use std::collections::HashSet;
-use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::time::Duration;
 
 use interprocess::local_socket::tokio::Stream;
 use lnwatch_shared::frame::{self, Frame, Gap, LineBuf, MAX_QUERIES_IN_FLIGHT};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::budget::Reservation;
+use crate::conn::Conn;
 use crate::hub::{Attached, Hub, Item};
 use crate::outbox::Logger;
 use crate::query::{self, Queries};
@@ -49,10 +48,15 @@ const BATCH_ITEMS: usize = 1024;
 
 /// Serves one client until it goes away or the hub closes.
 pub async fn serve(stream: Stream, hub: Arc<Hub>, queries: Queries, log: Logger) {
+    let stream = match Conn::new(stream) {
+        Ok(conn) => Arc::new(conn),
+        Err(e) => {
+            log.unusual(format!("a client could not be served: {e}"));
+            return;
+        }
+    };
     let attached = hub.attach();
     let _counted = Counted::new(hub.clone());
-    // `&Stream` reads and writes, so both tasks share it.
-    let stream = Arc::new(stream);
     let (filter_tx, filter_rx) = watch::channel(None);
     // Room for every answer in flight and as many refusals.
     let (answers_tx, answers) = mpsc::channel(MAX_QUERIES_IN_FLIGHT * 2);
@@ -90,7 +94,7 @@ impl Drop for Counted {
 }
 
 struct Writer {
-    send: Arc<Stream>,
+    send: Arc<Conn>,
     hub: Arc<Hub>,
     filter_rx: watch::Receiver<Filter>,
     filter: Filter,
@@ -165,7 +169,7 @@ impl Writer {
     async fn send_line(&mut self, line: &[u8]) -> std::io::Result<()> {
         if line.len() >= DIRECT_BYTES {
             self.flush().await?;
-            return (&*self.send).write_all(line).await;
+            return self.send.write_all(line).await;
         }
         self.buf.extend_from_slice(line);
         if self.buf.len() >= BATCH_BYTES {
@@ -176,7 +180,7 @@ impl Writer {
 
     async fn flush(&mut self) -> std::io::Result<()> {
         if !self.buf.is_empty() {
-            (&*self.send).write_all(&self.buf).await?;
+            self.send.write_all(&self.buf).await?;
             self.buf.clear();
         }
         Ok(())
@@ -230,7 +234,7 @@ impl Refusals {
 /// cannot be read, a refused query or one over the limit is answered with an `error` frame
 /// (the query's id echoed as sent). Returns when the client has hung up, which ends its
 /// queries, or has run out of refusals.
-async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, requests: Requests) {
+async fn read_requests(recv: Arc<Conn>, filter: watch::Sender<Filter>, requests: Requests) {
     let Requests { queries, answers, log } = requests;
     let slots = Arc::new(Semaphore::new(MAX_QUERIES_IN_FLIGHT));
     let mut in_flight = JoinSet::new();
@@ -238,12 +242,12 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, request
     let mut chunk = vec![0u8; 8192];
     let mut refusals = Refusals::new();
     loop {
-        match (&*recv).read(&mut chunk).await {
+        match recv.read(&mut chunk).await {
             Err(_) => return,
             Ok(0) => {
                 // End of what the client sends: gone, or only done sending. Keep the filter
                 // (the sender stays alive) and look again now and then.
-                while !hung_up(&recv) {
+                while !recv.hung_up() {
                     tokio::time::sleep(HALF_CLOSED_CHECK).await;
                 }
                 return;
@@ -283,18 +287,4 @@ async fn read_requests(recv: Arc<Stream>, filter: watch::Sender<Filter>, request
             drop(answers.try_send(Answer::refusal(line)));
         }
     }
-}
-
-/// Whether the peer closed its end entirely. A Unix stream socket reports `POLLHUP` only then,
-/// not when the peer merely shut down its sending side.
-fn hung_up(stream: &Stream) -> bool {
-    #[allow(unreachable_patterns)] // other variants exist on other platforms
-    let fd = match stream {
-        Stream::UdSocket(s) => s.as_fd().as_raw_fd(),
-        _ => return false,
-    };
-    let mut pfd = libc::pollfd { fd, events: 0, revents: 0 };
-    // SAFETY: one valid pollfd, borrowed for the duration of the call; timeout 0 never blocks.
-    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-    n < 0 || pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }

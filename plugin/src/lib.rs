@@ -8,6 +8,7 @@ pub mod allowlist;
 pub mod budget;
 pub mod client;
 pub mod config;
+pub mod conn;
 pub mod dispatch;
 pub mod event;
 pub mod hub;

@@ -541,6 +541,26 @@ fn a_stalled_client_costs_bounded_memory_gets_a_gap_and_stalls_no_one() {
     ln.check().unwrap();
 }
 
+/// A client reading what it was sent must not wake the relay: a Unix socket signals write
+/// space each time its peer reads, so the relay asks the kernel for that only while a write is
+/// blocked. The plugin's epoll registrations (`/proc/PID/fdinfo`) show it.
+#[test]
+fn idle_clients_are_not_watched_for_write_space() {
+    let mut ln = node(SimOptions::default());
+    let sock = ln.default_socket();
+    let mut clients: Vec<_> = (0..3).map(|_| connect(&sock).0).collect();
+    for height in 0..50 {
+        ln.notify("block_added", json!({"block_added": {"hash": "00", "height": height}})).unwrap();
+        for c in &mut clients {
+            next_event(c);
+        }
+    }
+    let (served, watched) = clients_watched_for_writing(ln.pid().unwrap(), &sock);
+    assert_eq!(served, 3, "the plugin's ends of the three connections");
+    assert_eq!(watched, 0, "clients that read everything are watched for write space");
+    ln.check().unwrap();
+}
+
 #[test]
 fn stdio_that_is_not_a_pipe_works_too() {
     // lightningd gives pipes; a person debugging may redirect to files. Each end is handled on

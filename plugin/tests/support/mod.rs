@@ -64,8 +64,53 @@ pub fn seq_of(line: &[u8]) -> Option<u64> {
     rest[..rest.find(|c: char| !c.is_ascii_digit())?].parse().ok()
 }
 
+/// The plugin's ends of the connections to its socket at `path` (the kernel lists accepted
+/// sockets under the listener's path, /proc/net/unix), and how many of them its epoll sets
+/// watch for write space (`EPOLLOUT`, /proc/PID/fdinfo).
+pub fn clients_watched_for_writing(pid: u32, path: &Path) -> (usize, usize) {
+    const EPOLLOUT: u32 = 0x4;
+    const CONNECTED: &str = "03";
+    let path = path.to_str().unwrap();
+    let table = std::fs::read_to_string("/proc/net/unix").unwrap();
+    let inodes: std::collections::HashSet<String> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() == 8 && f[5] == CONNECTED && f[7] == path)
+        .map(|f| f[6].to_owned())
+        .collect();
+    // Descriptor → connection (a socket may have several descriptors).
+    let fds: std::collections::HashMap<String, String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let target = std::fs::read_link(e.path()).ok()?;
+            let inode = target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned();
+            inodes.contains(&inode).then(|| (e.file_name().to_string_lossy().into_owned(), inode))
+        })
+        .collect();
+    let mut watched = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fdinfo")).unwrap().flatten() {
+        let Ok(info) = std::fs::read_to_string(entry.path()) else { continue };
+        for line in info.lines().filter(|l| l.starts_with("tfd:")) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let mask =
+                words.iter().position(|w| *w == "events:").and_then(|i| u32::from_str_radix(words[i + 1], 16).ok());
+            if let Some(inode) = fds.get(words[1]).filter(|_| mask.is_some_and(|m| m & EPOLLOUT != 0)) {
+                watched.insert(inode.clone());
+            }
+        }
+    }
+    let served: std::collections::HashSet<&String> = fds.values().collect();
+    (served.len(), watched.len())
+}
+
 pub fn vm_hwm_kib(pid: u32) -> u64 {
+    proc_status(pid, "VmHWM:")
+}
+
+/// A number from /proc/PID/status.
+fn proc_status(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(key)).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
