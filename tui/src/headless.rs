@@ -131,7 +131,9 @@ pub fn each_node(
                 if let Some(o) = v.as_object_mut() {
                     o.insert("node".into(), label.into());
                 }
-                out.push_str(&format!("{v}\n"));
+                // Escaped for the terminal as the one node's line was.
+                out.push_str(&crate::json_out::to_line(&v));
+                out.push('\n');
             }
             Ok(text) => text.lines().for_each(|l| out.push_str(&format!("[{}] {l}\n", one_line(&label)))),
             Err(e) => failed.push(format!("{label}: {e}")),

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lnwatch_shared::frame::query_error;
-use serde_json::{Value, json};
 
 use crate::catchup::cursor::{self, Loaded};
 use crate::catchup::{Away, Cursor, InvoiceRow, Item, Round};
@@ -154,43 +153,25 @@ impl Report<'_> {
         self.found.payments.iter().flat_map(|p| p.iter())
     }
 
+    /// The JSON line. Rows are serialized straight from the round's state, one at a time: a
+    /// capped round of 100,000 forwards would cost ~5 KB each as `Value`s.
     fn json(&self) -> String {
-        let forwards: Vec<Value> = self
-            .forwards()
-            .map(|r| {
-                let f = &r.f;
-                let alias = |c: &Option<String>| self.names.peer_alias(c.as_deref());
-                json!({"status": f.status, "in_channel": f.in_channel, "out_channel": f.out_channel,
-                    "in_peer_alias": alias(&f.in_channel), "out_peer_alias": alias(&f.out_channel),
-                    "in_htlc_id": f.in_htlc_id, "in_msat": f.in_msat, "out_msat": f.out_msat, "fee_msat": f.fee_msat,
-                    "failcode": f.failcode, "failreason": f.failreason, "failure_reason": f.failure_reason,
-                    "received_time": f.received_time,
-                    "resolved_time": f.resolved_time})
-            })
-            .collect();
-        let payments: Vec<Value> = self
-            .payments()
-            .map(|p| {
-                let alias = p.destination.as_deref().and_then(|d| self.names.nodes.alias(d));
-                json!({"payment_hash": p.payment_hash, "destination": p.destination, "destination_alias": alias,
-                    "result": p.result().word(),
-                    "amount_msat": p.amount_msat(), "sent_msat": p.sent_msat(), "parts": p.parts.len(),
-                    "first": p.first, "last": p.last})
-            })
-            .collect();
-        let invoices: Vec<Value> = self
-            .found
-            .invoices
-            .values()
-            .map(|i| json!({"label": i.label, "paid": i.paid, "msat": i.msat, "paid_at": i.paid_at, "expires_at": i.expires_at}))
-            .collect();
-        let out = json!({
-            "node_id": self.node, "cursor": self.name, "first_run": self.first_run,
-            "from": self.before, "to": self.after, "summary": self.found.away(),
-            "invoices": invoices, "forwards": forwards, "payments": payments,
-            "warnings": self.warnings, "seconds": self.took.as_secs_f64(),
-        });
-        format!("{}\n", crate::json_out::to_line(&out))
+        let out = JsonReport {
+            node_id: self.node,
+            cursor: self.name,
+            first_run: self.first_run,
+            from: self.before.as_ref(),
+            to: &self.after,
+            summary: self.found.away(),
+            invoices: Rows(|| self.found.invoices.values().map(InvoiceOut::of)),
+            forwards: Rows(|| self.forwards().map(|r| ForwardOut::of(r, &self.names))),
+            payments: Rows(|| self.payments().map(|p| PaymentOut::of(p, &self.names))),
+            warnings: &self.warnings,
+            seconds: self.took.as_secs_f64(),
+        };
+        let mut line = crate::json_out::to_line(&out);
+        line.push('\n');
+        line
     }
 
     fn text(&self) -> String {
@@ -243,6 +224,119 @@ impl Report<'_> {
             ));
         }
         lines(out)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonReport<'a, I, F, P> {
+    node_id: &'a str,
+    cursor: &'a str,
+    first_run: bool,
+    from: Option<&'a Cursor>,
+    to: &'a Cursor,
+    summary: Away,
+    invoices: I,
+    forwards: F,
+    payments: P,
+    warnings: &'a [String],
+    seconds: f64,
+}
+
+/// A JSON array made from an iterator as it is written.
+struct Rows<F>(F);
+
+impl<F, I> serde::Serialize for Rows<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct InvoiceOut<'a> {
+    label: &'a str,
+    paid: bool,
+    msat: Option<u64>,
+    paid_at: Option<f64>,
+    expires_at: Option<f64>,
+}
+
+impl<'a> InvoiceOut<'a> {
+    fn of(i: &'a InvoiceRow) -> Self {
+        InvoiceOut { label: &i.label, paid: i.paid, msat: i.msat, paid_at: i.paid_at, expires_at: i.expires_at }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ForwardOut<'a> {
+    status: &'a str,
+    in_channel: Option<&'a str>,
+    out_channel: Option<&'a str>,
+    in_peer_alias: Option<&'a str>,
+    out_peer_alias: Option<&'a str>,
+    in_htlc_id: Option<u64>,
+    in_msat: Option<u64>,
+    out_msat: Option<u64>,
+    fee_msat: Option<u64>,
+    failcode: Option<u64>,
+    failreason: Option<&'a str>,
+    failure_reason: Option<&'a str>,
+    received_time: Option<f64>,
+    resolved_time: Option<f64>,
+}
+
+impl<'a> ForwardOut<'a> {
+    fn of(r: &'a crate::model::forwards::ForwardRow, names: &'a Names) -> Self {
+        let f = &r.f;
+        ForwardOut {
+            status: &f.status,
+            in_channel: f.in_channel.as_deref(),
+            out_channel: f.out_channel.as_deref(),
+            in_peer_alias: names.peer_alias(f.in_channel.as_deref()),
+            out_peer_alias: names.peer_alias(f.out_channel.as_deref()),
+            in_htlc_id: f.in_htlc_id,
+            in_msat: f.in_msat,
+            out_msat: f.out_msat,
+            fee_msat: f.fee_msat,
+            failcode: f.failcode,
+            failreason: f.failreason.as_deref(),
+            failure_reason: f.failure_reason.as_deref(),
+            received_time: f.received_time,
+            resolved_time: f.resolved_time,
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct PaymentOut<'a> {
+    payment_hash: &'a str,
+    destination: Option<&'a str>,
+    destination_alias: Option<&'a str>,
+    result: &'static str,
+    amount_msat: Option<u64>,
+    sent_msat: Option<u64>,
+    parts: usize,
+    first: f64,
+    last: f64,
+}
+
+impl<'a> PaymentOut<'a> {
+    fn of(p: &'a crate::model::payments::Payment, names: &'a Names) -> Self {
+        PaymentOut {
+            payment_hash: &p.payment_hash,
+            destination: p.destination.as_deref(),
+            destination_alias: p.destination.as_deref().and_then(|d| names.nodes.alias(d)),
+            result: p.result().word(),
+            amount_msat: p.amount_msat(),
+            sent_msat: p.sent_msat(),
+            parts: p.parts.len(),
+            first: p.first,
+            last: p.last,
+        }
     }
 }
 

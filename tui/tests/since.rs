@@ -23,7 +23,7 @@ fn node(dir: &std::path::Path, records: Arc<Mutex<Records>>) -> Lightningd {
             {"short_channel_id": "103x1x0", "peer_id": PEER_A, "channel_id": "c1", "state": "CHANNELD_NORMAL"},
             {"short_channel_id": "105x1x1", "peer_id": PEER_B, "channel_id": "c2", "state": "CHANNELD_NORMAL"}]})),
         "listnodes" => Some(match params["id"].as_str() {
-            Some(PEER_A) => serde_json::json!({"nodes": [{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J"}]}),
+            Some(PEER_A) => serde_json::json!({"nodes": [{"nodeid": PEER_A, "alias": "river-hub\u{1b}[2J\u{9b}31m"}]}),
             Some(PAYEE) => serde_json::json!({"nodes": [{"nodeid": PAYEE, "alias": "carol"}]}),
             _ => serde_json::json!({"nodes": []}),
         }),
@@ -94,7 +94,7 @@ fn since_reports_what_happened_after_its_cursor() {
     // Names from the node's gossip, null where it has none.
     assert_eq!(
         (&v["forwards"][1]["in_peer_alias"], &v["forwards"][1]["out_peer_alias"]),
-        (&json!("river-hub\u{1b}[2J"), &Value::Null)
+        (&json!("river-hub\u{1b}[2J\u{9b}31m"), &Value::Null)
     );
     assert_eq!(v["payments"][0]["destination_alias"], "carol");
 
@@ -259,7 +259,7 @@ fn report_days_equal_the_node_lists() {
     assert_eq!(channels.len(), 2);
     assert!(channels[0]["fees_msat"].as_u64() >= channels[1]["fees_msat"].as_u64());
     let a = channels.iter().find(|c| c["short_channel_id"] == "103x1x0").unwrap();
-    assert_eq!((&a["peer_id"], &a["peer_alias"]), (&json!(PEER_A), &json!("river-hub\u{1b}[2J")));
+    assert_eq!((&a["peer_id"], &a["peer_alias"]), (&json!(PEER_A), &json!("river-hub\u{1b}[2J\u{9b}31m")));
     let b = channels.iter().find(|c| c["short_channel_id"] == "105x1x1").unwrap();
     assert_eq!(b["peer_alias"], Value::Null);
     // Only the window's pages were read, not the whole history (1,500 forwards: two pages
@@ -273,7 +273,7 @@ fn report_days_equal_the_node_lists() {
     assert!(ok);
     assert_eq!(out.lines().filter(|l| l.starts_with("20")).count(), 3, "{out}");
     assert!(out.lines().any(|l| l.starts_with("total")), "{out}");
-    assert!(out.contains("103x1x0        river-hub") && !out.contains('\u{1b}'), "{out}");
+    assert!(out.contains("103x1x0        river-hub") && !out.contains(['\u{1b}', '\u{9b}']), "{out}");
 }
 
 /// Several sockets: `report` (and `since`, by the same path) gives each node's document, one
@@ -292,6 +292,8 @@ fn several_nodes_report_each_named() {
     assert!(ok, "{err}");
     let docs: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(docs.len(), 2, "{out}");
+    // The alias's C1 control is escaped as in one node's document.
+    assert!(out.contains("river-hub") && !out.contains('\u{9b}'), "{out}");
     assert_eq!((docs[0]["node"].as_str(), docs[1]["node"].as_str()), (Some(sa.as_str()), Some(sb.as_str())));
     assert_eq!(
         (&docs[0]["totals"]["forwards_settled"], &docs[1]["totals"]["forwards_settled"]),

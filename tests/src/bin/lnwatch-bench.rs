@@ -316,9 +316,14 @@ fn tui_idle(secs: u64) {
     );
 }
 
+/// Entries `lnwatch since` reads per lane and round at most (lnwatch's `catchup::CAP`); past it
+/// the oldest are skipped and counted.
+const SINCE_CAP: u64 = 100_000;
+
 /// Catching up `n` forwards: `lnwatch since --json` (the real binary, through the plugin's
 /// queries, paged, decoded and merged), against the same pages asked of the node's RPC
-/// directly (the baseline: what any reader must at least wait for).
+/// directly (the baseline: what any reader must at least wait for); and its peak memory for
+/// `n` and for a tenth as many.
 fn catchup(n: u64) {
     use std::sync::{Arc, Mutex};
 
@@ -330,32 +335,54 @@ fn catchup(n: u64) {
     let rpc = RpcAnswers { other: Some(Answerer(Arc::new(answer))), ..RpcAnswers::default() };
     let ln = start_plugin(SimOptions { rpc, ..SimOptions::default() });
     let state = tempfile::tempdir().expect("state dir");
+    // (time, output, peak RSS in KiB) of one `lnwatch since --json`.
     let since = || {
+        use std::io::Read;
         let t = Instant::now();
-        let out = Command::new(sibling_binary("lnwatch"))
+        let mut child = Command::new(sibling_binary("lnwatch"))
             .args(["--socket", &ln.default_socket().display().to_string(), "--state-dir"])
             .arg(state.path())
             .args(["since", "--json", "--timeout", "600"])
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .spawn()
             .expect("lnwatch since");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        (t.elapsed(), out.stdout)
+        let mut stdout = child.stdout.take().expect("stdout");
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            stdout.read_to_end(&mut out).expect("read");
+            out
+        });
+        let peak_kib = peak_rss_until_exit(&mut child);
+        (t.elapsed(), reader.join().expect("reader"), peak_kib)
     };
     since(); // The first run sets the cursor.
-    {
+    let add = |from: u64, to: u64| {
         let mut r = records.lock().unwrap();
-        for i in 0..n {
+        for i in from..to {
             let status = if i % 10 == 0 { "local_failed" } else { "settled" };
             r.forward("103x1x0", "105x1x1", 1_000_000 + i, 1_000, status, 1_763_772_000.0 + i as f64);
         }
-    }
-    let (took, out) = since();
+    };
+    add(0, n);
+    let (took, out, peak) = since();
     let v: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
-    assert_eq!(v["forwards"].as_array().map(Vec::len), Some(n as usize), "every forward once");
+    let got = v["forwards"].as_array().map_or(0, Vec::len) as u64;
+    if n <= SINCE_CAP {
+        assert_eq!(got, n, "every forward once");
+    } else {
+        // The newest of each lane: their union.
+        assert!((SINCE_CAP..=2 * SINCE_CAP).contains(&got), "{got} forwards from two capped lanes");
+    }
+    // Memory: the same catch-up of a tenth as many.
+    add(n, n + n / 10);
+    let (_, tenth_out, tenth_peak) = since();
+    let v: serde_json::Value = serde_json::from_slice(&tenth_out).expect("JSON");
+    assert!(v["forwards"].as_array().map_or(0, Vec::len) as u64 >= (n / 10).min(SINCE_CAP), "every new one");
     let rpc = lnwatch_tests::rpc::Rpc::new(&ln.network_dir().join("lightning-rpc"));
     let t = Instant::now();
     for index in ["created", "updated"] {
-        let mut start = 1;
+        // What `since` reads: the newest SINCE_CAP of each lane.
+        let mut start = n.saturating_sub(SINCE_CAP) + 1;
         loop {
             let page = rpc.call("listforwards", json!({"index": index, "start": start, "limit": 1000})).expect("page");
             let rows = page["forwards"].as_array().map(Vec::len).unwrap_or(0) as u64;
@@ -367,12 +394,33 @@ fn catchup(n: u64) {
     }
     let base = t.elapsed();
     println!(
-        "catch-up of {n} forwards: lnwatch since {:.2} s ({} KB of JSON out); the same pages straight from the node's RPC {:.2} s; ratio {:.1}x",
+        "catch-up of {n} forwards ({got} read): lnwatch since {:.2} s ({} KB of JSON out); the same pages straight from the node's RPC {:.2} s; ratio {:.1}x",
         took.as_secs_f64(),
         out.len() / 1000,
         base.as_secs_f64(),
         took.as_secs_f64() / base.as_secs_f64()
     );
+    println!(
+        "catch-up memory: lnwatch since peak RSS {:.1} MiB for {n} forwards, {:.1} MiB for {}; ratio {:.2}x",
+        peak as f64 / 1024.0,
+        tenth_peak as f64 / 1024.0,
+        n / 10,
+        peak as f64 / tenth_peak.max(1) as f64
+    );
+}
+
+/// Waits for `child` to exit successfully, sampling its peak RSS (VmHWM) meanwhile: in KiB.
+/// (`wait4`'s rusage would not do: on Linux it counts the parent's RSS from before `exec`.)
+fn peak_rss_until_exit(child: &mut std::process::Child) -> u64 {
+    let mut peak = 0;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "lnwatch exited with {status}");
+            return peak;
+        }
+        peak = vm_kib(child.id(), "VmHWM:").max(peak);
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// `lnwatch report --days 30` over a node with `n` forwards spread over 100 days (so 30 days
@@ -407,14 +455,8 @@ fn report_days(n: u64) {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("lnwatch report");
-        let mut peak = 0;
-        while child.try_wait().expect("wait").is_none() {
-            if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
-                let hwm = status.lines().find(|l| l.starts_with("VmHWM:"));
-                peak = hwm.and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(peak);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // Its output is a few lines: the pipe holds it until the end.
+        let peak = peak_rss_until_exit(&mut child);
         let took = t.elapsed();
         let out = child.wait_with_output().expect("output");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
