@@ -12,6 +12,10 @@ use lnwatch_shared::peers::PeerState;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+/// The allocator the monitor binary uses (`main.rs`), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `n` event lines of the recorded mix, as the plugin sends them.
 fn lines(n: usize) -> Vec<Vec<u8>> {
     let msgs = lnwatch_sim::workload::messages();
